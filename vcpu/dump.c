@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+/* Register dumps for guest failure diagnostics. */
+#include <stdio.h>
+#include <sys/ioctl.h>
+
+#include "vcpu.h"
+
+size_t regs_format(char *buf, size_t size, const struct kvm_regs *r)
+{
+	int n = snprintf(buf, size,
+		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
+		"  rsi %016llx rdi %016llx rbp %016llx rsp %016llx\n"
+		"  r8  %016llx r9  %016llx r10 %016llx r11 %016llx\n"
+		"  r12 %016llx r13 %016llx r14 %016llx r15 %016llx\n"
+		"  rip %016llx rflags %08llx\n",
+		r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp, r->rsp,
+		r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
+		r->rip, r->rflags);
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t sregs_format(char *buf, size_t size, const struct kvm_sregs *s)
+{
+	int n = snprintf(buf, size,
+		"  cs %04x ss %04x ds %04x es %04x fs %04x gs %04x tr %04x cpl %u\n"
+		"  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n"
+		"  efer %016llx gdt %016llx/%x idt %016llx/%x\n",
+		s->cs.selector, s->ss.selector, s->ds.selector, s->es.selector,
+		s->fs.selector, s->gs.selector, s->tr.selector, s->cs.dpl,
+		s->cr0, s->cr2, s->cr3, s->cr4, s->efer,
+		s->gdt.base, s->gdt.limit, s->idt.base, s->idt.limit);
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* Only from the vCPU's own thread: KVM serializes vCPU ioctls anyway. */
+void vcpu_dump(struct vcpu *vcpu, const char *why)
+{
+	char buf[2048];
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	size_t n;
+
+	n = (size_t)snprintf(buf, sizeof(buf), "fpvm: vcpu %u: %s\n", vcpu->id, why);
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) == 0)
+		n += regs_format(buf + n, sizeof(buf) - n, &regs);
+	else
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "  (registers unavailable)\n");
+	if (n < sizeof(buf) && ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) == 0)
+		n += sregs_format(buf + n, sizeof(buf) - n, &sregs);
+	vm_report(vcpu->vm, "%.*s", (int)(n < sizeof(buf) ? n : sizeof(buf) - 1), buf);
+}

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Command line parsing.  A pure function of argv (no getopt globals) so
+ * that tests can call it any number of times.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm.h"
+
+static const char usage[] =
+	"Usage: fpvm run [OPTIONS] GUEST [--] [GUEST-ARGS...]\n"
+	"       fpvm version\n"
+	"       fpvm --help\n"
+	"\n"
+	"Boots GUEST, a static x86-64 ELF test guest, under KVM. The value the guest\n"
+	"writes to the exit port (0xf4) becomes fpvm's exit status.\n"
+	"\n"
+	"Options for run:\n"
+	"  -c, --cpus N           vCPUs, one thread each (default 1, at most KVM's limit)\n"
+	"  -m, --mem SIZE         guest RAM; suffix K, M or G, plain numbers are MiB\n"
+	"                         (default 64M, from 2M to 64G)\n"
+	"  -t, --timeout SECONDS  stop the guest after SECONDS (may be fractional);\n"
+	"                         exit status 124\n"
+	"      --serial FILE      write the guest's serial output to FILE, not stdout\n"
+	"      --exit-status MODE direct: status = value written to port 0xf4 (default)\n"
+	"                         qemu:   status = (value << 1) | 1, like QEMU's\n"
+	"                                 isa-debug-exit\n"
+	"      --strict-io        an access to an unknown port or MMIO address is fatal\n"
+	"                         (exit status 117) instead of reading all-ones\n"
+	"      --dump-dtb FILE    write the device tree given to the guest to FILE\n"
+	"      --kvm PATH         KVM device to use (default /dev/kvm)\n"
+	"  -v, --verbose          report setup and I/O statistics on stderr\n"
+	"\n"
+	"Exit status: the guest's value (0-255); 64 usage error; 65 bad guest image;\n"
+	"69 KVM unavailable; 70 internal error; 74 output file error; 111 unexpected\n"
+	"KVM exit; 112 guest exception; 113 triple fault; 114 entry failure;\n"
+	"115 KVM internal error; 116 all vCPUs halted; 117 --strict-io violation;\n"
+	"118 system event; 119 guest panic; 124 timeout; 130 SIGINT; 143 SIGTERM.\n";
+
+const char *cli_usage(void)
+{
+	return usage;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 20;	/* plain numbers are MiB, as in QEMU's -m */
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (*end)
+		return -EINVAL;
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int parse_seconds_ms(const char *s, uint64_t *ms)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (*end || !isfinite(v) || v < 0)
+		return -EINVAL;
+	if (v > 1e7)
+		return -ERANGE;
+	*ms = (uint64_t)ceil(v * 1000.0);
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno || v < min || v > max)
+		return -ERANGE;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+struct opt {
+	const char *long_name;
+	char short_name;
+	bool has_arg;
+	int (*set)(struct vm_config *c, const char *arg, struct fpvm_error *err);
+};
+
+#define USAGE_FAIL(err, ...) fpvm_fail(err, FPVM_EXIT_USAGE, EINVAL, __VA_ARGS__)
+
+static int set_cpus(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	int r = parse_uint(arg, 1, FPVM_MAX_CPUS, &c->nr_cpus);
+
+	if (r == -ERANGE)
+		return USAGE_FAIL(err, "--cpus %s: out of range (1..%d)", arg, FPVM_MAX_CPUS);
+	if (r)
+		return USAGE_FAIL(err, "--cpus '%s': not a number", arg);
+	return 0;
+}
+
+static int set_mem(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	int r = parse_size(arg, &c->mem_size);
+
+	if (r == -EINVAL)
+		return USAGE_FAIL(err, "--mem '%s': not a size (examples: 64M, 1G, 512)", arg);
+	if (r || c->mem_size < FPVM_MIN_MEM || c->mem_size > FPVM_MAX_MEM)
+		return USAGE_FAIL(err, "--mem %s: out of range (2M..64G)", arg);
+	return 0;
+}
+
+static int set_timeout(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	int r = parse_seconds_ms(arg, &c->timeout_ms);
+
+	if (r == -ERANGE)
+		return USAGE_FAIL(err, "--timeout %s: too large", arg);
+	if (r)
+		return USAGE_FAIL(err, "--timeout '%s': not a number of seconds", arg);
+	return 0;
+}
+
+static int set_serial(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	(void)err;
+	c->serial_path = arg;
+	return 0;
+}
+
+static int set_exit_status(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	if (!strcmp(arg, "direct"))
+		c->exit_mode = EXIT_MODE_DIRECT;
+	else if (!strcmp(arg, "qemu"))
+		c->exit_mode = EXIT_MODE_QEMU;
+	else
+		return USAGE_FAIL(err, "--exit-status '%s': expected 'direct' or 'qemu'", arg);
+	return 0;
+}
+
+static int set_strict_io(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	(void)arg;
+	(void)err;
+	c->strict_io = true;
+	return 0;
+}
+
+static int set_dump_dtb(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	(void)err;
+	c->dtb_path = arg;
+	return 0;
+}
+
+static int set_kvm(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	(void)err;
+	c->kvm_path = arg;
+	return 0;
+}
+
+static int set_verbose(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	(void)arg;
+	(void)err;
+	c->verbose = true;
+	return 0;
+}
+
+static const struct opt run_opts[] = {
+	{ "cpus", 'c', true, set_cpus },
+	{ "mem", 'm', true, set_mem },
+	{ "timeout", 't', true, set_timeout },
+	{ "serial", 0, true, set_serial },
+	{ "exit-status", 0, true, set_exit_status },
+	{ "strict-io", 0, false, set_strict_io },
+	{ "dump-dtb", 0, true, set_dump_dtb },
+	{ "kvm", 0, true, set_kvm },
+	{ "verbose", 'v', false, set_verbose },
+};
+
+static const struct opt *find_opt(const char *arg, const char **value)
+{
+	*value = NULL;
+	if (arg[1] != '-') {
+		for (size_t i = 0; i < sizeof(run_opts) / sizeof(run_opts[0]); i++)
+			if (run_opts[i].short_name && arg[1] == run_opts[i].short_name) {
+				if (arg[2])
+					*value = arg + 2;	/* -c4 */
+				return &run_opts[i];
+			}
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(run_opts) / sizeof(run_opts[0]); i++) {
+		size_t n = strlen(run_opts[i].long_name);
+
+		if (strncmp(arg + 2, run_opts[i].long_name, n))
+			continue;
+		if (arg[2 + n] == '=') {
+			*value = arg + 3 + n;
+			return &run_opts[i];
+		}
+		if (!arg[2 + n])
+			return &run_opts[i];
+	}
+	return NULL;
+}
+
+static int parse_run(int argc, char **argv, struct vm_config *c, struct fpvm_error *err)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *arg = argv[i], *value;
+		const struct opt *o;
+		int r;
+
+		if (!strcmp(arg, "--")) {
+			i++;
+			break;
+		}
+		if (arg[0] != '-' || !arg[1])
+			break;
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
+			return 1;
+		o = find_opt(arg, &value);
+		if (!o)
+			return USAGE_FAIL(err, "unknown option '%s'", arg);
+		if (o->has_arg && !value) {
+			if (i + 1 >= argc)
+				return USAGE_FAIL(err, "option '%s' needs a value", arg);
+			value = argv[++i];
+		} else if (!o->has_arg && value) {
+			return USAGE_FAIL(err, "option '--%s' takes no value", o->long_name);
+		}
+		r = o->set(c, value, err);
+		if (r)
+			return r;
+	}
+	if (i >= argc)
+		return USAGE_FAIL(err, "run: no guest image given");
+	c->guest_path = argv[i++];
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	c->guest_nargs = argc - i;
+	c->guest_args = &argv[i];
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	*cli = (struct cli){
+		.cmd = CLI_HELP,
+		.vm = {
+			.nr_cpus = 1,
+			.mem_size = FPVM_DEFAULT_MEM,
+			.kvm_path = "/dev/kvm",
+			.exit_mode = EXIT_MODE_DIRECT,
+		},
+	};
+	if (!cmd)
+		return USAGE_FAIL(err, "no command given");
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help"))
+		return 0;
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		cli->cmd = CLI_VERSION;
+		return 0;
+	}
+	if (!strcmp(cmd, "run")) {
+		int r = parse_run(argc - 2, argv + 2, &cli->vm, err);
+
+		cli->cmd = r == 1 ? CLI_HELP : CLI_RUN;
+		return r == 1 ? 0 : r;
+	}
+	return USAGE_FAIL(err, "unknown command '%s'", cmd);
+}

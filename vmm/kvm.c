@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* Opening /dev/kvm: the usual failures get a message that says what to do. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+struct required_cap {
+	int cap;
+	const char *name;
+};
+
+static const struct required_cap required_caps[] = {
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+	{ KVM_CAP_XSAVE, "KVM_CAP_XSAVE" },
+	{ KVM_CAP_XCRS, "KVM_CAP_XCRS" },
+};
+
+static int open_error(const char *path, int errnum, struct fpvm_error *err)
+{
+	switch (errnum) {
+	case ENOENT:
+		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errnum,
+				 "%s: no such device (is the kvm module loaded, or is this a VM "
+				 "without nested virtualization?)", path);
+	case EACCES:
+	case EPERM:
+		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errnum,
+				 "%s: permission denied (add yourself to the 'kvm' group or "
+				 "run as root)", path);
+	case ENXIO:
+	case ENODEV:
+		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errnum,
+				 "%s: device not available (virtualization disabled in "
+				 "firmware?)", path);
+	default:
+		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errnum, "%s: %s", path,
+				 strerror(errnum));
+	}
+}
+
+static int get_supported_cpuid(struct kvm *kvm, struct fpvm_error *err)
+{
+	for (int nent = 64; nent <= 4096; nent *= 2) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
+
+		if (!c)
+			return fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
+		c->nent = nent;
+		if (!ioctl(kvm->fd, KVM_GET_SUPPORTED_CPUID, c)) {
+			kvm->cpuid = c;
+			return 0;
+		}
+		free(c);
+		if (errno != E2BIG)
+			return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errno,
+					 "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	}
+	return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, E2BIG, "KVM_GET_SUPPORTED_CPUID: too many entries");
+}
+
+int kvm_open(struct kvm *kvm, const char *path, struct fpvm_error *err)
+{
+	struct stat st;
+	int r;
+
+	*kvm = (struct kvm){ .fd = -1 };
+	kvm->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (kvm->fd < 0)
+		return open_error(path, errno, err);
+	if (fstat(kvm->fd, &st) || !S_ISCHR(st.st_mode)) {
+		r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, ENODEV, "%s: not a KVM device", path);
+		goto fail;
+	}
+	kvm->api_version = ioctl(kvm->fd, KVM_GET_API_VERSION, 0);
+	if (kvm->api_version < 0) {
+		r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errno, "%s: not a KVM device (%s)", path,
+			      strerror(errno));
+		goto fail;
+	}
+	if (kvm->api_version != KVM_API_VERSION) {
+		r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, EPROTO,
+			      "%s: KVM API version %d, fpvm needs %d", path, kvm->api_version,
+			      KVM_API_VERSION);
+		goto fail;
+	}
+	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
+		if (ioctl(kvm->fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
+			r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, ENOTSUP,
+				      "%s: required capability %s is missing", path,
+				      required_caps[i].name);
+			goto fail;
+		}
+	}
+	kvm->vcpu_mmap_size = ioctl(kvm->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (kvm->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
+		r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, EINVAL, "KVM_GET_VCPU_MMAP_SIZE: %s",
+			      strerror(errno));
+		goto fail;
+	}
+	kvm->nr_vcpus = ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	kvm->max_vcpus = ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (kvm->nr_vcpus <= 0)
+		kvm->nr_vcpus = 4;	/* api.rst: assume 4 when the cap is absent */
+	if (kvm->max_vcpus <= 0)
+		kvm->max_vcpus = kvm->nr_vcpus;
+	kvm->has_tss_addr = ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0;
+	r = get_supported_cpuid(kvm, err);
+	if (r)
+		goto fail;
+	return 0;
+fail:
+	kvm_close(kvm);
+	return r;
+}
+
+void kvm_close(struct kvm *kvm)
+{
+	if (kvm->fd >= 0)
+		close(kvm->fd);
+	free(kvm->cpuid);
+	kvm->cpuid = NULL;
+	kvm->fd = -1;
+}
+
+const struct kvm_cpuid_entry2 *kvm_cpuid_find(const struct kvm_cpuid2 *cpuid, uint32_t function,
+					      uint32_t index)
+{
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function != function)
+			continue;
+		if (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) || e->index == index)
+			return e;
+	}
+	return NULL;
+}

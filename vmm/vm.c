@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VM: creation, devices, guest image, vCPUs, and the lifecycle that
+ * ends it.  The first stop request wins; it sets the exit status, kicks
+ * every vCPU and wakes the main thread, which joins them all.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libfdt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../guest/abi.h"
+#include "../vcpu/vcpu.h"
+#include "vmm.h"
+
+/* Intel needs these set outside RAM even for long-mode guests; see api.rst. */
+#define KVM_TSS_ADDR		0xfffbd000ULL
+#define KVM_IDENTITY_MAP_ADDR	0xfffbc000ULL
+
+#define SYSFAIL(err, what) \
+	fpvm_fail(err, FPVM_EXIT_SOFTWARE, errno, "%s: %s", what, strerror(errno))
+
+int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struct fpvm_error *err)
+{
+	int r;
+
+	*vm = (struct vm){
+		.kvm = kvm, .fd = -1, .cfg = cfg, .serial_fd = -1, .done_fd = -1,
+		.pio = { .name = "pio" }, .mmio = { .name = "mmio" },
+	};
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutex_init(&vm->report_lock, NULL);
+	if (cfg->nr_cpus > (unsigned int)kvm->max_vcpus)
+		return fpvm_fail(err, FPVM_EXIT_USAGE, EINVAL,
+				 "--cpus %u: this KVM allows at most %d vCPUs", cfg->nr_cpus,
+				 kvm->max_vcpus);
+	vm->done_fd = eventfd(0, EFD_CLOEXEC);
+	if (vm->done_fd < 0)
+		return SYSFAIL(err, "eventfd");
+	vm->fd = ioctl(kvm->fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0)
+		return SYSFAIL(err, "KVM_CREATE_VM");
+	if (kvm->has_tss_addr) {
+		uint64_t ident = KVM_IDENTITY_MAP_ADDR;
+
+		if (ioctl(vm->fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR))
+			return SYSFAIL(err, "KVM_SET_TSS_ADDR");
+		if (ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0 &&
+		    ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &ident))
+			return SYSFAIL(err, "KVM_SET_IDENTITY_MAP_ADDR");
+	}
+	r = guest_mem_alloc(&vm->mem, cfg->mem_size, err);
+	if (r)
+		return r;
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
+		struct kvm_userspace_memory_region slot = {
+			.slot = i,
+			.guest_phys_addr = vm->mem.region[i].gpa,
+			.memory_size = vm->mem.region[i].size,
+			.userspace_addr = (uint64_t)(uintptr_t)vm->mem.region[i].host,
+		};
+
+		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &slot))
+			return SYSFAIL(err, "KVM_SET_USER_MEMORY_REGION");
+	}
+	return boot_layout_init(&vm->boot, &vm->mem, cfg->nr_cpus, err);
+}
+
+static void debug_exit_to_status(void *opaque, unsigned int cpu, uint32_t value)
+{
+	struct vm *vm = opaque;
+	int status;
+
+	if (vm->cfg->exit_mode == EXIT_MODE_QEMU)
+		status = (int)(((value << 1) | 1) & 0xff);
+	else
+		status = value > 255 ? 255 : (int)value;	/* never wrap to 0 */
+	vm_request_stop(vm, status, STOP_GUEST_EXIT, "vcpu %u: guest wrote 0x%x to the exit port",
+			cpu, value);
+}
+
+int vm_setup_devices(struct vm *vm, struct fpvm_error *err)
+{
+	const struct bus_region regions[] = {
+		{ "serial", FPVM_PORT_SERIAL, 8, &serial8250_ops, NULL },
+		{ "debug-exit", FPVM_PORT_DEBUG_EXIT, 4, &debug_exit_ops, &vm->exit_dev },
+		{ "fpvm-ctl", FPVM_PORT_CTL, 4, &fpvm_ctl_ops, vm },
+	};
+
+	vm->serial_fd = STDOUT_FILENO;
+	if (vm->cfg->serial_path) {
+		vm->serial_fd = open(vm->cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				     0644);
+		if (vm->serial_fd < 0)
+			return fpvm_fail(err, FPVM_EXIT_IOERR, errno, "--serial %s: %s",
+					 vm->cfg->serial_path, strerror(errno));
+	}
+	vm->serial = serial8250_create(vm->serial_fd, vm->cfg->nr_cpus);
+	if (!vm->serial)
+		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
+	vm->exit_dev = (struct debug_exit){ .exit = debug_exit_to_status, .opaque = vm };
+	for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
+		struct bus_region r = regions[i];
+		int ret;
+
+		if (!r.dev)
+			r.dev = vm->serial;
+		ret = bus_register(&vm->pio, &r);
+		if (ret)
+			return fpvm_fail(err, FPVM_EXIT_SOFTWARE, -ret, "registering %s: %s", r.name,
+					 strerror(-ret));
+	}
+	return 0;
+}
+
+int vm_load_guest(struct vm *vm, struct fpvm_error *err)
+{
+	struct load_limits lim;
+	int r;
+
+	load_limits_init(&lim, &vm->mem, &vm->boot);
+	r = elf_load_file(vm->cfg->guest_path, &vm->mem, &lim, &vm->image, err);
+	if (r)
+		return r;
+	if (boot_write_tables(&vm->boot, &vm->mem))
+		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, EINVAL, "cannot write page tables");
+	return 0;
+}
+
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	if (close(fd) || n != (ssize_t)len)
+		return n < 0 ? -errno : -EIO;
+	return 0;
+}
+
+int vm_write_fdt(struct vm *vm, struct fpvm_error *err)
+{
+	void *fdt = guest_mem_ptr(&vm->mem, FPVM_FDT_ADDR, FPVM_FDT_MAX);
+	const struct machine_desc m = {
+		.mem = &vm->mem, .boot = &vm->boot, .image_path = vm->cfg->guest_path,
+		.nargs = vm->cfg->guest_nargs, .args = vm->cfg->guest_args,
+	};
+	int r = fdt_build(fdt, FPVM_FDT_MAX, &m);
+
+	if (r == -FDT_ERR_NOSPACE)
+		return fpvm_fail(err, FPVM_EXIT_USAGE, ENOSPC,
+				 "device tree larger than %llu KiB: too many vCPUs or guest arguments",
+				 FPVM_FDT_MAX >> 10);
+	if (r)
+		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, EINVAL, "device tree: %s",
+				 fdt_strerror(r));
+	if (vm->cfg->dtb_path) {
+		r = write_file(vm->cfg->dtb_path, fdt, fdt_totalsize(fdt));
+		if (r)
+			return fpvm_fail(err, FPVM_EXIT_IOERR, -r, "--dump-dtb %s: %s",
+					 vm->cfg->dtb_path, strerror(-r));
+	}
+	return 0;
+}
+
+int vm_create_vcpus(struct vm *vm, struct fpvm_error *err)
+{
+	vm->vcpus = calloc(vm->cfg->nr_cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
+	for (unsigned int i = 0; i < vm->cfg->nr_cpus; i++) {
+		int r;
+
+		vm->vcpus[i] = vcpu_create(vm, i, err);
+		if (!vm->vcpus[i])
+			return -EINVAL;
+		vm->nr_vcpus++;
+		r = vcpu_set_boot_state(vm->vcpus[i], err);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+bool vm_stopping(struct vm *vm)
+{
+	return atomic_load(&vm->stopping);
+}
+
+void vm_request_stop(struct vm *vm, int status, unsigned int flags, const char *fmt, ...)
+{
+	uint64_t one = 1;
+	va_list ap;
+
+	pthread_mutex_lock(&vm->lock);
+	if (atomic_load(&vm->stopping)) {
+		pthread_mutex_unlock(&vm->lock);
+		return;
+	}
+	vm->status = status;
+	vm->stop_flags = flags;
+	va_start(ap, fmt);
+	vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
+	va_end(ap);
+	atomic_store(&vm->stopping, true);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(vm->vcpus[i]);
+	pthread_mutex_unlock(&vm->lock);
+	if (write(vm->done_fd, &one, sizeof(one)) < 0)
+		perror("fpvm: eventfd");
+}
+
+void vm_vcpu_finished(struct vm *vm)
+{
+	if (atomic_fetch_sub(&vm->running, 1) == 1)
+		vm_request_stop(vm, FPVM_EXIT_HALTED, 0,
+				"all vCPUs halted without writing an exit status");
+}
+
+void vm_report(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&vm->report_lock);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+	pthread_mutex_unlock(&vm->report_lock);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for the VM to end, a timeout, or SIGINT/SIGTERM. */
+static void vm_wait(struct vm *vm, int sig_fd)
+{
+	int64_t deadline = vm->cfg->timeout_ms ? now_ms() + (int64_t)vm->cfg->timeout_ms : -1;
+
+	while (!vm_stopping(vm)) {
+		struct pollfd pfd[2] = {
+			{ .fd = vm->done_fd, .events = POLLIN },
+			{ .fd = sig_fd, .events = POLLIN },
+		};
+		int wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
+
+		if (deadline >= 0 && wait <= 0) {
+			vm_request_stop(vm, FPVM_EXIT_TIMEOUT, STOP_DUMP_REGS, "timeout after %g s",
+					(double)vm->cfg->timeout_ms / 1000.0);
+			break;
+		}
+		if (poll(pfd, 2, wait) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
+				vm_request_stop(vm, si.ssi_signo == SIGINT ? FPVM_EXIT_SIGINT
+									    : FPVM_EXIT_SIGTERM,
+						false, "interrupted by %s",
+						si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+		}
+	}
+}
+
+int vm_run(struct vm *vm, struct fpvm_error *err)
+{
+	sigset_t set;
+	int sig_fd, r = 0;
+
+	/* Block before any vCPU thread exists, so every thread inherits it. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sig_fd < 0)
+		return SYSFAIL(err, "signalfd");
+
+	pthread_mutex_lock(&vm->lock);
+	atomic_store(&vm->running, vm->nr_vcpus);
+	for (unsigned int i = 0; i < vm->nr_vcpus && !r; i++)
+		r = vcpu_start(vm->vcpus[i], err);
+	pthread_mutex_unlock(&vm->lock);
+	if (r) {
+		vm_request_stop(vm, err->status, 0, "%s", err->msg);
+	} else {
+		vm_wait(vm, sig_fd);
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_join(vm->vcpus[i]);
+	close(sig_fd);
+	serial8250_flush(vm->serial);
+	if (vm->cfg->verbose)
+		vm_report(vm, "fpvm: %s; %llu serial bytes, %lu unknown port and %lu unknown MMIO "
+			  "accesses\n", vm->reason,
+			  (unsigned long long)serial8250_tx_bytes(vm->serial),
+			  atomic_load(&vm->unknown_pio), atomic_load(&vm->unknown_mmio));
+	return r;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(vm->vcpus[i]);
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	vm->nr_vcpus = 0;
+	serial8250_destroy(vm->serial);
+	vm->serial = NULL;
+	if (vm->serial_fd > STDERR_FILENO)
+		close(vm->serial_fd);
+	bus_release(&vm->pio);
+	bus_release(&vm->mmio);
+	if (vm->fd >= 0)
+		close(vm->fd);
+	guest_mem_free(&vm->mem);
+	if (vm->done_fd >= 0)
+		close(vm->done_fd);
+	pthread_mutex_destroy(&vm->lock);
+	pthread_mutex_destroy(&vm->report_lock);
+}

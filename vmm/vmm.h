@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMM: KVM handle, VM lifecycle, guest memory, loader, boot state,
+ * machine description and the command line.  main.c calls these setup
+ * steps explicitly, in order; nothing runs from constructors.
+ */
+#ifndef FPVM_VMM_H
+#define FPVM_VMM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../devices/devices.h"
+
+/* Exit statuses (README, "Exit status"); guest values 0-255 pass through. */
+enum fpvm_status {
+	FPVM_EXIT_USAGE = 64,		/* bad command line */
+	FPVM_EXIT_DATAERR = 65,		/* bad guest image or input file */
+	FPVM_EXIT_UNAVAILABLE = 69,	/* KVM missing or lacking a capability */
+	FPVM_EXIT_SOFTWARE = 70,	/* fpvm's own failure (an ioctl, memory) */
+	FPVM_EXIT_IOERR = 74,		/* cannot write an output file */
+	FPVM_EXIT_UNEXPECTED = 111,	/* a KVM exit reason fpvm does not handle */
+	FPVM_EXIT_EXCEPTION = 112,	/* guest reported an unhandled exception */
+	FPVM_EXIT_TRIPLE_FAULT = 113,	/* KVM_EXIT_SHUTDOWN */
+	FPVM_EXIT_FAIL_ENTRY = 114,	/* KVM_EXIT_FAIL_ENTRY */
+	FPVM_EXIT_INTERNAL = 115,	/* KVM_EXIT_INTERNAL_ERROR */
+	FPVM_EXIT_HALTED = 116,		/* every vCPU halted, no exit status */
+	FPVM_EXIT_STRICT_IO = 117,	/* --strict-io: access to nothing */
+	FPVM_EXIT_SYSTEM_EVENT = 118,	/* KVM_EXIT_SYSTEM_EVENT */
+	FPVM_EXIT_PANIC = 119,		/* guest runtime panic */
+	FPVM_EXIT_TIMEOUT = 124,	/* --timeout expired (as timeout(1)) */
+	FPVM_EXIT_SIGINT = 130,
+	FPVM_EXIT_SIGTERM = 143,
+};
+
+/* What a failing library call tells main: a message and a status. */
+struct fpvm_error {
+	int status;
+	char msg[320];
+};
+
+int fpvm_fail(struct fpvm_error *err, int status, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ---- command line (cli.c) ---- */
+
+enum exit_mode {
+	EXIT_MODE_DIRECT,	/* status = value written to the exit port */
+	EXIT_MODE_QEMU,		/* status = (value << 1) | 1, like QEMU */
+};
+
+struct vm_config {
+	const char *guest_path;
+	int guest_nargs;		/* arguments after the image path */
+	char **guest_args;
+	unsigned int nr_cpus;
+	uint64_t mem_size;
+	uint64_t timeout_ms;		/* 0: none */
+	const char *serial_path;	/* NULL: stdout */
+	const char *dtb_path;
+	const char *kvm_path;
+	enum exit_mode exit_mode;
+	bool verbose;
+	bool strict_io;
+};
+
+enum cli_command {
+	CLI_HELP,
+	CLI_VERSION,
+	CLI_RUN,
+};
+
+struct cli {
+	enum cli_command cmd;
+	struct vm_config vm;
+};
+
+#define FPVM_DEFAULT_MEM	(64ULL << 20)
+#define FPVM_MIN_MEM		(2ULL << 20)
+#define FPVM_MAX_MEM		(64ULL << 30)
+#define FPVM_MAX_CPUS		1024
+
+int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err);
+int parse_size(const char *s, uint64_t *out);
+int parse_seconds_ms(const char *s, uint64_t *ms);
+const char *cli_usage(void);
+
+/* ---- /dev/kvm (kvm.c) ---- */
+
+struct kvm {
+	int fd;
+	int api_version;
+	int vcpu_mmap_size;
+	int nr_vcpus;		/* recommended */
+	int max_vcpus;
+	bool has_tss_addr;
+	struct kvm_cpuid2 *cpuid;	/* KVM_GET_SUPPORTED_CPUID */
+};
+
+int kvm_open(struct kvm *kvm, const char *path, struct fpvm_error *err);
+void kvm_close(struct kvm *kvm);
+const struct kvm_cpuid_entry2 *kvm_cpuid_find(const struct kvm_cpuid2 *cpuid, uint32_t function,
+					      uint32_t index);
+
+/* ---- guest memory (memory.c) ---- */
+
+struct mem_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *host;
+};
+
+struct guest_mem {
+	uint8_t *host;		/* one mapping for all regions */
+	uint64_t size;
+	struct mem_region region[2];	/* below the MMIO hole, above 4 GiB */
+	unsigned int nr_regions;
+};
+
+int guest_mem_alloc(struct guest_mem *mem, uint64_t size, struct fpvm_error *err);
+void guest_mem_free(struct guest_mem *mem);
+/* Host pointer for [gpa, gpa + len), or NULL unless it is all RAM. */
+void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
+uint64_t guest_mem_low_top(const struct guest_mem *mem);
+
+/* ---- machine layout (boot.c): page tables, GDT, entry registers ---- */
+
+struct boot_layout {
+	uint64_t stacks_base;	/* vCPU boot stacks: [stacks_base, low top) */
+	uint64_t map_top;	/* identity map covers [0, map_top) */
+	unsigned int nr_cpus;
+};
+
+int boot_layout_init(struct boot_layout *b, const struct guest_mem *mem, unsigned int nr_cpus,
+		     struct fpvm_error *err);
+int boot_write_tables(const struct boot_layout *b, const struct guest_mem *mem);
+/* Entry state per guest/abi.h; @sregs comes from KVM_GET_SREGS. */
+void boot_vcpu_state(const struct boot_layout *b, unsigned int cpu, uint64_t entry, bool xsave,
+		     struct kvm_regs *regs, struct kvm_sregs *sregs);
+
+/* ---- ELF loader (elf.c) ---- */
+
+#define ELF_MAX_SEGMENTS 16
+
+struct elf_segment {
+	uint64_t gpa;
+	uint64_t file_offset;
+	uint64_t file_size;
+	uint64_t mem_size;
+	uint32_t flags;
+};
+
+struct elf_image {
+	uint64_t entry;
+	unsigned int nr_segments;
+	struct elf_segment seg[ELF_MAX_SEGMENTS];
+};
+
+struct addr_range {
+	uint64_t start;
+	uint64_t end;		/* exclusive */
+	const char *what;
+};
+
+/* Where an image may load: RAM regions minus fpvm's own structures. */
+struct load_limits {
+	struct addr_range ram[2];
+	unsigned int nr_ram;
+	struct addr_range reserved[4];
+	unsigned int nr_reserved;
+};
+
+void load_limits_init(struct load_limits *lim, const struct guest_mem *mem,
+		      const struct boot_layout *b);
+int elf_validate(const void *buf, size_t len, const struct load_limits *lim,
+		 struct elf_image *img, struct fpvm_error *err);
+int elf_load_file(const char *path, const struct guest_mem *mem, const struct load_limits *lim,
+		  struct elf_image *img, struct fpvm_error *err);
+
+/* ---- device tree (fdt.c) ---- */
+
+struct machine_desc {
+	const struct guest_mem *mem;
+	const struct boot_layout *boot;
+	const char *image_path;		/* the guest's argv[0] */
+	int nargs;
+	char **args;
+};
+
+int fdt_build(void *buf, size_t size, const struct machine_desc *m);
+
+/* ---- the VM (vm.c) ---- */
+
+struct vcpu;
+
+struct vm {
+	struct kvm *kvm;
+	int fd;
+	const struct vm_config *cfg;
+	struct guest_mem mem;
+	struct boot_layout boot;
+	struct elf_image image;
+	struct bus pio;
+	struct bus mmio;
+	struct serial8250 *serial;
+	int serial_fd;
+	struct debug_exit exit_dev;
+	struct vcpu **vcpus;
+	unsigned int nr_vcpus;
+
+	/* Lifecycle: the first stop request wins and sets the status. */
+	pthread_mutex_t lock;
+	atomic_bool stopping;
+	unsigned int stop_flags;	/* STOP_* of the winning request */
+	int status;
+	char reason[160];
+	atomic_uint running;
+	int done_fd;		/* eventfd: wakes main when the VM ends */
+
+	atomic_ulong unknown_pio;
+	atomic_ulong unknown_mmio;
+	pthread_mutex_t report_lock;	/* keeps multi-line diagnostics whole */
+};
+
+int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg,
+	      struct fpvm_error *err);
+int vm_setup_devices(struct vm *vm, struct fpvm_error *err);
+int vm_load_guest(struct vm *vm, struct fpvm_error *err);
+int vm_write_fdt(struct vm *vm, struct fpvm_error *err);
+int vm_create_vcpus(struct vm *vm, struct fpvm_error *err);
+int vm_run(struct vm *vm, struct fpvm_error *err);
+void vm_destroy(struct vm *vm);
+
+#define STOP_DUMP_REGS	(1U << 0)	/* every running vCPU dumps its registers */
+#define STOP_GUEST_EXIT	(1U << 1)	/* the guest asked to exit: not news */
+
+void vm_request_stop(struct vm *vm, int status, unsigned int flags, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+bool vm_stopping(struct vm *vm);
+void vm_vcpu_finished(struct vm *vm);
+/* Writes one block to stderr without interleaving with other vCPUs. */
+void vm_report(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The control port's request handler (ctl.c). */
+extern const struct bus_device_ops fpvm_ctl_ops;
+
+#endif
