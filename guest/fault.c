@@ -6,6 +6,7 @@
  *   de      divide by zero (#DE, 0)   bp   INT3 (#BP, 3)
  *   cpl0-pf null write at CPL0    triple  empty IDT, then a fault: triple fault
  *   panic   guest_panic()         catch   catch a #UD with guest_catch(), exit 0
+ *   halt    halt every vCPU without an exit status
  *   cpl0-x87  FLD1 at CPL0: architecturally fine (exit 1, "no exception"), but
  *             hosts that emulate CPL0 and cannot emulate x87 stop with
  *             KVM_EXIT_INTERNAL_ERROR
@@ -87,6 +88,8 @@ int guest_main(void)
 		guest_cpl0_call(cpl0_x87, 0);
 	else if (!strcmp(mode, "triple"))
 		guest_cpl0_call(cpl0_triple, 0);
+	else if (!strcmp(mode, "halt"))
+		guest_halt();
 	else if (!strcmp(mode, "panic"))
 		guest_panic("fault guest panics on request");
 	else if (!strcmp(mode, "catch")) {

@@ -47,12 +47,12 @@ int boot_layout_init(struct boot_layout *b, const struct guest_mem *mem, unsigne
 		.nr_cpus = nr_cpus,
 		.map_top = (top + SZ_1G - 1) & ~(SZ_1G - 1),
 	};
-	/* Keep at least 1 MiB above the image base for the image itself. */
-	if (low_top < FPVM_IMAGE_BASE + (1ULL << 20) + stacks)
+	/* Keep at least 512 KiB above the image base for the image itself. */
+	if (low_top < FPVM_IMAGE_BASE + (512ULL << 10) + stacks)
 		return fpvm_fail(err, FPVM_EXIT_USAGE, ENOMEM,
 				 "--mem %lluK is too small for %u vCPUs (needs at least %lluK)",
 				 (unsigned long long)(mem->size >> 10), nr_cpus,
-				 (unsigned long long)((FPVM_IMAGE_BASE + (1ULL << 20) + stacks) >> 10));
+				 (unsigned long long)((FPVM_IMAGE_BASE + (512ULL << 10) + stacks) >> 10));
 	if (b->map_top / SZ_1G > FPVM_PD_MAX)
 		return fpvm_fail(err, FPVM_EXIT_USAGE, ERANGE, "guest memory too large to map");
 	b->stacks_base = low_top - stacks;

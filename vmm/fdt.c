@@ -59,7 +59,7 @@ static int add_argv(void *fdt, const struct machine_desc *m)
 
 static int add_bootargs(void *fdt, const struct machine_desc *m)
 {
-	size_t total = 1;
+	size_t total = m->nargs ? 0 : 1;	/* words, separators, one NUL */
 	char *p;
 	int r;
 

@@ -89,7 +89,7 @@ static void debug_exit_to_status(void *opaque, unsigned int cpu, uint32_t value)
 			cpu, value);
 }
 
-int vm_setup_devices(struct vm *vm, struct fpvm_error *err)
+int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
 {
 	const struct bus_region regions[] = {
 		{ "serial", FPVM_PORT_SERIAL, 8, &serial8250_ops, NULL },
@@ -97,14 +97,6 @@ int vm_setup_devices(struct vm *vm, struct fpvm_error *err)
 		{ "fpvm-ctl", FPVM_PORT_CTL, 4, &fpvm_ctl_ops, vm },
 	};
 
-	vm->serial_fd = STDOUT_FILENO;
-	if (vm->cfg->serial_path) {
-		vm->serial_fd = open(vm->cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				     0644);
-		if (vm->serial_fd < 0)
-			return fpvm_fail(err, FPVM_EXIT_IOERR, errno, "--serial %s: %s",
-					 vm->cfg->serial_path, strerror(errno));
-	}
 	vm->serial = serial8250_create(vm->serial_fd, vm->cfg->nr_cpus);
 	if (!vm->serial)
 		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
@@ -121,6 +113,19 @@ int vm_setup_devices(struct vm *vm, struct fpvm_error *err)
 					 strerror(-ret));
 	}
 	return 0;
+}
+
+int vm_setup_devices(struct vm *vm, struct fpvm_error *err)
+{
+	vm->serial_fd = STDOUT_FILENO;
+	if (vm->cfg->serial_path) {
+		vm->serial_fd = open(vm->cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				     0644);
+		if (vm->serial_fd < 0)
+			return fpvm_fail(err, FPVM_EXIT_IOERR, errno, "--serial %s: %s",
+					 vm->cfg->serial_path, strerror(errno));
+	}
+	return vm_attach_devices(vm, err);
 }
 
 int vm_load_guest(struct vm *vm, struct fpvm_error *err)
@@ -285,7 +290,13 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 	sigset_t set;
 	int sig_fd, r = 0;
 
-	/* Block before any vCPU thread exists, so every thread inherits it. */
+	/*
+	 * Block before any vCPU thread exists, so every thread inherits it.
+	 * A shell starts background jobs with SIGINT ignored, and an ignored
+	 * signal never reaches a signalfd: take the default back, as QEMU does.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

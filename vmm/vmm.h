@@ -229,6 +229,8 @@ struct vm {
 int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg,
 	      struct fpvm_error *err);
 int vm_setup_devices(struct vm *vm, struct fpvm_error *err);
+/* Creates the devices on vm->serial_fd and registers them on the buses. */
+int vm_attach_devices(struct vm *vm, struct fpvm_error *err);
 int vm_load_guest(struct vm *vm, struct fpvm_error *err);
 int vm_write_fdt(struct vm *vm, struct fpvm_error *err);
 int vm_create_vcpus(struct vm *vm, struct fpvm_error *err);

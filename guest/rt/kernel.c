@@ -192,10 +192,9 @@ void kernel_start(uint64_t fdt, uint64_t cpu, uint64_t nr_cpus, uint64_t stack_t
 {
 	struct percpu *pc;
 
-	if (cpu >= GUEST_MAX_CPUS) {
-		uart_write("guest runtime: too many vCPUs\n", 30);
+	/* Every vCPU checks the count, so vCPU 0 cannot finish before the panic. */
+	if (nr_cpus > GUEST_MAX_CPUS || cpu >= GUEST_MAX_CPUS)
 		kernel_panic("guest runtime supports at most 64 vCPUs");
-	}
 	pc = &percpu[cpu];
 	pc->cpu = cpu;
 	pc->kstack = stack_top;
