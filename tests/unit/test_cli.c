@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/* Command line parsing: defaults, every option's forms, and every error. */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static struct cli cli;
+static struct fpvm_error err;
+
+/* cli keeps pointers into argv, so argv must outlive the call. */
+static char *argv_store[32];
+
+static int parse(const char *first, ...)
+{
+	va_list ap;
+	int argc = 0;
+
+	argv_store[argc++] = "fpvm";
+	va_start(ap, first);
+	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
+		argv_store[argc++] = (char *)a;
+	va_end(ap);
+	argv_store[argc] = NULL;
+	return cli_parse(argc, argv_store, &cli, &err);
+}
+
+#define PARSE(...) parse(__VA_ARGS__, NULL)
+
+static void expect_usage_error(int r, const char *fragment)
+{
+	ck_assert_int_lt(r, 0);
+	ck_assert_int_eq(err.status, FPVM_EXIT_USAGE);
+	ck_assert_msg(strstr(err.msg, fragment), "message '%s' lacks '%s'", err.msg, fragment);
+}
+
+START_TEST(run_defaults)
+{
+	ck_assert_int_eq(PARSE("run", "g.elf"), 0);
+	ck_assert_int_eq(cli.cmd, CLI_RUN);
+	ck_assert_str_eq(cli.vm.guest_path, "g.elf");
+	ck_assert_uint_eq(cli.vm.nr_cpus, 1);
+	ck_assert_uint_eq(cli.vm.mem_size, 64ULL << 20);
+	ck_assert_uint_eq(cli.vm.timeout_ms, 0);
+	ck_assert_int_eq(cli.vm.exit_mode, EXIT_MODE_DIRECT);
+	ck_assert_int_eq(cli.vm.guest_nargs, 0);
+	ck_assert_str_eq(cli.vm.kvm_path, "/dev/kvm");
+	ck_assert(!cli.vm.strict_io && !cli.vm.verbose);
+	ck_assert_ptr_null(cli.vm.serial_path);
+}
+END_TEST
+
+START_TEST(option_forms)
+{
+	ck_assert_int_eq(PARSE("run", "--cpus", "4", "g"), 0);
+	ck_assert_uint_eq(cli.vm.nr_cpus, 4);
+	ck_assert_int_eq(PARSE("run", "--cpus=3", "g"), 0);
+	ck_assert_uint_eq(cli.vm.nr_cpus, 3);
+	ck_assert_int_eq(PARSE("run", "-c2", "g"), 0);
+	ck_assert_uint_eq(cli.vm.nr_cpus, 2);
+	ck_assert_int_eq(PARSE("run", "-c", "5", "-m", "1G", "-t", "0.25", "-v", "g"), 0);
+	ck_assert_uint_eq(cli.vm.nr_cpus, 5);
+	ck_assert_uint_eq(cli.vm.mem_size, 1ULL << 30);
+	ck_assert_uint_eq(cli.vm.timeout_ms, 250);
+	ck_assert(cli.vm.verbose);
+	ck_assert_int_eq(PARSE("run", "--serial", "out.txt", "--dump-dtb=x.dtb", "--strict-io",
+			       "--exit-status", "qemu", "--kvm", "/dev/null", "g"), 0);
+	ck_assert_str_eq(cli.vm.serial_path, "out.txt");
+	ck_assert_str_eq(cli.vm.dtb_path, "x.dtb");
+	ck_assert_str_eq(cli.vm.kvm_path, "/dev/null");
+	ck_assert(cli.vm.strict_io);
+	ck_assert_int_eq(cli.vm.exit_mode, EXIT_MODE_QEMU);
+	ck_assert_int_eq(PARSE("run", "--exit-status=direct", "g"), 0);
+	ck_assert_int_eq(cli.vm.exit_mode, EXIT_MODE_DIRECT);
+}
+END_TEST
+
+START_TEST(guest_arguments)
+{
+	ck_assert_int_eq(PARSE("run", "-c", "2", "g.elf", "--", "a", "-b", "--cpus"), 0);
+	ck_assert_str_eq(cli.vm.guest_path, "g.elf");
+	ck_assert_int_eq(cli.vm.guest_nargs, 3);
+	ck_assert_str_eq(cli.vm.guest_args[0], "a");
+	ck_assert_str_eq(cli.vm.guest_args[1], "-b");
+	ck_assert_str_eq(cli.vm.guest_args[2], "--cpus");
+	ck_assert_uint_eq(cli.vm.nr_cpus, 2);
+	/* Without "--", everything after the image is the guest's too. */
+	ck_assert_int_eq(PARSE("run", "g.elf", "x", "--mem", "1G"), 0);
+	ck_assert_int_eq(cli.vm.guest_nargs, 3);
+	ck_assert_uint_eq(cli.vm.mem_size, 64ULL << 20);
+	/* "--" before the image ends fpvm's options. */
+	ck_assert_int_eq(PARSE("run", "--", "-weird-name.elf", "y"), 0);
+	ck_assert_str_eq(cli.vm.guest_path, "-weird-name.elf");
+	ck_assert_int_eq(cli.vm.guest_nargs, 1);
+	/* A second "--" is an argument. */
+	ck_assert_int_eq(PARSE("run", "g", "--", "--"), 0);
+	ck_assert_int_eq(cli.vm.guest_nargs, 1);
+	ck_assert_str_eq(cli.vm.guest_args[0], "--");
+}
+END_TEST
+
+START_TEST(commands)
+{
+	ck_assert_int_eq(PARSE("--help"), 0);
+	ck_assert_int_eq(cli.cmd, CLI_HELP);
+	ck_assert_int_eq(PARSE("help"), 0);
+	ck_assert_int_eq(cli.cmd, CLI_HELP);
+	ck_assert_int_eq(PARSE("run", "--help"), 0);
+	ck_assert_int_eq(cli.cmd, CLI_HELP);
+	ck_assert_int_eq(PARSE("version"), 0);
+	ck_assert_int_eq(cli.cmd, CLI_VERSION);
+	ck_assert_int_eq(PARSE("--version"), 0);
+	ck_assert_int_eq(cli.cmd, CLI_VERSION);
+	ck_assert_ptr_nonnull(strstr(cli_usage(), "--exit-status"));
+}
+END_TEST
+
+START_TEST(usage_errors)
+{
+	char *argv0[] = { "fpvm", NULL };
+
+	expect_usage_error(cli_parse(1, argv0, &cli, &err), "no command given");
+	expect_usage_error(PARSE("launch"), "unknown command 'launch'");
+	expect_usage_error(PARSE("run"), "no guest image given");
+	expect_usage_error(PARSE("run", "--cpus", "4"), "no guest image given");
+	expect_usage_error(PARSE("run", "--bogus", "g"), "unknown option '--bogus'");
+	expect_usage_error(PARSE("run", "-x", "g"), "unknown option '-x'");
+}
+END_TEST
+
+START_TEST(value_errors)
+{
+	expect_usage_error(PARSE("run", "--cpus"), "needs a value");
+	expect_usage_error(PARSE("run", "--cpus", "0", "g"), "--cpus 0: out of range (1..1024)");
+	expect_usage_error(PARSE("run", "--cpus", "1025", "g"), "out of range");
+	expect_usage_error(PARSE("run", "--cpus", "two", "g"), "--cpus 'two': not a number");
+	expect_usage_error(PARSE("run", "--cpus", "-1", "g"), "not a number");
+	expect_usage_error(PARSE("run", "--cpus", "4x", "g"), "not a number");
+	expect_usage_error(PARSE("run", "--mem", "1K", "g"), "--mem 1K: out of range (2M..64G)");
+	expect_usage_error(PARSE("run", "--mem", "65G", "g"), "out of range");
+	expect_usage_error(PARSE("run", "--mem", "99999999999999999999", "g"), "out of range");
+	expect_usage_error(PARSE("run", "--mem", "lots", "g"), "not a size");
+	expect_usage_error(PARSE("run", "--mem", "64Q", "g"), "not a size");
+	expect_usage_error(PARSE("run", "--timeout", "soon", "g"), "not a number of seconds");
+	expect_usage_error(PARSE("run", "--timeout", "-1", "g"), "not a number of seconds");
+	expect_usage_error(PARSE("run", "--timeout", "nan", "g"), "not a number of seconds");
+	expect_usage_error(PARSE("run", "--timeout", "1e300", "g"), "too large");
+	expect_usage_error(PARSE("run", "--exit-status", "posix", "g"), "expected 'direct' or 'qemu'");
+	expect_usage_error(PARSE("run", "--strict-io=yes", "g"), "takes no value");
+}
+END_TEST
+
+START_TEST(sizes)
+{
+	uint64_t v;
+
+	ck_assert_int_eq(parse_size("512", &v), 0);
+	ck_assert_uint_eq(v, 512ULL << 20);
+	ck_assert_int_eq(parse_size("4096K", &v), 0);
+	ck_assert_uint_eq(v, 4ULL << 20);
+	ck_assert_int_eq(parse_size("2g", &v), 0);
+	ck_assert_uint_eq(v, 2ULL << 30);
+	ck_assert_int_eq(parse_size("", &v), -EINVAL);
+	ck_assert_int_eq(parse_size("M", &v), -EINVAL);
+	ck_assert_int_eq(parse_size("1MB", &v), -EINVAL);
+	ck_assert_int_eq(parse_size("17179869184G", &v), -ERANGE);
+}
+END_TEST
+
+START_TEST(seconds)
+{
+	uint64_t ms;
+
+	ck_assert_int_eq(parse_seconds_ms("2", &ms), 0);
+	ck_assert_uint_eq(ms, 2000);
+	ck_assert_int_eq(parse_seconds_ms("0.0015", &ms), 0);
+	ck_assert_uint_eq(ms, 2);	/* rounded up: never shorter than asked */
+	ck_assert_int_eq(parse_seconds_ms("0", &ms), 0);
+	ck_assert_uint_eq(ms, 0);
+	ck_assert_int_eq(parse_seconds_ms("inf", &ms), -EINVAL);
+	ck_assert_int_eq(parse_seconds_ms("2s", &ms), -EINVAL);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, run_defaults);
+	tcase_add_test(tc, option_forms);
+	tcase_add_test(tc, guest_arguments);
+	tcase_add_test(tc, commands);
+	tcase_add_test(tc, usage_errors);
+	tcase_add_test(tc, value_errors);
+	tcase_add_test(tc, sizes);
+	tcase_add_test(tc, seconds);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}

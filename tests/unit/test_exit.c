@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vCPU exit dispatcher and the control port, driven with synthetic
+ * kvm_run contents: every exit reason, hostile control requests.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "../../guest/abi.h"
+#include "testutil.h"
+
+static struct fake_vm f;
+
+static void setup(void)
+{
+	fake_vm_init(&f, 16ULL << 20);
+}
+
+static void teardown(void)
+{
+	fake_vm_free(&f);
+}
+
+static enum vcpu_action io(uint16_t port, bool out, uint8_t size, uint32_t count,
+			   const void *data)
+{
+	struct kvm_run *run = f.vcpu->run;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = out ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = count;
+	run->io.data_offset = 1024;
+	if (data)
+		memcpy((uint8_t *)run + 1024, data, (size_t)size * count);
+	return vcpu_handle_exit(f.vcpu);
+}
+
+static enum vcpu_action exit_with(uint32_t reason)
+{
+	f.vcpu->run->exit_reason = reason;
+	return vcpu_handle_exit(f.vcpu);
+}
+
+static void expect_stopped(int status, const char *fragment)
+{
+	ck_assert(vm_stopping(&f.vm));
+	ck_assert_int_eq(f.vm.status, status);
+	ck_assert_msg(strstr(f.vm.reason, fragment), "reason '%s' lacks '%s'", f.vm.reason,
+		      fragment);
+}
+
+START_TEST(serial_output_via_io_exit)
+{
+	char buf[64];
+
+	ck_assert_int_eq(io(FPVM_PORT_SERIAL, true, 1, 6, "hello\n"), VCPU_CONTINUE);
+	fake_vm_output(&f, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "hello\n");
+	ck_assert(!vm_stopping(&f.vm));
+}
+END_TEST
+
+START_TEST(unknown_port_reads_all_ones)
+{
+	uint8_t *data = (uint8_t *)f.vcpu->run + 1024;
+
+	ck_assert_int_eq(io(0x2f8, false, 2, 1, NULL), VCPU_CONTINUE);
+	ck_assert_uint_eq(data[0], 0xff);
+	ck_assert_uint_eq(data[1], 0xff);
+	ck_assert_int_eq(io(0x80, true, 1, 1, "\x01"), VCPU_CONTINUE);
+	ck_assert_uint_eq(atomic_load(&f.vm.unknown_pio), 2);
+	ck_assert(!vm_stopping(&f.vm));
+}
+END_TEST
+
+START_TEST(unknown_mmio_reads_all_ones)
+{
+	struct kvm_run *run = f.vcpu->run;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = 0xfed00000;
+	run->mmio.len = 4;
+	run->mmio.is_write = 0;
+	memset(run->mmio.data, 0, 8);
+	ck_assert_int_eq(vcpu_handle_exit(f.vcpu), VCPU_CONTINUE);
+	ck_assert_uint_eq(*(uint32_t *)run->mmio.data, 0xffffffff);
+	ck_assert_uint_eq(run->mmio.data[4], 0);
+	ck_assert_uint_eq(atomic_load(&f.vm.unknown_mmio), 1);
+}
+END_TEST
+
+START_TEST(strict_io_is_fatal)
+{
+	f.cfg.strict_io = true;
+	ck_assert_int_eq(io(0x2f8, false, 1, 1, NULL), VCPU_STOP);
+	expect_stopped(FPVM_EXIT_STRICT_IO, "1-byte read of unknown port 0x2f8 at rip");
+}
+END_TEST
+
+START_TEST(debug_exit_sets_status)
+{
+	uint32_t v = 3;
+
+	ck_assert_int_eq(io(FPVM_PORT_DEBUG_EXIT, true, 4, 1, &v), VCPU_STOP);
+	expect_stopped(3, "guest wrote 0x3 to the exit port");
+	ck_assert_uint_eq(f.vm.stop_flags & STOP_GUEST_EXIT, STOP_GUEST_EXIT);
+}
+END_TEST
+
+START_TEST(debug_exit_modes)
+{
+	uint32_t v = 300;
+
+	ck_assert_int_eq(io(FPVM_PORT_DEBUG_EXIT, true, 4, 1, &v), VCPU_STOP);
+	ck_assert_int_eq(f.vm.status, 255);	/* clamped, never wrapped to a pass */
+	atomic_store(&f.vm.stopping, false);
+	f.cfg.exit_mode = EXIT_MODE_QEMU;
+	v = 0;
+	ck_assert_int_eq(io(FPVM_PORT_DEBUG_EXIT, true, 1, 1, &v), VCPU_STOP);
+	ck_assert_int_eq(f.vm.status, 1);
+	atomic_store(&f.vm.stopping, false);
+	v = 0x10;
+	ck_assert_int_eq(io(FPVM_PORT_DEBUG_EXIT, true, 1, 1, &v), VCPU_STOP);
+	ck_assert_int_eq(f.vm.status, 0x21);
+}
+END_TEST
+
+START_TEST(first_stop_wins)
+{
+	vm_request_stop(&f.vm, 7, 0, "first");
+	vm_request_stop(&f.vm, 9, 0, "second");
+	expect_stopped(7, "first");
+}
+END_TEST
+
+START_TEST(exit_reasons)
+{
+	ck_assert_int_eq(exit_with(KVM_EXIT_HLT), VCPU_HALTED);
+	ck_assert_int_eq(exit_with(KVM_EXIT_INTR), VCPU_CONTINUE);
+	ck_assert(!vm_stopping(&f.vm));
+}
+END_TEST
+
+START_TEST(exit_shutdown)
+{
+	ck_assert_int_eq(exit_with(KVM_EXIT_SHUTDOWN), VCPU_STOP);
+	expect_stopped(FPVM_EXIT_TRIPLE_FAULT, "triple fault");
+}
+END_TEST
+
+START_TEST(exit_fail_entry)
+{
+	f.vcpu->run->fail_entry.hardware_entry_failure_reason = 0x80000021;
+	ck_assert_int_eq(exit_with(KVM_EXIT_FAIL_ENTRY), VCPU_STOP);
+	expect_stopped(FPVM_EXIT_FAIL_ENTRY, "hardware reason 0x80000021");
+}
+END_TEST
+
+START_TEST(exit_internal_error_with_instruction)
+{
+	struct kvm_run *run = f.vcpu->run;
+
+	run->emulation_failure.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.ndata = 4;
+	run->emulation_failure.flags = KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run->emulation_failure.insn_size = 2;
+	run->emulation_failure.insn_bytes[0] = 0xd9;
+	run->emulation_failure.insn_bytes[1] = 0xe8;
+	ck_assert_int_eq(exit_with(KVM_EXIT_INTERNAL_ERROR), VCPU_STOP);
+	expect_stopped(FPVM_EXIT_INTERNAL, "suberror 1 (instruction emulation failed), "
+			"instruction bytes: d9 e8");
+}
+END_TEST
+
+START_TEST(exit_internal_error_with_data)
+{
+	struct kvm_run *run = f.vcpu->run;
+
+	run->internal.suberror = KVM_INTERNAL_ERROR_DELIVERY_EV;
+	run->internal.ndata = 2;
+	run->internal.data[0] = 0x80000b0e;
+	run->internal.data[1] = 0x7;
+	ck_assert_int_eq(exit_with(KVM_EXIT_INTERNAL_ERROR), VCPU_STOP);
+	expect_stopped(FPVM_EXIT_INTERNAL, "event delivery failed), data 0x80000b0e 0x7");
+}
+END_TEST
+
+START_TEST(exit_system_event)
+{
+	f.vcpu->run->system_event.type = KVM_SYSTEM_EVENT_RESET;
+	ck_assert_int_eq(exit_with(KVM_EXIT_SYSTEM_EVENT), VCPU_STOP);
+	expect_stopped(FPVM_EXIT_SYSTEM_EVENT, "system event: reset");
+}
+END_TEST
+
+START_TEST(exit_unexpected)
+{
+	ck_assert_int_eq(exit_with(KVM_EXIT_DEBUG), VCPU_STOP);
+	expect_stopped(FPVM_EXIT_UNEXPECTED, "unexpected KVM exit reason 4 (DEBUG)");
+	atomic_store(&f.vm.stopping, false);
+	ck_assert_int_eq(exit_with(999), VCPU_STOP);
+	expect_stopped(FPVM_EXIT_UNEXPECTED, "reason 999 (?)");
+}
+END_TEST
+
+/* ---- control port ---- */
+
+static void *guest(uint64_t gpa, size_t len)
+{
+	void *p = guest_mem_ptr(&f.vm.mem, gpa, len);
+
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+static void ctl(uint32_t addr)
+{
+	ck_assert_int_eq(io(FPVM_PORT_CTL, true, 4, 1, &addr), vm_stopping(&f.vm) ? VCPU_STOP
+										  : VCPU_CONTINUE);
+}
+
+START_TEST(ctl_exception_report)
+{
+	struct fpvm_ctl_req *req = guest(0x200000, 4096);
+	struct fpvm_exception *e = (void *)(req + 1);
+
+	*req = (struct fpvm_ctl_req){ FPVM_CTL_MAGIC, FPVM_CTL_EXCEPTION, sizeof(*e), 1 };
+	*e = (struct fpvm_exception){ .vector = 14, .error_code = 6, .rip = 0x100123, .cs = 0x23 };
+	ctl(0x200000);
+	expect_stopped(FPVM_EXIT_EXCEPTION, "#PF page fault (vector 14) at rip 0x100123");
+	ck_assert_int_eq(req->result, 0);
+}
+END_TEST
+
+START_TEST(ctl_panic_is_sanitised)
+{
+	struct fpvm_ctl_req *req = guest(0x200000, 4096);
+
+	*req = (struct fpvm_ctl_req){ FPVM_CTL_MAGIC, FPVM_CTL_PANIC, 12, 0 };
+	memcpy(req + 1, "bad\nthing\x1b!", 12);
+	ctl(0x200000);
+	expect_stopped(FPVM_EXIT_PANIC, "guest panic: bad?thing?!");
+}
+END_TEST
+
+START_TEST(ctl_hostile_requests_are_ignored)
+{
+	struct fpvm_ctl_req *req = guest(0x200000, 4096);
+	uint16_t narrow = 0x1234;
+
+	ctl(0x200004);				/* unaligned */
+	ctl(0xfff00000);			/* not RAM */
+	ctl((16U << 20) - 8);			/* header runs past RAM */
+	*req = (struct fpvm_ctl_req){ 0xdeadbeef, FPVM_CTL_PANIC, 4, 0 };
+	ctl(0x200000);				/* bad magic */
+	*req = (struct fpvm_ctl_req){ FPVM_CTL_MAGIC, FPVM_CTL_PANIC, 0xffffffff, 0 };
+	ctl(0x200000);				/* absurd size */
+	*req = (struct fpvm_ctl_req){ FPVM_CTL_MAGIC, FPVM_CTL_EXCEPTION, 8, 0 };
+	ctl(0x200000);				/* wrong payload size */
+	ck_assert_int_eq(req->result, -EINVAL);
+	*req = (struct fpvm_ctl_req){ FPVM_CTL_MAGIC, 77, 0, 0 };
+	ctl(0x200000);				/* unknown op */
+	ck_assert_int_eq(req->result, -ENOSYS);
+	ck_assert_int_eq(io(FPVM_PORT_CTL, true, 2, 1, &narrow), VCPU_CONTINUE);
+	ck_assert(!vm_stopping(&f.vm));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("exit");
+	TCase *tc = tcase_create("dispatch"), *c = tcase_create("ctl");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, serial_output_via_io_exit);
+	tcase_add_test(tc, unknown_port_reads_all_ones);
+	tcase_add_test(tc, unknown_mmio_reads_all_ones);
+	tcase_add_test(tc, strict_io_is_fatal);
+	tcase_add_test(tc, debug_exit_sets_status);
+	tcase_add_test(tc, debug_exit_modes);
+	tcase_add_test(tc, first_stop_wins);
+	tcase_add_test(tc, exit_reasons);
+	tcase_add_test(tc, exit_shutdown);
+	tcase_add_test(tc, exit_fail_entry);
+	tcase_add_test(tc, exit_internal_error_with_instruction);
+	tcase_add_test(tc, exit_internal_error_with_data);
+	tcase_add_test(tc, exit_system_event);
+	tcase_add_test(tc, exit_unexpected);
+	tcase_add_checked_fixture(c, setup, teardown);
+	tcase_add_test(c, ctl_exception_report);
+	tcase_add_test(c, ctl_panic_is_sanitised);
+	tcase_add_test(c, ctl_hostile_requests_are_ignored);
+	suite_add_tcase(s, tc);
+	suite_add_tcase(s, c);
+	return run_suite(s);
+}

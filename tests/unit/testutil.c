@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#ifndef FIXTURE_DIR
+#error "FIXTURE_DIR must point at tests/fixtures"
+#endif
+
+const char *fixture_path(const char *name)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", FIXTURE_DIR, name);
+	return path;
+}
+
+static struct kvm_cpuid2 *cpuid_alloc(unsigned int n)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+
+	return c;
+}
+
+int cpuid_fixture_load(const char *name, struct cpuid_fixture *f)
+{
+	FILE *fp = fopen(fixture_path(name), "r");
+	char line[512];
+
+	*f = (struct cpuid_fixture){ .kvm = cpuid_alloc(256), .host = cpuid_alloc(256) };
+	if (!fp || !f->kvm || !f->host)
+		return -ENOENT;
+	while (fgets(line, sizeof(line), fp)) {
+		unsigned int fn, idx, a, b, c, d;
+		char flags[16];
+		unsigned long long xcr0;
+		struct kvm_cpuid2 *t;
+
+		if (sscanf(line, "# host XCR0 = %llx", &xcr0) == 1) {
+			f->host_xcr0 = xcr0;
+			continue;
+		}
+		if (line[0] == '#' ||
+		    sscanf(line, "%x %x %15s %x %x %x %x", &fn, &idx, flags, &a, &b, &c, &d) != 7)
+			continue;
+		t = strcmp(flags, "-") ? f->kvm : f->host;
+		if (t->nent == 256)
+			break;
+		t->entries[t->nent++] = (struct kvm_cpuid_entry2){
+			.function = fn, .index = idx,
+			.flags = strcmp(flags, "-") ? (uint32_t)strtoul(flags, NULL, 0)
+						    : KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+			.eax = a, .ebx = b, .ecx = c, .edx = d,
+		};
+	}
+	fclose(fp);
+	return 0;
+}
+
+void cpuid_fixture_free(struct cpuid_fixture *f)
+{
+	free(f->kvm);
+	free(f->host);
+}
+
+void fake_vm_init(struct fake_vm *f, uint64_t mem_size)
+{
+	struct fpvm_error err;
+
+	memset(f, 0, sizeof(*f));
+	f->cfg = (struct vm_config){ .nr_cpus = 1, .mem_size = mem_size };
+	f->kvm = (struct kvm){ .fd = -1, .max_vcpus = 8 };
+	f->vm = (struct vm){
+		.kvm = &f->kvm, .fd = -1, .cfg = &f->cfg, .serial_fd = -1,
+		.pio = { .name = "pio" }, .mmio = { .name = "mmio" },
+	};
+	pthread_mutex_init(&f->vm.lock, NULL);
+	pthread_mutex_init(&f->vm.report_lock, NULL);
+	f->vm.done_fd = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(f->vm.done_fd, 0);
+	ck_assert_int_eq(guest_mem_alloc(&f->vm.mem, mem_size, &err), 0);
+	ck_assert_int_eq(boot_layout_init(&f->vm.boot, &f->vm.mem, 1, &err), 0);
+	ck_assert_int_eq(pipe2(f->out_pipe, O_NONBLOCK | O_CLOEXEC), 0);
+	f->vm.serial_fd = f->out_pipe[1];
+	ck_assert_int_eq(vm_attach_devices(&f->vm, &err), 0);
+
+	f->vcpu = calloc(1, sizeof(*f->vcpu));
+	f->vcpu->vm = &f->vm;
+	f->vcpu->fd = -1;
+	f->vcpu->run_size = 4096;
+	f->vcpu->run = calloc(1, 4096);
+}
+
+void fake_vm_free(struct fake_vm *f)
+{
+	serial8250_destroy(f->vm.serial);
+	free(f->vcpu->run);
+	free(f->vcpu);
+	bus_release(&f->vm.pio);
+	bus_release(&f->vm.mmio);
+	guest_mem_free(&f->vm.mem);
+	close(f->vm.done_fd);
+	close(f->out_pipe[0]);
+	close(f->out_pipe[1]);
+}
+
+size_t fake_vm_output(struct fake_vm *f, char *buf, size_t size)
+{
+	ssize_t n = read(f->out_pipe[0], buf, size - 1);
+
+	n = n < 0 ? 0 : n;
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+int run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the unit tests: CPUID fixtures and a KVM-less VM. */
+#ifndef FPVM_TESTUTIL_H
+#define FPVM_TESTUTIL_H
+
+#include <check.h>
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../vcpu/vcpu.h"
+#include "../../vmm/vmm.h"
+
+/*
+ * A CPUID table file (tests/fixtures/cpuid/): KVM_GET_SUPPORTED_CPUID rows
+ * carry numeric flags, raw host rows carry "-".
+ */
+struct cpuid_fixture {
+	struct kvm_cpuid2 *kvm;		/* may have nent == 0 */
+	struct kvm_cpuid2 *host;
+	uint64_t host_xcr0;		/* 0 when the file does not say */
+};
+
+int cpuid_fixture_load(const char *name, struct cpuid_fixture *f);
+void cpuid_fixture_free(struct cpuid_fixture *f);
+const char *fixture_path(const char *name);
+
+/*
+ * A VM with guest memory, buses and devices but no KVM, and one vCPU with
+ * a heap-allocated kvm_run, for driving vcpu_handle_exit() directly.
+ */
+struct fake_vm {
+	struct vm vm;
+	struct vm_config cfg;
+	struct kvm kvm;
+	struct vcpu *vcpu;
+	int out_pipe[2];	/* serial output */
+};
+
+void fake_vm_init(struct fake_vm *f, uint64_t mem_size);
+void fake_vm_free(struct fake_vm *f);
+/* Reads whatever the serial device wrote so far (non-blocking). */
+size_t fake_vm_output(struct fake_vm *f, char *buf, size_t size);
+
+/* Runs a Check suite; main() of every test program. */
+int run_suite(Suite *s);
+
+#endif
