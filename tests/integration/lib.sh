@@ -1,0 +1,73 @@
+# shellcheck shell=sh
+# SPDX-License-Identifier: MIT
+# Shared by the integration tests.  POSIX sh only: the same scripts run
+# under busybox ash inside the TCG lane (tests/tcg).  Output is TAP.
+#
+# Environment: FPVM (the binary), GUEST_DIR (built guests).
+
+: "${FPVM:?FPVM must name the fpvm binary}"
+: "${GUEST_DIR:?GUEST_DIR must name the built guests}"
+
+n=0
+failed=0
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/fpvm-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+# run ARGS...: run fpvm; stdout in $TMP/out, stderr in $TMP/err, $status.
+run() {
+	"$FPVM" "$@" >"$TMP/out" 2>"$TMP/err"
+	status=$?
+}
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+
+skip() {
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	printf "# %s\n" "$2"
+	sed 's/^/#   stdout: /' "$TMP/out"
+	sed 's/^/#   stderr: /' "$TMP/err"
+}
+
+# check DESC STATUS [CHECK...]: after run, compare the status and outputs.
+# A CHECK is out:TEXT or err:TEXT (fixed text that must appear), !out:TEXT
+# or !err:TEXT (must not appear), or lines:N (stderr has exactly N lines).
+check() {
+	desc=$1
+	want=$2
+	shift 2
+	why=""
+	[ "$status" = "$want" ] || why="exit status $status, expected $want"
+	for c in "$@"; do
+		case $c in
+		out:*) grep -qF -- "${c#out:}" "$TMP/out" || why="$why; stdout lacks '${c#out:}'" ;;
+		err:*) grep -qF -- "${c#err:}" "$TMP/err" || why="$why; stderr lacks '${c#err:}'" ;;
+		!out:*) ! grep -qF -- "${c#!out:}" "$TMP/out" || why="$why; stdout has '${c#!out:}'" ;;
+		!err:*) ! grep -qF -- "${c#!err:}" "$TMP/err" || why="$why; stderr has '${c#!err:}'" ;;
+		lines:*)
+			l=$(wc -l <"$TMP/err")
+			[ "$l" -eq "${c#lines:}" ] || why="$why; stderr has $l lines, expected ${c#lines:}" ;;
+		*) why="$why; bad check '$c'" ;;
+		esac
+	done
+	if [ -z "$why" ]; then ok "$desc"; else not_ok "$desc" "${why#; }"; fi
+}
+
+# count TEXT FILE: how many lines of FILE contain TEXT.
+count() {
+	grep -cF -- "$1" "$2"
+}
+
+done_testing() {
+	echo "1..$n"
+	[ "$failed" -eq 0 ]
+}

@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Booting the bundled guests: output, exit status, vCPU counts, devices.
+. "$(dirname "$0")/lib.sh"
+
+for cpus in 1 2 4; do
+	run run --cpus "$cpus" "$GUEST_DIR/hello.elf"
+	check "hello with $cpus vCPUs" 0 "out:Hello from fpvm guest!" !err:fpvm
+	[ "$(count Hello "$TMP/out")" -eq 1 ] && ok "hello greets once with $cpus vCPUs" ||
+		not_ok "hello greets once with $cpus vCPUs" "$(count Hello "$TMP/out") greetings"
+
+	run run --cpus "$cpus" --mem 64M "$GUEST_DIR/smp.elf"
+	check "smp with $cpus vCPUs" 0 "out:smp: all $cpus vCPUs reported"
+	[ "$(count reporting "$TMP/out")" -eq "$cpus" ] && ok "smp: every one of $cpus vCPUs reports" ||
+		not_ok "smp: every one of $cpus vCPUs reports" "$(count reporting "$TMP/out") reports"
+done
+
+run run "$GUEST_DIR/hello.elf" -- one "two words" --cpus
+check "guest receives its arguments" 0 "out:arg[1] = one" "out:arg[2] = two words" \
+	"out:arg[3] = --cpus"
+run run "$GUEST_DIR/hello.elf" plain
+check "arguments without --" 0 "out:arg[1] = plain"
+
+run run --exit-status=qemu "$GUEST_DIR/hello.elf"
+check "--exit-status=qemu maps 0 to 1" 1
+run run --exit-status=qemu "$GUEST_DIR/fault.elf" bogus
+check "--exit-status=qemu maps 2 to 5" 5
+run run "$GUEST_DIR/fault.elf" bogus
+check "guest status passes through" 2 "out:unknown mode 'bogus'"
+
+run run --serial "$TMP/serial.txt" "$GUEST_DIR/hello.elf" x
+check "--serial sends output to a file" 0 "!out:Hello"
+grep -qF "Hello from fpvm guest!" "$TMP/serial.txt" && grep -qF "arg[1] = x" "$TMP/serial.txt" &&
+	ok "--serial file holds the output" || not_ok "--serial file holds the output" "$(cat "$TMP/serial.txt")"
+
+run run --dump-dtb "$TMP/guest.dtb" --cpus 2 "$GUEST_DIR/hello.elf" a1
+check "--dump-dtb" 0
+if command -v dtc >/dev/null 2>&1; then
+	dtc -I dtb -O dts "$TMP/guest.dtb" >"$TMP/out" 2>"$TMP/err"
+	status=$?
+	check "dtc decodes the dumped tree" 0 "out:cpu@1 {" "out:memory@0 {" \
+		'out:fpvm,argv = "'"$GUEST_DIR"'/hello.elf\0a1";' 'out:bootargs = "a1";' 'out:compatible = "ns16550a";' \
+		"out:/memreserve/"
+else
+	skip "dtc decodes the dumped tree" "dtc not installed"
+fi
+
+run run "$GUEST_DIR/io.elf"
+check "io: UART probe and unknown port/MMIO from the guest" 0 "out:io: uart probe ok" \
+	"out:port 0x2f8 reads 0xff, MMIO 0xfed00000 reads 0xffffffff"
+run run -v "$GUEST_DIR/io.elf" unknown
+check "-v reports unknown accesses" 0 "err:1-byte read of unknown port 0x2f8" \
+	"err:4-byte read of unknown MMIO address 0xfed00000" "err:1 unknown port and 1 unknown MMIO"
+run run --strict-io "$GUEST_DIR/io.elf" unknown
+check "--strict-io stops at an unknown access" 117 "err:of unknown MMIO address 0xfed00000 at rip 0x"
+run run --strict-io "$GUEST_DIR/io.elf" uart
+check "--strict-io passes a guest that stays on known devices" 0 "out:uart probe ok"
+
+run run --mem 5G --cpus 2 "$GUEST_DIR/smp.elf"
+check "5 GiB guest (RAM above the MMIO hole)" 0 "out:all 2 vCPUs reported"
+run run --mem 2M "$GUEST_DIR/hello.elf"
+check "2 MiB guest" 0 "out:Hello"
+
+done_testing

@@ -1,0 +1,65 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Guest failures: exceptions, triple fault, panics, timeouts, signals.
+. "$(dirname "$0")/lib.sh"
+
+for cpus in 1 2 4; do
+	run run --cpus "$cpus" --timeout 20 "$GUEST_DIR/fault.elf"
+	check "page fault with $cpus vCPUs" 112 \
+		"err:guest exception: vector 14 (#PF page fault) at rip 0x" "err:error code 0x6, cr2 0x0, cpl 3" \
+		"err:  rip 0000000000"
+done
+
+for m in "ud 6 #UD" "gp 13 #GP" "de 0 #DE" "bp 3 #BP"; do
+	set -- $m
+	run run --timeout 20 "$GUEST_DIR/fault.elf" "$1"
+	check "fault $1 reports vector $2" 112 "err:vector $2 ($3"
+done
+
+run run --timeout 20 "$GUEST_DIR/fault.elf" cpl0-pf
+check "page fault at CPL0" 112 "err:vector 14 (#PF page fault)" "err:cpl 0"
+run run --timeout 20 "$GUEST_DIR/fault.elf" triple
+check "triple fault" 113 "err:triple fault (KVM_EXIT_SHUTDOWN)" "err:  cr0 " "err:  rip "
+run run --timeout 20 "$GUEST_DIR/fault.elf" panic
+check "guest panic" 119 "err:guest panic: fault guest panics on request" lines:1
+run run --timeout 20 "$GUEST_DIR/fault.elf" catch
+check "guest_catch() recovers from #UD and #PF" 0 "out:caught vectors 6 and 14 (error code 0x6)"
+
+# FLD1 at CPL0 is architectural; hosts that emulate CPL0 code may fail it.
+run run --timeout 20 "$GUEST_DIR/fault.elf" cpl0-x87
+if [ "$status" = 115 ]; then
+	check "x87 at CPL0: KVM internal error with instruction bytes" 115 \
+		"err:suberror 1 (instruction emulation failed), instruction bytes: d9 e8" "err:cpl 0"
+else
+	check "x87 at CPL0 runs" 1 "out:no exception was raised"
+fi
+
+for cpus in 1 2 4; do
+	t0=$(date +%s)
+	run run --cpus "$cpus" --timeout 1 "$GUEST_DIR/spin.elf"
+	t1=$(date +%s)
+	check "spin with $cpus vCPUs stops at --timeout" 124 "err:fpvm: timeout after 1 s" \
+		"err:vcpu $((cpus - 1)): timeout after 1 s" "err:  rip "
+	[ $((t1 - t0)) -le 4 ] && ok "timeout with $cpus vCPUs is prompt" ||
+		not_ok "timeout with $cpus vCPUs is prompt" "took $((t1 - t0)) s"
+done
+run run --timeout 0.2 "$GUEST_DIR/spin.elf"
+check "fractional timeout" 124 "err:timeout after 0.2 s"
+
+for sig in INT:130 TERM:143; do
+	"$FPVM" run --cpus 2 "$GUEST_DIR/spin.elf" >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	sleep 1
+	kill -"${sig%:*}" "$pid"
+	wait "$pid"
+	status=$?
+	check "SIG${sig%:*} ends the VM cleanly" "${sig#*:}" "err:interrupted by SIG${sig%:*}"
+done
+
+run run --timeout 20 --cpus 2 "$GUEST_DIR/fault.elf" halt
+check "every vCPU halts without an exit status" 116 \
+	"err:all vCPUs halted without writing an exit status"
+run run --timeout 60 --cpus 65 "$GUEST_DIR/hello.elf"
+check "more vCPUs than the guest runtime supports" 119 "err:supports at most 64 vCPUs"
+
+done_testing

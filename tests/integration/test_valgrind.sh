@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Every thread joined, everything freed: on a clean exit, a timeout, a
+# guest fault and an early error.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v valgrind >/dev/null 2>&1; then
+	skip "valgrind" "valgrind not installed"
+	done_testing
+	exit 0
+fi
+
+vg() {
+	desc=$1
+	want=$2
+	shift 2
+	valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=all \
+		--errors-for-leak-kinds=all "$FPVM" "$@" >"$TMP/out" 2>"$TMP/err"
+	status=$?
+	check "valgrind: $desc" "$want" "!err:=="
+}
+
+vg "smp, 2 vCPUs" 0 run --cpus 2 "$GUEST_DIR/smp.elf"
+vg "timeout, 2 vCPUs" 124 run --cpus 2 --timeout 1 "$GUEST_DIR/spin.elf"
+vg "guest exception" 112 run "$GUEST_DIR/fault.elf"
+vg "bad image" 65 run /nonexistent.elf
+vg "bad KVM device" 69 run --kvm /dev/null "$GUEST_DIR/hello.elf"
+
+done_testing
