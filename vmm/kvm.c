@@ -46,6 +46,18 @@ static int open_error(const char *path, int errnum, struct fpvm_error *err)
 	}
 }
 
+static int sys_ioctl(int fd, unsigned long request, unsigned long arg)
+{
+	return ioctl(fd, request, arg);
+}
+
+const struct kvm_sys_ops kvm_sys_ops = { .ioctl = sys_ioctl };
+
+static int kvm_ioctl(struct kvm *kvm, unsigned long request, unsigned long arg)
+{
+	return kvm->ops->ioctl(kvm->fd, request, arg);
+}
+
 static int get_supported_cpuid(struct kvm *kvm, struct fpvm_error *err)
 {
 	for (int nent = 64; nent <= 4096; nent *= 2) {
@@ -54,7 +66,7 @@ static int get_supported_cpuid(struct kvm *kvm, struct fpvm_error *err)
 		if (!c)
 			return fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
 		c->nent = nent;
-		if (!ioctl(kvm->fd, KVM_GET_SUPPORTED_CPUID, c)) {
+		if (!kvm_ioctl(kvm, KVM_GET_SUPPORTED_CPUID, (unsigned long)c)) {
 			kvm->cpuid = c;
 			return 0;
 		}
@@ -68,10 +80,16 @@ static int get_supported_cpuid(struct kvm *kvm, struct fpvm_error *err)
 
 int kvm_open(struct kvm *kvm, const char *path, struct fpvm_error *err)
 {
+	return kvm_open_ops(kvm, path, &kvm_sys_ops, err);
+}
+
+int kvm_open_ops(struct kvm *kvm, const char *path, const struct kvm_sys_ops *ops,
+		 struct fpvm_error *err)
+{
 	struct stat st;
 	int r;
 
-	*kvm = (struct kvm){ .fd = -1 };
+	*kvm = (struct kvm){ .ops = ops, .fd = -1 };
 	kvm->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (kvm->fd < 0)
 		return open_error(path, errno, err);
@@ -79,7 +97,7 @@ int kvm_open(struct kvm *kvm, const char *path, struct fpvm_error *err)
 		r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, ENODEV, "%s: not a KVM device", path);
 		goto fail;
 	}
-	kvm->api_version = ioctl(kvm->fd, KVM_GET_API_VERSION, 0);
+	kvm->api_version = kvm_ioctl(kvm, KVM_GET_API_VERSION, 0);
 	if (kvm->api_version < 0) {
 		r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errno, "%s: not a KVM device (%s)", path,
 			      strerror(errno));
@@ -92,26 +110,26 @@ int kvm_open(struct kvm *kvm, const char *path, struct fpvm_error *err)
 		goto fail;
 	}
 	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
-		if (ioctl(kvm->fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
+		if (kvm_ioctl(kvm, KVM_CHECK_EXTENSION, (unsigned long)required_caps[i].cap) <= 0) {
 			r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, ENOTSUP,
 				      "%s: required capability %s is missing", path,
 				      required_caps[i].name);
 			goto fail;
 		}
 	}
-	kvm->vcpu_mmap_size = ioctl(kvm->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	kvm->vcpu_mmap_size = kvm_ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (kvm->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
-		r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, EINVAL, "KVM_GET_VCPU_MMAP_SIZE: %s",
-			      strerror(errno));
+		r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, EINVAL, "%s: KVM_GET_VCPU_MMAP_SIZE failed",
+			      path);
 		goto fail;
 	}
-	kvm->nr_vcpus = ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
-	kvm->max_vcpus = ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	kvm->nr_vcpus = kvm_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	kvm->max_vcpus = kvm_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 	if (kvm->nr_vcpus <= 0)
 		kvm->nr_vcpus = 4;	/* api.rst: assume 4 when the cap is absent */
 	if (kvm->max_vcpus <= 0)
 		kvm->max_vcpus = kvm->nr_vcpus;
-	kvm->has_tss_addr = ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0;
+	kvm->has_tss_addr = kvm_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0;
 	r = get_supported_cpuid(kvm, err);
 	if (r)
 		goto fail;

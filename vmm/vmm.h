@@ -91,7 +91,14 @@ const char *cli_usage(void);
 
 /* ---- /dev/kvm (kvm.c) ---- */
 
+/* System-level KVM calls; tests substitute a fake to reach every error. */
+struct kvm_sys_ops {
+	int (*ioctl)(int fd, unsigned long request, unsigned long arg);
+};
+extern const struct kvm_sys_ops kvm_sys_ops;
+
 struct kvm {
+	const struct kvm_sys_ops *ops;
 	int fd;
 	int api_version;
 	int vcpu_mmap_size;
@@ -102,6 +109,8 @@ struct kvm {
 };
 
 int kvm_open(struct kvm *kvm, const char *path, struct fpvm_error *err);
+int kvm_open_ops(struct kvm *kvm, const char *path, const struct kvm_sys_ops *ops,
+		 struct fpvm_error *err);
 void kvm_close(struct kvm *kvm);
 const struct kvm_cpuid_entry2 *kvm_cpuid_find(const struct kvm_cpuid2 *cpuid, uint32_t function,
 					      uint32_t index);

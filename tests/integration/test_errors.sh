@@ -49,6 +49,17 @@ run run --kvm /nonexistent/kvm "$GUEST_DIR/hello.elf"
 check "missing KVM device" 69 "err:/nonexistent/kvm: no such device" lines:1
 run run --kvm /dev/null "$GUEST_DIR/hello.elf"
 check "not a KVM device" 69 "err:/dev/null: not a KVM device" lines:1
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$FPVM" run "$GUEST_DIR/hello.elf" \
+		>"$TMP/out" 2>"$TMP/err"
+	status=$?
+	check "KVM permission denied" 69 "err:/dev/kvm: permission denied" lines:1
+elif [ ! -w /dev/kvm ]; then
+	run run "$GUEST_DIR/hello.elf"
+	check "KVM permission denied" 69 "err:/dev/kvm: permission denied" lines:1
+else
+	skip "KVM permission denied" "cannot drop privileges here"
+fi
 run run --cpus 1024 --mem 16M "$GUEST_DIR/hello.elf"
 check "more vCPUs than memory allows" 64 "err:too small for 1024 vCPUs" lines:1
 run run --serial /nonexistent/dir/out "$GUEST_DIR/hello.elf"

@@ -46,6 +46,22 @@ done
 run run --timeout 0.2 "$GUEST_DIR/spin.elf"
 check "fractional timeout" 124 "err:timeout after 0.2 s"
 
+t0=$(date +%s)
+run run --cpus 4 --timeout 30 "$GUEST_DIR/spin.elf" exit
+t1=$(date +%s)
+check "one vCPU's exit stops 3 spinning vCPUs" 0 "out:vCPU 0 exits while 3 vCPUs spin" !err:timeout
+[ $((t1 - t0)) -le 3 ] && ok "... promptly" || not_ok "... promptly" "took $((t1 - t0)) s"
+
+"$FPVM" run --cpus 3 "$GUEST_DIR/spin.elf" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+sleep 1
+# KVM adds kernel workers (kvm-nx-lpage-recovery) to the process: ignore them.
+names=$(cat /proc/$pid/task/*/comm | grep -v '^kvm' | sort | tr '\n' ' ')
+kill -INT "$pid"
+wait "$pid"
+[ "$names" = "fpvm fpvm-vcpu0 fpvm-vcpu1 fpvm-vcpu2 " ] && ok "one thread per vCPU, named fpvm-vcpuN" ||
+	not_ok "one thread per vCPU, named fpvm-vcpuN" "threads: $names"
+
 for sig in INT:130 TERM:143; do
 	"$FPVM" run --cpus 2 "$GUEST_DIR/spin.elf" >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
