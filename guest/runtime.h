@@ -27,6 +27,8 @@ void guest_ap_main(void);
 unsigned int guest_vcpu_id(void);
 unsigned int guest_nr_cpus(void);
 const void *guest_fdt(void);
+/* The XCR0 fpvm configured for this guest (device tree /chosen/fpvm,xcr0). */
+uint64_t guest_xcr0(void);
 
 /* argv as fpvm passed it: argv[0] is the guest image path. */
 int guest_argc(void);

@@ -135,7 +135,7 @@ static enum vcpu_action handle_internal_error(struct vcpu *vcpu)
 					      (unsigned long long)run->internal.data[i]);
 	}
 	vcpu_dump(vcpu, buf);
-	vm_request_stop(vcpu->vm, FPVM_EXIT_INTERNAL, 0, "vcpu %u: %s", vcpu->id, buf);
+	vm_request_stop(vcpu->vm, FPVM_EXIT_INTERNAL, STOP_REPORTED, "vcpu %u: %s", vcpu->id, buf);
 	return VCPU_STOP;
 }
 
@@ -169,7 +169,7 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 		return VCPU_CONTINUE;
 	case KVM_EXIT_SHUTDOWN:
 		vcpu_dump(vcpu, "triple fault (KVM_EXIT_SHUTDOWN)");
-		vm_request_stop(vcpu->vm, FPVM_EXIT_TRIPLE_FAULT, 0, "vcpu %u: triple fault",
+		vm_request_stop(vcpu->vm, FPVM_EXIT_TRIPLE_FAULT, STOP_REPORTED, "vcpu %u: triple fault",
 				vcpu->id);
 		return VCPU_STOP;
 	case KVM_EXIT_FAIL_ENTRY:
@@ -178,7 +178,8 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
 			 run->fail_entry.cpu);
 		vcpu_dump(vcpu, why);
-		vm_request_stop(vcpu->vm, FPVM_EXIT_FAIL_ENTRY, 0, "vcpu %u: %s", vcpu->id, why);
+		vm_request_stop(vcpu->vm, FPVM_EXIT_FAIL_ENTRY, STOP_REPORTED, "vcpu %u: %s", vcpu->id,
+				why);
 		return VCPU_STOP;
 	case KVM_EXIT_INTERNAL_ERROR:
 		return handle_internal_error(vcpu);
@@ -188,7 +189,8 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu)
 		snprintf(why, sizeof(why), "unexpected KVM exit reason %u (%s)", run->exit_reason,
 			 kvm_exit_reason_name(run->exit_reason));
 		vcpu_dump(vcpu, why);
-		vm_request_stop(vcpu->vm, FPVM_EXIT_UNEXPECTED, 0, "vcpu %u: %s", vcpu->id, why);
+		vm_request_stop(vcpu->vm, FPVM_EXIT_UNEXPECTED, STOP_REPORTED, "vcpu %u: %s", vcpu->id,
+				why);
 		return VCPU_STOP;
 	}
 }
@@ -202,11 +204,24 @@ void *vcpu_thread(void *arg)
 
 	snprintf(name, sizeof(name), "fpvm-vcpu%u", vcpu->id);
 	pthread_setname_np(pthread_self(), name);
+	vcpu_capture_host_fpstate(vcpu);
 
 	while (action == VCPU_CONTINUE) {
+		int r;
+
 		if (vm_stopping(vm))
 			break;
-		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+		if (vcpu->host_after) {
+			long ret = kvm_run_checked(vcpu->fd, vcpu->host_fps.buf, vcpu->host_after,
+						   vm->host.xcr0);
+
+			vcpu_check_host_fpstate(vcpu);
+			errno = ret < 0 ? (int)-ret : 0;
+			r = ret < 0 ? -1 : 0;
+		} else {
+			r = ioctl(vcpu->fd, KVM_RUN, 0);
+		}
+		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 				continue;

@@ -57,11 +57,15 @@ struct vcpu *vcpu_create(struct vm *vm, unsigned int id, struct fpvm_error *err)
 		fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
 		goto fail;
 	}
+	/* Leaf 0xD offers exactly the guest XCR0, so the guest cannot XSETBV more. */
+	xstate_cpuid_restrict(vcpu->cpuid, &vm->guest_layout, vm->guest_xcr0);
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, vcpu->cpuid)) {
 		fpvm_fail(err, FPVM_EXIT_SOFTWARE, errno, "vcpu %u: KVM_SET_CPUID2: %s", id,
 			  strerror(errno));
 		goto fail;
 	}
+	if (vcpu_setup_fpstate(vcpu, err))
+		goto fail;
 	return vcpu;
 fail:
 	vcpu_destroy(vcpu);
@@ -133,5 +137,8 @@ void vcpu_destroy(struct vcpu *vcpu)
 	if (vcpu->fd >= 0)
 		close(vcpu->fd);
 	free(vcpu->cpuid);
+	fpstate_free(&vcpu->guest_fps);
+	fpstate_free(&vcpu->host_fps);
+	free(vcpu->host_after);
 	free(vcpu);
 }

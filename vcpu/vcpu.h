@@ -25,6 +25,11 @@ struct vcpu {
 	struct kvm_cpuid2 *cpuid;
 	pthread_t thread;
 	bool started;
+
+	/* This vCPU's guest fpstate, kept apart from the thread's own. */
+	struct fpstate guest_fps;
+	struct fpstate host_fps;	/* the thread's registers before KVM_RUN */
+	uint8_t *host_after;		/* ... and after, with --check-host-fpstate */
 };
 
 /* What the run loop does after an exit. */
@@ -35,6 +40,7 @@ enum vcpu_action {
 };
 
 int vcpu_signals_init(void);
+/* Creates the vCPU and sets, in this order, its CPUID, XCR0 and XSAVE image. */
 struct vcpu *vcpu_create(struct vm *vm, unsigned int id, struct fpvm_error *err);
 int vcpu_set_boot_state(struct vcpu *vcpu, struct fpvm_error *err);
 int vcpu_start(struct vcpu *vcpu, struct fpvm_error *err);
@@ -50,6 +56,15 @@ const char *kvm_exit_reason_name(uint32_t reason);
 /* CPUID as this vCPU sees it: KVM's table with its topology (cpuid.c). */
 struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported, unsigned int id,
 				  unsigned int nr_cpus);
+
+/* Guest and host fpstate (fpu.c). */
+int vcpu_setup_fpstate(struct vcpu *vcpu, struct fpvm_error *err);
+/* KVM's view of the guest registers into vcpu->guest_fps, validated. */
+int vcpu_sync_fpstate(struct vcpu *vcpu, struct fpvm_error *err);
+void vcpu_capture_host_fpstate(struct vcpu *vcpu);
+/* KVM_RUN between two XSAVEs of this thread's registers (run_checked.S). */
+long kvm_run_checked(int fd, void *before, void *after, uint64_t mask);
+void vcpu_check_host_fpstate(struct vcpu *vcpu);
 
 /* Register dumps (dump.c). */
 size_t regs_format(char *buf, size_t size, const struct kvm_regs *regs);

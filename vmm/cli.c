@@ -36,11 +36,31 @@ static const char usage[] =
 	"      --kvm PATH         KVM device to use (default /dev/kvm)\n"
 	"  -v, --verbose          report setup and I/O statistics on stderr\n"
 	"\n"
+	"Guest FPU state:\n"
+	"      --xcr0 FEATURES    guest XCR0: names (x87,sse,avx,avx512,pkru,amx,...)\n"
+	"                         or a number; default: what KVM and the host support\n"
+	"      --amx              request AMX guest permission (before any vCPU exists)\n"
+	"      --dump-fpstate     print every vCPU's decoded guest registers at exit\n"
+	"      --save-fpstate DIR write DIR/vcpuN.xsave (KVM's buffer) and vcpuN.layout\n"
+	"      --check-host-fpstate  compare this process's registers across every\n"
+	"                         KVM_RUN; report changes by register (status 120)\n"
+	"\n"
+	"Other commands:\n"
+	"  fpvm probe [--json] [--save-cpuid FILE]\n"
+	"                                   host and KVM FPU facts, layout, detected quirks;\n"
+	"                                   FILE gets KVM's CPUID table as a test fixture\n"
+	"  fpvm fpstate show FILE [--json]  decode a saved vcpuN.xsave\n"
+	"  fpvm fpstate diff A B [--json]   registers that differ between two saved states\n"
+	"                                   (exit 0 when none do, 1 when some do)\n"
+	"  fpvm fpstate check FILE [--host] validate a saved state as KVM_SET_XSAVE would;\n"
+	"                                   --host: as a host fpstate (exit 1 when invalid)\n"
+	"\n"
 	"Exit status: the guest's value (0-255); 64 usage error; 65 bad guest image;\n"
 	"69 KVM unavailable; 70 internal error; 74 output file error; 111 unexpected\n"
 	"KVM exit; 112 guest exception; 113 triple fault; 114 entry failure;\n"
 	"115 KVM internal error; 116 all vCPUs halted; 117 --strict-io violation;\n"
-	"118 system event; 119 guest panic; 124 timeout; 130 SIGINT; 143 SIGTERM.\n";
+	"118 system event; 119 guest panic; 120 host registers changed across KVM_RUN;\n"
+	"121 invalid guest fpstate from KVM; 124 timeout; 130 SIGINT; 143 SIGTERM.\n";
 
 const char *cli_usage(void)
 {
@@ -197,6 +217,49 @@ static int set_verbose(struct vm_config *c, const char *arg, struct fpvm_error *
 	return 0;
 }
 
+static int set_xcr0(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	char msg[200];
+
+	if (xfeatures_parse(arg, &c->xcr0, msg, sizeof(msg)))
+		return USAGE_FAIL(err, "--xcr0 '%s': %s", arg, msg);
+	if (!c->xcr0)
+		return USAGE_FAIL(err, "--xcr0 %s: XCR0 0 violates rule x87-required: x87 (bit 0) "
+				  "must always be set", arg);
+	return 0;
+}
+
+static int set_amx(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	(void)arg;
+	(void)err;
+	c->amx = true;
+	return 0;
+}
+
+static int set_dump_fpstate(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	(void)arg;
+	(void)err;
+	c->dump_fpstate = true;
+	return 0;
+}
+
+static int set_save_fpstate(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	(void)err;
+	c->save_fpstate_dir = arg;
+	return 0;
+}
+
+static int set_check_host(struct vm_config *c, const char *arg, struct fpvm_error *err)
+{
+	(void)arg;
+	(void)err;
+	c->check_host_fpstate = true;
+	return 0;
+}
+
 static const struct opt run_opts[] = {
 	{ "cpus", 'c', true, set_cpus },
 	{ "mem", 'm', true, set_mem },
@@ -207,6 +270,11 @@ static const struct opt run_opts[] = {
 	{ "dump-dtb", 0, true, set_dump_dtb },
 	{ "kvm", 0, true, set_kvm },
 	{ "verbose", 'v', false, set_verbose },
+	{ "xcr0", 0, true, set_xcr0 },
+	{ "amx", 0, false, set_amx },
+	{ "dump-fpstate", 0, false, set_dump_fpstate },
+	{ "save-fpstate", 0, true, set_save_fpstate },
+	{ "check-host-fpstate", 0, false, set_check_host },
 };
 
 static const struct opt *find_opt(const char *arg, const char **value)
@@ -277,6 +345,56 @@ static int parse_run(int argc, char **argv, struct vm_config *c, struct fpvm_err
 	return 0;
 }
 
+static int parse_probe(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
+{
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			cli->json = true;
+		} else if (!strcmp(argv[i], "--save-cpuid") || !strcmp(argv[i], "--kvm")) {
+			if (i + 1 >= argc)
+				return USAGE_FAIL(err, "option '%s' needs a value", argv[i]);
+			if (!strcmp(argv[i], "--kvm"))
+				cli->vm.kvm_path = argv[++i];
+			else
+				cli->save_cpuid = argv[++i];
+		} else {
+			return USAGE_FAIL(err, "probe: unknown argument '%s'", argv[i]);
+		}
+	}
+	return 0;
+}
+
+static int parse_fpstate(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
+{
+	static const char *const ops[] = { "show", "diff", "check" };
+	int nfiles = 0, want;
+
+	if (argc < 1)
+		return USAGE_FAIL(err, "fpstate: expected show, diff or check");
+	for (want = 0; want < 3 && strcmp(argv[0], ops[want]); want++)
+		;
+	if (want == 3)
+		return USAGE_FAIL(err, "fpstate: unknown operation '%s' (show, diff, check)", argv[0]);
+	cli->fpstate_op = (enum fpstate_op)want;
+	want = cli->fpstate_op == FPSTATE_DIFF ? 2 : 1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			cli->json = true;
+		else if (!strcmp(argv[i], "--host") && cli->fpstate_op == FPSTATE_CHECK)
+			cli->host = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return USAGE_FAIL(err, "fpstate %s: unknown option '%s'", argv[0], argv[i]);
+		else if (nfiles < want)
+			cli->files[nfiles++] = argv[i];
+		else
+			return USAGE_FAIL(err, "fpstate %s: too many files", argv[0]);
+	}
+	if (nfiles != want)
+		return USAGE_FAIL(err, "fpstate %s: expected %s", argv[0],
+				  want == 2 ? "two files" : "a file");
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -288,6 +406,7 @@ int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
 			.mem_size = FPVM_DEFAULT_MEM,
 			.kvm_path = "/dev/kvm",
 			.exit_mode = EXIT_MODE_DIRECT,
+			.serial_fd = -1,
 		},
 	};
 	if (!cmd)
@@ -303,6 +422,14 @@ int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
 
 		cli->cmd = r == 1 ? CLI_HELP : CLI_RUN;
 		return r == 1 ? 0 : r;
+	}
+	if (!strcmp(cmd, "probe")) {
+		cli->cmd = CLI_PROBE;
+		return parse_probe(argc - 2, argv + 2, cli, err);
+	}
+	if (!strcmp(cmd, "fpstate")) {
+		cli->cmd = CLI_FPSTATE;
+		return parse_fpstate(argc - 2, argv + 2, cli, err);
 	}
 	return USAGE_FAIL(err, "unknown command '%s'", cmd);
 }

@@ -46,7 +46,7 @@ static void report_exception(struct vm *vm, unsigned int cpu, const struct fpvm_
 		  (unsigned long long)e->error_code, (unsigned long long)e->cr2,
 		  (unsigned long long)(e->cs & 3), buf, (unsigned long long)e->cs,
 		  (unsigned long long)e->ss);
-	vm_request_stop(vm, FPVM_EXIT_EXCEPTION, 0,
+	vm_request_stop(vm, FPVM_EXIT_EXCEPTION, STOP_REPORTED,
 			"vcpu %u: guest exception %s (vector %llu) at rip 0x%llx", cpu, name,
 			(unsigned long long)e->vector, (unsigned long long)e->rip);
 }

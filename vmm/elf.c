@@ -187,6 +187,36 @@ static int read_file(const char *path, uint64_t max, uint8_t **out, size_t *len,
 	return 0;
 }
 
+int elf_load_buffer(const void *buf, size_t len, const char *name, const struct guest_mem *mem,
+		    const struct load_limits *lim, struct elf_image *img, struct fpvm_error *err)
+{
+	int r = elf_validate(buf, len, lim, img, err);
+
+	if (r) {
+		/* Prefix the message with the file name, keeping one line. */
+		char msg[sizeof(err->msg)];
+		int n;
+
+		memcpy(msg, err->msg, sizeof(msg));
+		n = snprintf(err->msg, sizeof(err->msg), "%s: ", name);
+		if (n > 0 && (size_t)n < sizeof(err->msg)) {
+			size_t k = strnlen(msg, sizeof(err->msg) - (size_t)n - 1);
+
+			memcpy(err->msg + n, msg, k);
+			err->msg[(size_t)n + k] = '\0';
+		}
+		return r;
+	}
+	for (unsigned int i = 0; i < img->nr_segments; i++) {
+		const struct elf_segment *s = &img->seg[i];
+		uint8_t *dst = guest_mem_ptr(mem, s->gpa, s->mem_size);
+
+		/* Fresh guest RAM is zero: .bss needs no memset (nor its page faults). */
+		memcpy(dst, (const uint8_t *)buf + s->file_offset, s->file_size);
+	}
+	return 0;
+}
+
 int elf_load_file(const char *path, const struct guest_mem *mem, const struct load_limits *lim,
 		  struct elf_image *img, struct fpvm_error *err)
 {
@@ -196,30 +226,7 @@ int elf_load_file(const char *path, const struct guest_mem *mem, const struct lo
 
 	if (r)
 		return r;
-	r = elf_validate(buf, len, lim, img, err);
-	if (r) {
-		/* Prefix the message with the file name, keeping one line. */
-		char msg[sizeof(err->msg)];
-		int n;
-
-		memcpy(msg, err->msg, sizeof(msg));
-		n = snprintf(err->msg, sizeof(err->msg), "%s: ", path);
-		if (n > 0 && (size_t)n < sizeof(err->msg)) {
-			size_t k = strnlen(msg, sizeof(err->msg) - (size_t)n - 1);
-
-			memcpy(err->msg + n, msg, k);
-			err->msg[(size_t)n + k] = '\0';
-		}
-		free(buf);
-		return r;
-	}
-	for (unsigned int i = 0; i < img->nr_segments; i++) {
-		const struct elf_segment *s = &img->seg[i];
-		uint8_t *dst = guest_mem_ptr(mem, s->gpa, s->mem_size);
-
-		/* Fresh guest RAM is zero: .bss needs no memset (nor its page faults). */
-		memcpy(dst, buf + s->file_offset, s->file_size);
-	}
+	r = elf_load_buffer(buf, len, path, mem, lim, img, err);
 	free(buf);
-	return 0;
+	return r;
 }

@@ -100,6 +100,7 @@ int fdt_build(void *buf, size_t size, const struct machine_desc *m)
 	FDT_TRY(add_bootargs(buf, m));
 	FDT_TRY(add_argv(buf, m));
 	FDT_TRY(fdt_property_string(buf, "stdout-path", "/ioports/serial@3f8"));
+	FDT_TRY(fdt_property_u64(buf, "fpvm,xcr0", m->xcr0));
 	FDT_TRY(fdt_end_node(buf));
 
 	for (unsigned int i = 0; i < m->mem->nr_regions; i++) {

@@ -27,22 +27,25 @@ static int cmd_run(const struct vm_config *cfg)
 	int status;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (vcpu_signals_init())
-		return perror("fpvm: sigaction"), FPVM_EXIT_SOFTWARE;
+	/* Permission first: KVM's supported CPUID and XSAVE2 size depend on it. */
+	if (cfg->amx && host_request_amx_guest_perm(&err))
+		return die(&err);
 	if (kvm_open(&kvm, cfg->kvm_path, &err))
 		return die(&err);
-	if (vm_create(&vm, &kvm, cfg, &err) ||
-	    vm_setup_devices(&vm, &err) ||
-	    vm_load_guest(&vm, &err) ||
-	    vm_write_fdt(&vm, &err) ||
-	    vm_create_vcpus(&vm, &err) ||
-	    vm_run(&vm, &err)) {
+	if (vm_boot(&vm, &kvm, cfg, &err)) {
 		status = die(&err);
 	} else {
 		status = vm.status;
 		/* The guest's own status is the normal outcome; anything else is news. */
-		if (!(vm.stop_flags & STOP_GUEST_EXIT))
+		if (!(vm.stop_flags & (STOP_GUEST_EXIT | STOP_REPORTED)))
 			fprintf(stderr, "fpvm: %s\n", vm.reason);
+		if (vm_report_fpstate(&vm, &err))
+			status = die(&err);
+		if (cfg->check_host_fpstate && atomic_load(&vm.host_fpstate_changes)) {
+			fprintf(stderr, "fpvm: host registers changed across KVM_RUN %lu times "
+				"(--check-host-fpstate)\n", atomic_load(&vm.host_fpstate_changes));
+			status = FPVM_EXIT_HOST_FPSTATE;
+		}
 	}
 	vm_destroy(&vm);
 	kvm_close(&kvm);
@@ -67,6 +70,10 @@ int main(int argc, char **argv)
 		return 0;
 	case CLI_RUN:
 		return cmd_run(&cli.vm);
+	case CLI_PROBE:
+		return cmd_probe(&cli);
+	case CLI_FPSTATE:
+		return cmd_fpstate(&cli);
 	}
 	return FPVM_EXIT_SOFTWARE;
 }

@@ -16,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,6 +77,44 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 	return boot_layout_init(&vm->boot, &vm->mem, cfg->nr_cpus, err);
 }
 
+int vm_setup_fpstate(struct vm *vm, struct fpvm_error *err)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct fpstate_error ferr;
+	struct guest_xcr0_inputs in;
+	uint64_t allowed;
+	int cap, r;
+
+	r = host_fpu_probe(&vm->host, err);
+	if (r)
+		return r;
+	r = xstate_layout_init(&vm->guest_layout, vm->kvm->cpuid, &ferr);
+	if (r)
+		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, -r, "KVM_GET_SUPPORTED_CPUID: %s",
+				 ferr.msg);
+	vm->guest_layout.mxcsr_mask = vm->host.mxcsr_mask;
+	in = (struct guest_xcr0_inputs){
+		.kvm_supported = vm->guest_layout.xcr0_supported,
+		.host_supported = host_fpu_user_features(&vm->host),
+		.guest_perm = vm->host.guest_perm,
+	};
+	vm->guest_xcr0 = xcr0_guest_default(&in);
+	if (cfg->xcr0) {
+		allowed = in.kvm_supported & in.host_supported &
+			  ~(XFEATURE_MASK_USER_DYNAMIC & ~in.guest_perm);
+		if (xcr0_check(cfg->xcr0, allowed, &ferr) != XCR0_OK)
+			return fpvm_fail(err, FPVM_EXIT_USAGE, EINVAL, "--xcr0: %s%s", ferr.msg,
+					 (cfg->xcr0 & XFEATURE_MASK_XTILE) &&
+					 !(in.guest_perm & XMASK(XTILE_DATA)) ? " (AMX needs --amx)"
+									      : "");
+		vm->guest_xcr0 = cfg->xcr0;
+	}
+	cap = ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
+	vm->has_xsave2 = cap > 0;
+	vm->xsave_size = fpstate_guest_uabi_size(cap, &vm->guest_layout, vm->guest_xcr0);
+	return 0;
+}
+
 static void debug_exit_to_status(void *opaque, unsigned int cpu, uint32_t value)
 {
 	struct vm *vm = opaque;
@@ -117,13 +156,14 @@ int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
 
 int vm_setup_devices(struct vm *vm, struct fpvm_error *err)
 {
-	vm->serial_fd = STDOUT_FILENO;
+	vm->serial_fd = vm->cfg->serial_fd >= 0 ? vm->cfg->serial_fd : STDOUT_FILENO;
 	if (vm->cfg->serial_path) {
 		vm->serial_fd = open(vm->cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 				     0644);
 		if (vm->serial_fd < 0)
 			return fpvm_fail(err, FPVM_EXIT_IOERR, errno, "--serial %s: %s",
 					 vm->cfg->serial_path, strerror(errno));
+		vm->serial_owned = true;
 	}
 	return vm_attach_devices(vm, err);
 }
@@ -134,7 +174,11 @@ int vm_load_guest(struct vm *vm, struct fpvm_error *err)
 	int r;
 
 	load_limits_init(&lim, &vm->mem, &vm->boot);
-	r = elf_load_file(vm->cfg->guest_path, &vm->mem, &lim, &vm->image, err);
+	if (vm->cfg->image)
+		r = elf_load_buffer(vm->cfg->image, vm->cfg->image_len, vm->cfg->guest_path,
+				    &vm->mem, &lim, &vm->image, err);
+	else
+		r = elf_load_file(vm->cfg->guest_path, &vm->mem, &lim, &vm->image, err);
 	if (r)
 		return r;
 	if (boot_write_tables(&vm->boot, &vm->mem))
@@ -159,7 +203,8 @@ int vm_write_fdt(struct vm *vm, struct fpvm_error *err)
 {
 	void *fdt = guest_mem_ptr(&vm->mem, FPVM_FDT_ADDR, FPVM_FDT_MAX);
 	const struct machine_desc m = {
-		.mem = &vm->mem, .boot = &vm->boot, .image_path = vm->cfg->guest_path,
+		.mem = &vm->mem, .boot = &vm->boot, .xcr0 = vm->guest_xcr0,
+		.image_path = vm->cfg->guest_path,
 		.nargs = vm->cfg->guest_nargs, .args = vm->cfg->guest_args,
 	};
 	int r = fdt_build(fdt, FPVM_FDT_MAX, &m);
@@ -238,6 +283,8 @@ void vm_report(struct vm *vm, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (vm->cfg->quiet)
+		return;
 	pthread_mutex_lock(&vm->report_lock);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -301,6 +348,8 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (vcpu_signals_init())
+		return SYSFAIL(err, "sigaction");
 	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sig_fd < 0)
 		return SYSFAIL(err, "signalfd");
@@ -327,6 +376,58 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 	return r;
 }
 
+int vm_boot(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struct fpvm_error *err)
+{
+	if (vm_create(vm, kvm, cfg, err) ||
+	    vm_setup_fpstate(vm, err) ||
+	    vm_setup_devices(vm, err) ||
+	    vm_load_guest(vm, err) ||
+	    vm_write_fdt(vm, err) ||
+	    vm_create_vcpus(vm, err) ||
+	    vm_run(vm, err))
+		return -EINVAL;
+	return 0;
+}
+
+int vm_report_fpstate(struct vm *vm, struct fpvm_error *err)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct fpvm_error sync_err = { 0 };
+	struct fpregs *r;
+	int ret = 0;
+
+	if (!cfg->dump_fpstate && !cfg->save_fpstate_dir)
+		return 0;
+	if (cfg->save_fpstate_dir && mkdir(cfg->save_fpstate_dir, 0755) && errno != EEXIST)
+		return fpvm_fail(err, FPVM_EXIT_IOERR, errno, "--save-fpstate %s: %s",
+				 cfg->save_fpstate_dir, strerror(errno));
+	r = malloc(sizeof(*r));
+	if (!r)
+		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = vm->vcpus[i];
+		struct fpstate_error ferr;
+
+		/* Keep what KVM returned even if it fails validation: it is evidence. */
+		if (vcpu_sync_fpstate(vcpu, &sync_err) && !ret)
+			ret = fpvm_fail(err, sync_err.status, EINVAL, "%s", sync_err.msg);
+		if (cfg->save_fpstate_dir &&
+		    fpstate_file_save(cfg->save_fpstate_dir, (int)i, &vcpu->guest_fps,
+				      vm->guest_xcr0, &ferr) && !ret)
+			ret = fpvm_fail(err, FPVM_EXIT_IOERR, EIO, "--save-fpstate: %s", ferr.msg);
+		if (!cfg->dump_fpstate)
+			continue;
+		fpstate_decode(&vm->guest_layout, vcpu->guest_fps.xfeatures, vcpu->guest_fps.buf,
+			       vcpu->guest_fps.size, r);
+		printf("--- vcpu %u fpstate (XCR0 0x%llx, %u bytes) ---\n", i,
+		       (unsigned long long)vm->guest_xcr0, vcpu->guest_fps.size);
+		fpregs_print_text(stdout, r);
+	}
+	fflush(stdout);
+	free(r);
+	return ret;
+}
+
 void vm_destroy(struct vm *vm)
 {
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
@@ -336,10 +437,11 @@ void vm_destroy(struct vm *vm)
 	vm->nr_vcpus = 0;
 	serial8250_destroy(vm->serial);
 	vm->serial = NULL;
-	if (vm->serial_fd > STDERR_FILENO)
+	if (vm->serial_owned)
 		close(vm->serial_fd);
 	bus_release(&vm->pio);
 	bus_release(&vm->mmio);
+	host_fpu_release(&vm->host);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	guest_mem_free(&vm->mem);

@@ -13,8 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../devices/devices.h"
+#include "../fpstate/fpstate.h"
 
 /* Exit statuses (README, "Exit status"); guest values 0-255 pass through. */
 enum fpvm_status {
@@ -32,6 +34,8 @@ enum fpvm_status {
 	FPVM_EXIT_STRICT_IO = 117,	/* --strict-io: access to nothing */
 	FPVM_EXIT_SYSTEM_EVENT = 118,	/* KVM_EXIT_SYSTEM_EVENT */
 	FPVM_EXIT_PANIC = 119,		/* guest runtime panic */
+	FPVM_EXIT_HOST_FPSTATE = 120,	/* --check-host-fpstate saw host registers change */
+	FPVM_EXIT_BAD_FPSTATE = 121,	/* KVM returned an fpstate that fails validation */
 	FPVM_EXIT_TIMEOUT = 124,	/* --timeout expired (as timeout(1)) */
 	FPVM_EXIT_SIGINT = 130,
 	FPVM_EXIT_SIGTERM = 143,
@@ -66,17 +70,41 @@ struct vm_config {
 	enum exit_mode exit_mode;
 	bool verbose;
 	bool strict_io;
+	bool quiet;			/* no diagnostics on stderr (fpvm probe) */
+	int serial_fd;			/* >= 0: serial output here (fpvm probe) */
+	const void *image;		/* in-memory guest image instead of guest_path */
+	size_t image_len;
+
+	/* Guest FPU state */
+	uint64_t xcr0;			/* 0: the guest default */
+	bool amx;			/* request AMX guest permission */
+	bool dump_fpstate;
+	bool check_host_fpstate;
+	const char *save_fpstate_dir;
 };
 
 enum cli_command {
 	CLI_HELP,
 	CLI_VERSION,
 	CLI_RUN,
+	CLI_PROBE,
+	CLI_FPSTATE,
+};
+
+enum fpstate_op {
+	FPSTATE_SHOW,
+	FPSTATE_DIFF,
+	FPSTATE_CHECK,
 };
 
 struct cli {
 	enum cli_command cmd;
-	struct vm_config vm;
+	struct vm_config vm;		/* run; probe uses kvm_path */
+	bool json;			/* probe, fpstate */
+	const char *save_cpuid;		/* probe --save-cpuid FILE */
+	enum fpstate_op fpstate_op;
+	const char *files[2];
+	bool host;			/* fpstate check --host */
 };
 
 #define FPVM_DEFAULT_MEM	(64ULL << 20)
@@ -88,6 +116,12 @@ int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err);
 int parse_size(const char *s, uint64_t *out);
 int parse_seconds_ms(const char *s, uint64_t *ms);
 const char *cli_usage(void);
+
+void json_str(FILE *f, const char *s);
+
+/* Commands other than run (cmd_probe.c, cmd_fpstate.c); return an exit status. */
+int cmd_probe(const struct cli *cli);
+int cmd_fpstate(const struct cli *cli);
 
 /* ---- /dev/kvm (kvm.c) ---- */
 
@@ -114,6 +148,27 @@ int kvm_open_ops(struct kvm *kvm, const char *path, const struct kvm_sys_ops *op
 void kvm_close(struct kvm *kvm);
 const struct kvm_cpuid_entry2 *kvm_cpuid_find(const struct kvm_cpuid2 *cpuid, uint32_t function,
 					      uint32_t index);
+
+/* ---- the host's FPU (hostfpu.c) ---- */
+
+struct host_fpu {
+	uint64_t xcr0;			/* XGETBV(0) in this process */
+	uint64_t xcomp_supp;		/* ARCH_GET_XCOMP_SUPP */
+	uint64_t guest_perm;		/* ARCH_GET_XCOMP_GUEST_PERM */
+	bool has_xcomp_supp;
+	bool has_guest_perm;
+	uint32_t mxcsr_mask;		/* FXSAVE */
+	struct kvm_cpuid2 *cpuid;	/* host CPUID leaf 0xD */
+	struct xstate_layout layout;
+};
+
+int host_fpu_probe(struct host_fpu *h, struct fpvm_error *err);
+void host_fpu_release(struct host_fpu *h);
+uint64_t host_fpu_user_features(const struct host_fpu *h);
+/* Must run before the first vCPU exists (the first vCPU locks it). */
+int host_request_amx_guest_perm(struct fpvm_error *err);
+uint64_t host_xgetbv0(void);
+void host_xsave(void *buf, uint64_t mask);
 
 /* ---- guest memory (memory.c) ---- */
 
@@ -189,12 +244,16 @@ int elf_validate(const void *buf, size_t len, const struct load_limits *lim,
 		 struct elf_image *img, struct fpvm_error *err);
 int elf_load_file(const char *path, const struct guest_mem *mem, const struct load_limits *lim,
 		  struct elf_image *img, struct fpvm_error *err);
+/* @name only labels error messages. */
+int elf_load_buffer(const void *buf, size_t len, const char *name, const struct guest_mem *mem,
+		    const struct load_limits *lim, struct elf_image *img, struct fpvm_error *err);
 
 /* ---- device tree (fdt.c) ---- */
 
 struct machine_desc {
 	const struct guest_mem *mem;
 	const struct boot_layout *boot;
+	uint64_t xcr0;			/* the guest XCR0 fpvm configured */
 	const char *image_path;		/* the guest's argv[0] */
 	int nargs;
 	char **args;
@@ -217,9 +276,18 @@ struct vm {
 	struct bus mmio;
 	struct serial8250 *serial;
 	int serial_fd;
+	bool serial_owned;
 	struct debug_exit exit_dev;
 	struct vcpu **vcpus;
 	unsigned int nr_vcpus;
+
+	/* Guest FPU state, shared by every vCPU (vm_setup_fpstate()) */
+	struct host_fpu host;
+	struct xstate_layout guest_layout;	/* from KVM_GET_SUPPORTED_CPUID */
+	uint64_t guest_xcr0;
+	uint32_t xsave_size;			/* uABI buffer size */
+	bool has_xsave2;
+	atomic_ulong host_fpstate_changes;
 
 	/* Lifecycle: the first stop request wins and sets the status. */
 	pthread_mutex_t lock;
@@ -235,8 +303,11 @@ struct vm {
 	pthread_mutex_t report_lock;	/* keeps multi-line diagnostics whole */
 };
 
+/* Every step from vm_create() to vm_run(), in this order; then vm_destroy(). */
+int vm_boot(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struct fpvm_error *err);
 int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg,
 	      struct fpvm_error *err);
+int vm_setup_fpstate(struct vm *vm, struct fpvm_error *err);
 int vm_setup_devices(struct vm *vm, struct fpvm_error *err);
 /* Creates the devices on vm->serial_fd and registers them on the buses. */
 int vm_attach_devices(struct vm *vm, struct fpvm_error *err);
@@ -244,10 +315,13 @@ int vm_load_guest(struct vm *vm, struct fpvm_error *err);
 int vm_write_fdt(struct vm *vm, struct fpvm_error *err);
 int vm_create_vcpus(struct vm *vm, struct fpvm_error *err);
 int vm_run(struct vm *vm, struct fpvm_error *err);
+/* After vm_run(): --dump-fpstate and --save-fpstate. */
+int vm_report_fpstate(struct vm *vm, struct fpvm_error *err);
 void vm_destroy(struct vm *vm);
 
 #define STOP_DUMP_REGS	(1U << 0)	/* every running vCPU dumps its registers */
 #define STOP_GUEST_EXIT	(1U << 1)	/* the guest asked to exit: not news */
+#define STOP_REPORTED	(1U << 2)	/* a full diagnostic is already on stderr */
 
 void vm_request_stop(struct vm *vm, int status, unsigned int flags, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

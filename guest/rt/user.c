@@ -106,6 +106,14 @@ const char *guest_argv(int i)
 	return fdt_stringlist_get(guest_fdt(), chosen_offset(), "fpvm,argv", i, NULL);
 }
 
+uint64_t guest_xcr0(void)
+{
+	int len;
+	const fdt64_t *v = fdt_getprop(guest_fdt(), chosen_offset(), "fpvm,xcr0", &len);
+
+	return v && len == 8 ? fdt64_to_cpu(*v) : 0;
+}
+
 /* libfdt is built with -fstack-protector; the guard lives at %fs:0x28. */
 _Noreturn void __stack_chk_fail(void)
 {
