@@ -88,8 +88,12 @@ void vcpu_capture_host_fpstate(struct vcpu *vcpu)
 	for (unsigned int i = 0; i < diag.nr; i++)
 		vm_report(vm, "fpvm: %s: vcpu %u: %s\n", diag.item[i].error ? "error" : "warning",
 			  vcpu->id, diag.item[i].msg);
-	if (vm->cfg->check_host_fpstate)
+	/* XSAVE leaves components outside its mask untouched: start from zero. */
+	if (vm->cfg->check_host_fpstate) {
 		vcpu->host_after = aligned_alloc(64, (h->size + 63) & ~63U);
+		if (vcpu->host_after)
+			memset(vcpu->host_after, 0, h->size);
+	}
 }
 
 /* After kvm_run_checked(): did the host's registers survive KVM_RUN? */

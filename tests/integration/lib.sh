@@ -71,3 +71,24 @@ done_testing() {
 	echo "1..$n"
 	[ "$failed" -eq 0 ]
 }
+
+# quirk NAME: true when fpvm probe detected quirk NAME on this host.
+# Lane-specific expectations hang on this, never on a lane's name.
+quirk() {
+	[ -f "$TMP/probe.txt" ] || "$FPVM" probe >"$TMP/probe.txt" 2>&1
+	grep -E "^  $1 +DETECTED" "$TMP/probe.txt" >/dev/null
+}
+
+# probe_value LABEL: a value from fpvm probe's text output ("KVM-supported XCR0").
+probe_value() {
+	[ -f "$TMP/probe.txt" ] || "$FPVM" probe >"$TMP/probe.txt" 2>&1
+	sed -n "s/^  $1  *\([^ ]*\).*/\1/p" "$TMP/probe.txt" | head -n 1
+}
+
+# poke FILE OFFSET BYTE...: overwrite bytes (octal escapes, e.g. '\377').
+poke() {
+	f=$1
+	off=$2
+	shift 2
+	printf "$@" | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null
+}

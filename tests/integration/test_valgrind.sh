@@ -23,6 +23,10 @@ vg() {
 vg "smp, 2 vCPUs" 0 run --cpus 2 "$GUEST_DIR/smp.elf"
 vg "timeout, 2 vCPUs" 124 run --cpus 2 --timeout 1 "$GUEST_DIR/spin.elf"
 vg "guest exception" 112 run "$GUEST_DIR/fault.elf"
+vg "fpu guest, --check-host-fpstate, --save-fpstate" 0 run --check-host-fpstate \
+	--save-fpstate "$TMP/fs" --dump-fpstate "$GUEST_DIR/fpu.elf"
+vg "fpstate show" 0 fpstate show "$TMP/fs/vcpu0.xsave"
+vg "probe" 0 probe
 vg "bad image" 65 run /nonexistent.elf
 vg "bad KVM device" 69 run --kvm /dev/null "$GUEST_DIR/hello.elf"
 

@@ -151,6 +151,53 @@ START_TEST(value_errors)
 }
 END_TEST
 
+START_TEST(fpstate_run_options)
+{
+	ck_assert_int_eq(PARSE("run", "--xcr0", "x87,sse,avx", "--amx", "--dump-fpstate",
+			       "--save-fpstate", "/tmp/d", "--check-host-fpstate", "g"), 0);
+	ck_assert_uint_eq(cli.vm.xcr0, 0x7);
+	ck_assert(cli.vm.amx && cli.vm.dump_fpstate && cli.vm.check_host_fpstate);
+	ck_assert_str_eq(cli.vm.save_fpstate_dir, "/tmp/d");
+	ck_assert_int_eq(PARSE("run", "--xcr0=0xe7", "g"), 0);
+	ck_assert_uint_eq(cli.vm.xcr0, 0xe7);
+	ck_assert_int_eq(PARSE("run", "g"), 0);
+	ck_assert_uint_eq(cli.vm.xcr0, 0);	/* the guest default */
+	expect_usage_error(PARSE("run", "--xcr0", "x87,sse,avx9", "g"), "unknown feature 'avx9'");
+	expect_usage_error(PARSE("run", "--xcr0", "0", "g"), "rule x87-required");
+	expect_usage_error(PARSE("run", "--save-fpstate"), "needs a value");
+}
+END_TEST
+
+START_TEST(probe_and_fpstate_commands)
+{
+	ck_assert_int_eq(PARSE("probe"), 0);
+	ck_assert_int_eq(cli.cmd, CLI_PROBE);
+	ck_assert(!cli.json);
+	ck_assert_int_eq(PARSE("probe", "--json", "--save-cpuid", "t.txt", "--kvm", "/k"), 0);
+	ck_assert(cli.json);
+	ck_assert_str_eq(cli.save_cpuid, "t.txt");
+	ck_assert_str_eq(cli.vm.kvm_path, "/k");
+	expect_usage_error(PARSE("probe", "--save-cpuid"), "needs a value");
+	expect_usage_error(PARSE("probe", "extra"), "probe: unknown argument 'extra'");
+
+	ck_assert_int_eq(PARSE("fpstate", "show", "a.xsave", "--json"), 0);
+	ck_assert_int_eq(cli.cmd, CLI_FPSTATE);
+	ck_assert_int_eq(cli.fpstate_op, FPSTATE_SHOW);
+	ck_assert_str_eq(cli.files[0], "a.xsave");
+	ck_assert(cli.json);
+	ck_assert_int_eq(PARSE("fpstate", "diff", "a.xsave", "b.xsave"), 0);
+	ck_assert_int_eq(cli.fpstate_op, FPSTATE_DIFF);
+	ck_assert_str_eq(cli.files[1], "b.xsave");
+	ck_assert_int_eq(PARSE("fpstate", "check", "--host", "a.xsave"), 0);
+	ck_assert(cli.host);
+	expect_usage_error(PARSE("fpstate"), "expected show, diff or check");
+	expect_usage_error(PARSE("fpstate", "merge", "a"), "unknown operation 'merge'");
+	expect_usage_error(PARSE("fpstate", "diff", "a"), "expected two files");
+	expect_usage_error(PARSE("fpstate", "show", "a", "b"), "too many files");
+	expect_usage_error(PARSE("fpstate", "show", "--host", "a"), "unknown option '--host'");
+}
+END_TEST
+
 START_TEST(sizes)
 {
 	uint64_t v;
@@ -194,6 +241,8 @@ int main(void)
 	tcase_add_test(tc, commands);
 	tcase_add_test(tc, usage_errors);
 	tcase_add_test(tc, value_errors);
+	tcase_add_test(tc, fpstate_run_options);
+	tcase_add_test(tc, probe_and_fpstate_commands);
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, seconds);
 	suite_add_tcase(s, tc);
