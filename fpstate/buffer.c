@@ -141,7 +141,7 @@ int fpstate_validate_uabi(struct fpstate *fps, const void *buf, size_t size,
 	uint32_t mxcsr, mask;
 	char names[160];
 
-	memset(d, 0, sizeof(*d));
+	d->nr = d->nr_errors = d->nr_warnings = 0;	/* items are written as found */
 	if (size < XSAVE_UABI_MIN || size < fps->size) {
 		diag_add(d, true, "buffer: %zu bytes, below the %u bytes of the uABI format", size,
 			 fps->size > XSAVE_UABI_MIN ? fps->size : XSAVE_UABI_MIN);

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench_fpstate FPU_GUEST: what fpvm's fpstate handling costs on top of
+ * KVM itself, measured as ratios within one run (absolute times on shared
+ * machines are noise):
+ *   - vcpu_sync_fpstate() + decode against the bare KVM_GET_XSAVE2 ioctl;
+ *   - fpstate_validate_uabi() against a memcpy of the same buffer.
+ * Rounds alternate the contenders; the median round counts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "../vcpu/vcpu.h"
+#include "../vmm/vmm.h"
+
+#define ROUNDS		9
+#define SYNC_OPS	2000
+#define VALIDATE_OPS	200000
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v)
+{
+	qsort(v, ROUNDS, sizeof(*v), cmp_double);
+	return v[ROUNDS / 2];
+}
+
+int main(int argc, char **argv)
+{
+	struct vm_config cfg = {
+		.nr_cpus = 1, .mem_size = 64ULL << 20, .timeout_ms = 10000, .kvm_path = "/dev/kvm",
+		.serial_fd = -1, .quiet = true,
+	};
+	double bare[ROUNDS], sync[ROUNDS], val[ROUNDS], copy[ROUNDS];
+	struct fpvm_error err = { 0 };
+	struct fpstate_diag diag;
+	struct fpregs *regs = malloc(sizeof(*regs));
+	struct kvm kvm;
+	struct vm vm;
+	struct vcpu *vcpu;
+	uint8_t *buf, *dst;
+	volatile uint8_t sink = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: bench_fpstate build/guest/fpu.elf\n");
+		return 64;
+	}
+	cfg.guest_path = argv[1];
+	cfg.serial_fd = 2;
+	/* Run the fpu guest once so every component holds real state. */
+	if (kvm_open(&kvm, cfg.kvm_path, &err) || vm_boot(&vm, &kvm, &cfg, &err) || vm.status) {
+		fprintf(stderr, "bench_fpstate: %s\n", err.msg[0] ? err.msg : vm.reason);
+		return 1;
+	}
+	vcpu = vm.vcpus[0];
+	buf = aligned_alloc(64, vcpu->guest_fps.size);
+	dst = aligned_alloc(64, vcpu->guest_fps.size);
+
+	for (int r = 0; r < ROUNDS; r++) {
+		double t = now();
+
+		for (int i = 0; i < SYNC_OPS; i++)
+			ioctl(vcpu->fd, vm.has_xsave2 ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, buf);
+		bare[r] = (now() - t) / SYNC_OPS;
+		t = now();
+		for (int i = 0; i < SYNC_OPS; i++) {
+			if (vcpu_sync_fpstate(vcpu, &err)) {
+				fprintf(stderr, "bench_fpstate: %s\n", err.msg);
+				return 1;
+			}
+			fpstate_decode(&vm.guest_layout, vcpu->guest_fps.xfeatures, vcpu->guest_fps.buf,
+				       vcpu->guest_fps.size, regs);
+		}
+		sync[r] = (now() - t) / SYNC_OPS;
+		t = now();
+		for (int i = 0; i < VALIDATE_OPS; i++)
+			sink ^= (uint8_t)fpstate_validate_uabi(&vcpu->guest_fps, buf,
+							       vcpu->guest_fps.size, &diag);
+		val[r] = (now() - t) / VALIDATE_OPS;
+		t = now();
+		for (int i = 0; i < VALIDATE_OPS; i++) {
+			memcpy(dst, buf, vcpu->guest_fps.size);
+			__asm__ volatile("" : : "r"(dst) : "memory");
+		}
+		copy[r] = (now() - t) / VALIDATE_OPS;
+	}
+	printf("fpstate benchmark: %u-byte guest buffer, XCR0 0x%llx, median of %d rounds\n",
+	       vcpu->guest_fps.size, (unsigned long long)vm.guest_xcr0, ROUNDS);
+	printf("  KVM_GET_XSAVE2 (bare ioctl)        %8.2f us/op\n", median(bare) * 1e6);
+	printf("  vcpu_sync_fpstate() + decode       %8.2f us/op   ratio %.3f\n",
+	       median(sync) * 1e6, median(sync) / median(bare));
+	printf("  fpstate_validate_uabi()            %8.1f ns/buffer  %.1f M buffers/s\n",
+	       median(val) * 1e9, 1e-6 / median(val));
+	printf("  memcpy of the buffer (baseline)    %8.1f ns/buffer  ratio validate/memcpy %.2f\n",
+	       median(copy) * 1e9, median(val) / median(copy));
+	vm_destroy(&vm);
+	kvm_close(&kvm);
+	free(regs);
+	free(buf);
+	free(dst);
+	return sink == 0xff;
+}
