@@ -28,6 +28,7 @@ struct vcpu {
 
 	/* This vCPU's guest fpstate, kept apart from the thread's own. */
 	struct fpstate guest_fps;
+	uint64_t xcr0;			/* KVM_GET_XCRS at the last sync */
 	struct fpstate host_fps;	/* the thread's registers before KVM_RUN */
 	uint8_t *host_after;		/* ... and after, with --check-host-fpstate */
 };

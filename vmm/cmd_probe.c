@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../vcpu/vcpu.h"
 #include "vmm.h"
 
 extern const unsigned char probe_guest_elf[];
@@ -24,6 +25,8 @@ extern const size_t probe_guest_elf_len;
 
 struct guest_run {
 	int status;		/* exit status, or -1 when the VM could not run */
+	uint64_t kvm_xcr0;	/* KVM_GET_XCRS after the run: what KVM holds */
+	char fpstate_error[320];	/* the guest fpstate KVM returned fails validation */
 	char reason[320];
 	char out[4096];		/* the guest's serial output */
 };
@@ -46,6 +49,7 @@ enum quirk_id {
 	Q_CPL0_X87,
 	Q_SYSCALL_CPL3,
 	Q_KVM_CPUID_NO_XSAVE,
+	Q_XSAVE_BEYOND_XCR0,
 	NR_QUIRKS,
 };
 
@@ -63,6 +67,8 @@ static const struct quirk quirk_defs[NR_QUIRKS] = {
 		"SYSCALL from CPL3 runs its LSTAR handler without entering CPL0" },
 	[Q_KVM_CPUID_NO_XSAVE] = { "kvm-cpuid-lacks-xsave",
 		"KVM_GET_SUPPORTED_CPUID leaf 1 lacks XSAVE while leaf 0xD offers features" },
+	[Q_XSAVE_BEYOND_XCR0] = { "xsave-beyond-xcr0",
+		"KVM_GET_XSAVE2 returns state for features outside the guest's XCR0" },
 };
 
 static int run_guest(struct kvm *kvm, const char *mode, uint64_t xcr0, struct guest_run *gr)
@@ -91,6 +97,10 @@ static int run_guest(struct kvm *kvm, const char *mode, uint64_t xcr0, struct gu
 	} else {
 		gr->status = vm.status;
 		snprintf(gr->reason, sizeof(gr->reason), "%s", vm.reason);
+		/* XCR0 is read before validation, so it is known either way. */
+		if (vcpu_sync_fpstate(vm.vcpus[0], &err))
+			snprintf(gr->fpstate_error, sizeof(gr->fpstate_error), "%s", err.msg);
+		gr->kvm_xcr0 = vm.vcpus[0]->xcr0;
 	}
 	vm_destroy(&vm);
 	n = pread(fd, gr->out, sizeof(gr->out) - 1, 0);
@@ -136,7 +146,11 @@ static void probe_xcr0(struct kvm *kvm, struct quirk *q)
 		found(&q[Q_CPUID_NOT_VIRTUALIZED], UNKNOWN, "probe guest failed: %s", gr.reason);
 		return;
 	}
-	if (!strncmp(v, "fault", 5))
+	/* Only KVM holding our XCR0 makes a different XGETBV the host's doing. */
+	if (gr.kvm_xcr0 != 0x3)
+		found(&q[Q_XCR0_NOT_ENFORCED], UNKNOWN, "KVM_GET_XCRS says 0x%llx after fpvm set "
+		      "0x3: an fpvm bug, not a host quirk", (unsigned long long)gr.kvm_xcr0);
+	else if (!strncmp(v, "fault", 5))
 		found(&q[Q_XCR0_NOT_ENFORCED], UNKNOWN,
 		      "XGETBV at CPL3 faulted (%s): CR4.OSXSAVE is clear", v);
 	else
@@ -154,13 +168,24 @@ static void probe_avx(struct kvm *kvm, uint64_t kvm_xcr0, struct quirk *q)
 
 	if (!(kvm_xcr0 & XMASK(YMM))) {
 		found(&q[Q_AVX_WITHOUT_XCR0], UNKNOWN, "this KVM does not offer AVX");
+		found(&q[Q_XSAVE_BEYOND_XCR0], UNKNOWN, "this KVM does not offer AVX");
 		return;
 	}
 	if (run_guest(kvm, "avx", 0x3, &gr) || !value_of(&gr, "avx", v, sizeof(v)))
 		found(&q[Q_AVX_WITHOUT_XCR0], UNKNOWN, "probe guest failed: %s", gr.reason);
+	else if (gr.kvm_xcr0 != 0x3)
+		found(&q[Q_AVX_WITHOUT_XCR0], UNKNOWN, "KVM_GET_XCRS says 0x%llx after fpvm set "
+		      "0x3: an fpvm bug, not a host quirk", (unsigned long long)gr.kvm_xcr0);
 	else
 		found(&q[Q_AVX_WITHOUT_XCR0], !strcmp(v, "ok"),
 		      "VPXOR ymm with XCR0 0x3: %s", !strcmp(v, "ok") ? "executed" : v);
+	/* Where AVX ran anyway, does KVM hand its state back? fpvm's validator tells. */
+	if (gr.status >= 0)
+		found(&q[Q_XSAVE_BEYOND_XCR0], gr.fpstate_error[0] != 0, "%s",
+		      gr.fpstate_error[0] ? strstr(gr.fpstate_error, "XSTATE_BV")
+						 ? strstr(gr.fpstate_error, "XSTATE_BV")
+						 : gr.fpstate_error
+					   : "KVM_GET_XSAVE2 after the AVX probe validates");
 }
 
 static void probe_cpl0(struct kvm *kvm, const char *mode, struct quirk *q)

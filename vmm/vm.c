@@ -412,15 +412,15 @@ int vm_report_fpstate(struct vm *vm, struct fpvm_error *err)
 		if (vcpu_sync_fpstate(vcpu, &sync_err) && !ret)
 			ret = fpvm_fail(err, sync_err.status, EINVAL, "%s", sync_err.msg);
 		if (cfg->save_fpstate_dir &&
-		    fpstate_file_save(cfg->save_fpstate_dir, (int)i, &vcpu->guest_fps,
-				      vm->guest_xcr0, &ferr) && !ret)
+		    fpstate_file_save(cfg->save_fpstate_dir, (int)i, &vcpu->guest_fps, vcpu->xcr0,
+				      &ferr) && !ret)
 			ret = fpvm_fail(err, FPVM_EXIT_IOERR, EIO, "--save-fpstate: %s", ferr.msg);
 		if (!cfg->dump_fpstate)
 			continue;
 		fpstate_decode(&vm->guest_layout, vcpu->guest_fps.xfeatures, vcpu->guest_fps.buf,
 			       vcpu->guest_fps.size, r);
 		printf("--- vcpu %u fpstate (XCR0 0x%llx, %u bytes) ---\n", i,
-		       (unsigned long long)vm->guest_xcr0, vcpu->guest_fps.size);
+		       (unsigned long long)vcpu->xcr0, vcpu->guest_fps.size);
 		fpregs_print_text(stdout, r);
 	}
 	fflush(stdout);

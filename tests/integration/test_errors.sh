@@ -49,7 +49,7 @@ run run --kvm /nonexistent/kvm "$GUEST_DIR/hello.elf"
 check "missing KVM device" 69 "err:/nonexistent/kvm: no such device" lines:1
 run run --kvm /dev/null "$GUEST_DIR/hello.elf"
 check "not a KVM device" 69 "err:/dev/null: not a KVM device" lines:1
-if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+if [ "$(id -u)" -eq 0 ] && setpriv --help 2>&1 | grep -q -- --reuid; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$FPVM" run "$GUEST_DIR/hello.elf" \
 		>"$TMP/out" 2>"$TMP/err"
 	status=$?

@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The faithful test lane: fpvm on a real KVM inside QEMU's software emulation.
+
+A Debian kernel (the one linux-image-amd64 depends on) boots under
+`qemu-system-x86_64 -accel tcg -cpu max`, where Debian's kvm and kvm-amd
+modules give a /dev/kvm on an emulated SVM CPU with architectural semantics.
+An initramfs carries busybox, those modules, fpvm, its guests and the
+integration tests.
+
+  tcg_lane.py [OPTIONS] suites [SUITE...]      run integration suites inside;
+                                                TAP on stdout, one line per test
+  tcg_lane.py [OPTIONS] run [--add FILE]... -- COMMAND...
+                                                run COMMAND inside (in /add, with
+                                                fpvm on PATH); exit with its status
+
+Options: --build DIR (fpvm's build directory, default ./build), --cache DIR
+(default BUILD/tcg-cache: the kernel package and its unpacked files are kept
+there between runs), --smp N (2), --mem MiB (1024), --timeout SECONDS (900,
+the whole lane), --suite-timeout SECONDS (300, each suite inside).
+"""
+
+import argparse
+import glob
+import gzip
+import io
+import lzma
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+MARK = '@@FPVM@@'
+MODULES = ['virt/lib/irqbypass.ko', 'arch/x86/kvm/kvm.ko', 'drivers/crypto/ccp/ccp.ko',
+           'arch/x86/kvm/kvm-amd.ko']
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class LaneError(Exception):
+    pass
+
+
+LOG = sys.stdout     # TAP comments in suites mode; stderr in run mode
+
+
+def log(msg):
+    print('# tcg: ' + msg, file=LOG, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, **kw)
+
+
+def kernel_package():
+    out = run(['apt-cache', 'depends', 'linux-image-amd64']).stdout
+    m = re.search(r'Depends: (linux-image-[0-9][^\s]*-amd64)\b', out)
+    if not m:
+        raise LaneError('cannot tell which kernel linux-image-amd64 depends on:\n' + out)
+    return m.group(1)
+
+
+def fetch_kernel(cache):
+    """vmlinuz and the four modules, downloaded and unpacked once per cache."""
+    pkg = kernel_package()
+    kdir = os.path.join(cache, pkg)
+    stamp = os.path.join(kdir, '.unpacked')
+    if os.path.exists(stamp):
+        return kdir
+    os.makedirs(cache, exist_ok=True)
+    debs = glob.glob(os.path.join(cache, pkg + '_*.deb'))
+    if not debs:
+        log('downloading ' + pkg)
+        try:
+            run(['apt-get', 'download', pkg], cwd=cache)
+        except subprocess.CalledProcessError:
+            if os.geteuid() != 0:
+                raise LaneError('apt-get download %s failed; run apt-get update' % pkg)
+            run(['apt-get', 'update', '-q'])
+            run(['apt-get', 'download', pkg], cwd=cache)
+        debs = glob.glob(os.path.join(cache, pkg + '_*.deb'))
+    log('unpacking ' + os.path.basename(debs[0]))
+    shutil.rmtree(kdir, ignore_errors=True)
+    os.makedirs(kdir)
+    wanted = ['./boot/vmlinuz-*'] + ['./*lib/modules/*/kernel/' + m + '*' for m in MODULES]
+    deb = subprocess.Popen(['dpkg-deb', '--fsys-tarfile', debs[0]], stdout=subprocess.PIPE)
+    subprocess.run(['tar', '-x', '-C', kdir, '--wildcards'] + wanted, stdin=deb.stdout,
+                   check=True)
+    deb.wait()
+    open(stamp, 'w').close()
+    return kdir
+
+
+def kernel_files(kdir):
+    vmlinuz = glob.glob(os.path.join(kdir, 'boot', 'vmlinuz-*'))
+    mods = []
+    for m in MODULES:
+        found = glob.glob(os.path.join(kdir, '*lib', 'modules', '*', 'kernel', m + '*'))
+        if not found or not vmlinuz:
+            raise LaneError('kernel package lacks %s' % (m if vmlinuz else 'vmlinuz'))
+        mods.append(found[0])
+    return vmlinuz[0], mods
+
+
+class Cpio:
+    """A gzipped newc initramfs, written directly."""
+
+    def __init__(self):
+        self.buf = io.BytesIO()
+        self.ino = 1
+        self.dirs = set()
+
+    def _entry(self, name, mode, data=b'', nlink=1):
+        hdr = '070701' + ''.join('%08x' % v for v in (
+            self.ino, mode, 0, 0, nlink, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0))
+        self.ino += 1
+        self.buf.write(hdr.encode() + name.encode() + b'\0')
+        self.buf.write(b'\0' * (-(110 + len(name) + 1) % 4))
+        self.buf.write(data)
+        self.buf.write(b'\0' * (-len(data) % 4))
+
+    def mkdir(self, path):
+        parts = path.strip('/').split('/')
+        for i in range(1, len(parts) + 1):
+            d = '/'.join(parts[:i])
+            if d and d not in self.dirs:
+                self.dirs.add(d)
+                self._entry(d, 0o40755, nlink=2)
+
+    def add(self, path, data, mode=0o100644):
+        self.mkdir(os.path.dirname(path))
+        self._entry(path.strip('/'), mode, data)
+
+    def add_file(self, path, src, mode=None):
+        data = open(src, 'rb').read()
+        if src.endswith('.xz'):
+            data = lzma.decompress(data)
+        self.add(path, data, mode or (0o100755 if os.access(src, os.X_OK) else 0o100644))
+
+    def symlink(self, path, target):
+        self.mkdir(os.path.dirname(path))
+        self._entry(path.strip('/'), 0o120777, target.encode())
+
+    def finish(self):
+        self._entry('TRAILER!!!', 0)
+        return gzip.compress(self.buf.getvalue(), compresslevel=1)
+
+
+def shared_libs(binary):
+    """The dynamic loader and libraries a host binary needs, from ldd."""
+    out = run(['ldd', binary]).stdout
+    libs = []
+    for line in out.splitlines():
+        m = re.search(r'(/\S+) \(0x', line)
+        if m:
+            libs.append(m.group(1))
+    return libs
+
+
+INIT = r'''#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/fpvm
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+for m in /lib/modules/*.ko.load; do
+	insmod "$(cat "$m")" || echo "@@FPVM@@ FATAL insmod $(cat "$m") failed"
+done
+if [ ! -c /dev/kvm ]; then
+	echo "@@FPVM@@ FATAL no /dev/kvm after loading kvm-amd"
+	poweroff -f
+fi
+echo "@@FPVM@@ READY $(grep -c processor /proc/cpuinfo) CPUs, $(grep -o -w -E 'svm|npt' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+export FPVM=/fpvm/fpvm GUEST_DIR=/fpvm/guest FPU_CHECK=/fpvm/fpu_check TMPDIR=/tmp
+cd /tmp
+. /job
+poweroff -f
+'''
+
+# Output streams as it comes, so a hang shows where it is; a suite that
+# outlives its watchdog is killed and reported.
+SUITES_JOB = r'''for s in %s; do
+	echo "@@FPVM@@ BEGIN $s"
+	t0=$(date +%%s)
+	{ timeout %d sh /fpvm/tests/test_$s.sh 2>&1; echo $? >/tmp/rc; } |
+		while IFS= read -r l; do echo "@@FPVM@@ $l"; done
+	echo "@@FPVM@@ END $s rc=$(cat /tmp/rc) $(( $(date +%%s) - t0 ))s"
+done
+'''
+
+RUN_JOB = r'''cd /add 2>/dev/null || cd /tmp
+%s
+echo "@@FPVM@@ EXIT $?"
+'''
+
+
+def build_initramfs(build, mods, job, extra):
+    c = Cpio()
+    for d in ('bin', 'dev', 'proc', 'sys', 'tmp', 'fpvm/guest', 'fpvm/tests'):
+        c.mkdir(d)
+    c.add_file('/bin/busybox', shutil.which('busybox') or '/bin/busybox', 0o100755)
+    c.add('/init', INIT.encode(), 0o100755)
+    c.add('/job', job.encode(), 0o100644)
+    for i, m in enumerate(mods):
+        name = os.path.basename(m).replace('.xz', '')
+        c.add_file('/lib/modules/' + name, m, 0o100644)
+        c.add('/lib/modules/%d.ko.load' % i, ('/lib/modules/' + name).encode())
+    binaries = {'fpvm': os.path.join(build, 'fpvm'),
+                'fpu_check': os.path.join(build, 'tests', 'integration', 'fpu_check')}
+    libs = set()
+    for name, path in binaries.items():
+        if not os.path.exists(path):
+            raise LaneError('%s is not built (ninja -C %s)' % (path, build))
+        c.add_file('/fpvm/' + name, path, 0o100755)
+        libs.update(shared_libs(path))
+    for lib in sorted(libs):
+        c.add_file(lib, os.path.realpath(lib), 0o100755)
+    for elf in glob.glob(os.path.join(build, 'guest', '*.elf')):
+        c.add_file('/fpvm/guest/' + os.path.basename(elf), elf, 0o100755)
+    for sh in glob.glob(os.path.join(SOURCE, 'tests', 'integration', '*.sh')):
+        c.add_file('/fpvm/tests/' + os.path.basename(sh), sh, 0o100755)
+    for f in extra:
+        c.add_file('/add/' + os.path.basename(f), f)
+    return c.finish()
+
+
+def boot(args, vmlinuz, initrd_path):
+    cmd = ['qemu-system-x86_64', '-accel', args.accel, '-cpu', 'max', '-smp', str(args.smp),
+           '-m', str(args.mem), '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
+           '-no-reboot', '-kernel', vmlinuz, '-initrd', initrd_path,
+           '-append', 'console=ttyS0 panic=-1 quiet loglevel=' + str(args.loglevel)]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, bufsize=1, text=True, errors='replace')
+
+
+def lines(proc, deadline):
+    """Console lines until QEMU exits; kills it at the deadline."""
+    import selectors
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            proc.kill()
+            yield None
+            return
+        if sel.select(timeout=min(left, 5)):
+            line = proc.stdout.readline()
+            if not line:
+                proc.wait()
+                return
+            yield line.rstrip('\r\n')
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def result(self, ok, desc, diag=()):
+        self.n += 1
+        if not ok:
+            self.failed += 1
+        print('%s %d - %s' % ('ok' if ok else 'not ok', self.n, desc), flush=True)
+        for d in diag:
+            print('# ' + d, flush=True)
+
+
+def run_suites(args, proc, deadline, tap):
+    console = []
+    suite = None
+    pending = None          # the last not-ok test, collecting its diagnostics
+    finished = set()
+    for line in lines(proc, deadline):
+        if line is None:
+            tap.result(False, 'tcg lane finished within %d s' % args.timeout,
+                       ['QEMU killed; last console lines:'] + console[-30:])
+            break
+        console.append(line)
+        if MARK not in line:
+            continue
+        msg = line.split(MARK, 1)[1].lstrip(' ')
+        if msg.startswith('FATAL'):
+            tap.result(False, 'inner KVM', [msg] + console[-30:])
+        elif msg.startswith('READY'):
+            log('inner machine ' + msg)
+        elif msg.startswith('BEGIN '):
+            suite = msg.split()[1]
+        elif msg.startswith('END '):
+            if 'rc=0 ' not in msg + ' ':
+                tap.result(False, '[tcg] suite %s exited cleanly' % msg.split()[1],
+                           [msg] + console[-20:])
+            finished.add(msg.split()[1])
+            log('suite %s finished: %s' % (msg.split()[1], ' '.join(msg.split()[2:])))
+            suite = None
+        elif suite:
+            m = re.match(r'(not ok|ok) \d+ - (.*)', msg)
+            if m:
+                tap.result(m.group(1) == 'ok', '[tcg] %s: %s' % (suite, m.group(2)))
+            elif msg.startswith('#'):
+                print(msg, flush=True)
+    for s in args.suites:
+        if s not in finished:
+            tap.result(False, '[tcg] suite %s ran to the end' % s,
+                       ['console:'] + console[-40:])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument('--build', default='build')
+    p.add_argument('--cache')
+    p.add_argument('--smp', type=int, default=2)
+    p.add_argument('--mem', type=int, default=1024)
+    p.add_argument('--timeout', type=int, default=900)
+    p.add_argument('--suite-timeout', type=int, default=300)
+    # Multi-threaded TCG (QEMU 7.2) loses IPIs to a CPU that is inside a nested
+    # SVM guest: the inner kernel then soft-locks in kvm_destroy_vm() waiting
+    # for on_each_cpu(). One TCG thread for both CPUs keeps SMP and is stable.
+    p.add_argument('--accel', default='tcg,thread=single', help='QEMU -accel value')
+    p.add_argument('--loglevel', type=int, default=3, help='inner kernel console loglevel')
+    sub = p.add_subparsers(dest='mode', required=True)
+    ps = sub.add_parser('suites')
+    ps.add_argument('suites', nargs='*', default=['boot', 'failures', 'errors', 'fpstate'])
+    pr = sub.add_parser('run')
+    pr.add_argument('--add', action='append', default=[])
+    pr.add_argument('command', nargs=argparse.REMAINDER)
+    args = p.parse_args()
+    args.build = os.path.abspath(args.build)
+    cache = os.path.abspath(args.cache or os.path.join(args.build, 'tcg-cache'))
+
+    missing = [t for t in ('qemu-system-x86_64', 'busybox', 'apt-get', 'dpkg-deb')
+               if not shutil.which(t)]
+    if missing:
+        msg = 'missing %s (Debian: qemu-system-x86 busybox-static)' % ', '.join(missing)
+        if args.mode == 'suites':
+            print('1..0 # SKIP ' + msg)
+            return 0
+        print('tcg_lane: ' + msg, file=sys.stderr)
+        return 69
+
+    global LOG
+    if args.mode == 'run':
+        LOG = sys.stderr
+    t0 = time.monotonic()
+    tap = Tap()
+    try:
+        vmlinuz, mods = kernel_files(fetch_kernel(cache))
+        if args.mode == 'suites':
+            job = SUITES_JOB % (' '.join(args.suites), args.suite_timeout)
+        else:
+            cmd = args.command[1:] if args.command[:1] == ['--'] else args.command
+            if not cmd:
+                raise LaneError('run: no command given')
+            job = RUN_JOB % ' '.join("'%s'" % a.replace("'", "'\\''") for a in cmd)
+        initrd = os.path.join(cache, 'initrd.gz')
+        with open(initrd, 'wb') as f:
+            f.write(build_initramfs(args.build, mods, job, getattr(args, 'add', [])))
+    except (LaneError, subprocess.CalledProcessError, OSError) as e:
+        detail = getattr(e, 'stderr', '') or ''
+        if args.mode == 'suites':
+            tap.result(False, 'tcg lane set-up', (str(e) + '\n' + detail).strip().splitlines())
+            print('1..%d' % tap.n)
+        else:
+            print('tcg_lane: %s %s' % (e, detail), file=sys.stderr)
+        return 1
+    log('set-up %.1f s; booting %s' % (time.monotonic() - t0, os.path.basename(vmlinuz)))
+    deadline = time.monotonic() + args.timeout
+    proc = boot(args, vmlinuz, initrd)
+    if args.mode == 'suites':
+        run_suites(args, proc, deadline, tap)
+        print('1..%d' % tap.n)
+        log('lane wall time %.1f s' % (time.monotonic() - t0))
+        return 1 if tap.failed else 0
+    status = 1
+    for line in lines(proc, deadline):
+        if line is None:
+            print('tcg_lane: timeout after %d s' % args.timeout, file=sys.stderr)
+            return 124
+        if line.startswith(MARK + ' EXIT '):
+            status = int(line.split()[2])
+        elif line.startswith(MARK + ' FATAL'):
+            print('tcg_lane: ' + line, file=sys.stderr)
+        elif not line.startswith(MARK) and not re.match(r'\[ *[0-9.]+\] reboot: ', line):
+            print(line, flush=True)
+    return status
+
+
+if __name__ == '__main__':
+    sys.exit(main())
