@@ -69,6 +69,8 @@
 enum fpvm_ctl_op {
 	FPVM_CTL_EXCEPTION = 1,	/* payload: struct fpvm_exception; ends the VM */
 	FPVM_CTL_PANIC = 2,	/* payload: NUL-terminated message; ends the VM */
+	FPVM_CTL_LEAK_ROUND = 3,	/* leak guest writer: struct fpvm_leak_report */
+	FPVM_CTL_LEAK_READER = 4,	/* leak guest reader: struct fpvm_leak_report */
 };
 
 struct fpvm_ctl_req {
@@ -97,6 +99,30 @@ struct fpvm_exception {
 	uint64_t ss;
 	uint64_t cr2;
 	uint64_t vcpu;
+};
+
+/*
+ * fpvm leakcheck: a register word the leak guest found where it expected
+ * another.  @reg and @word follow guest/canary.h; @offset is the byte
+ * offset of the word in the XSAVE image.  fpvm decodes @found.
+ */
+struct fpvm_leak_item {
+	uint16_t reg;
+	uint16_t word;
+	uint32_t offset;
+	uint64_t found;
+	uint64_t expected;
+};
+
+#define FPVM_LEAK_MAX_ITEMS	32
+
+struct fpvm_leak_report {
+	uint32_t vcpu;
+	uint32_t nr_items;	/* at most FPVM_LEAK_MAX_ITEMS */
+	uint64_t round;		/* writer: the round just checked; reader: 0 */
+	uint64_t mismatches;	/* all of them, including those not itemised */
+	uint64_t xstate_bv;	/* of the image the guest read */
+	struct fpvm_leak_item item[FPVM_LEAK_MAX_ITEMS];
 };
 
 #endif /* __ASSEMBLER__ */

@@ -45,6 +45,12 @@ _Noreturn void guest_exit(int status);
 _Noreturn void guest_halt(void);
 _Noreturn void guest_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Send a control-port request built in place (8-byte aligned, below 4 GiB;
+ * the runtime does not copy it).  Returns fpvm's result.
+ */
+long guest_ctl(struct fpvm_ctl_req *req);
+
 /* Run fn(arg) at CPL0 and return its result. */
 uint64_t guest_cpl0_call(uint64_t (*fn)(uint64_t), uint64_t arg);
 

@@ -30,7 +30,6 @@ int vcpu_setup_fpstate(struct vcpu *vcpu, struct fpvm_error *err)
 	struct vm *vm = vcpu->vm;
 	struct kvm_xcrs xcrs = { .nr_xcrs = 1, .xcrs = { { .xcr = 0, .value = vm->guest_xcr0 } } };
 	struct fpstate_error ferr;
-	struct fpstate_diag diag;
 	int r;
 
 	/* XCR0 after CPUID: KVM checks it against the CPUID just set. */
@@ -45,12 +44,7 @@ int vcpu_setup_fpstate(struct vcpu *vcpu, struct fpvm_error *err)
 	if (r)
 		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, -r, "vcpu %u: %s", vcpu->id, ferr.msg);
 	fpstate_init_uabi(vcpu->guest_fps.buf, vcpu->guest_fps.size);
-	if (fpstate_validate_uabi(&vcpu->guest_fps, vcpu->guest_fps.buf, vcpu->guest_fps.size, &diag))
-		return fpstate_fail(vcpu, err, FPVM_EXIT_SOFTWARE, &diag, "initial XSAVE image");
-	if (ioctl(vcpu->fd, KVM_SET_XSAVE, vcpu->guest_fps.buf))
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, errno, "vcpu %u: KVM_SET_XSAVE: %s",
-				 vcpu->id, strerror(errno));
-	return 0;
+	return vcpu_set_fpstate(vcpu, vcpu->guest_fps.buf, err);
 }
 
 int vcpu_sync_fpstate(struct vcpu *vcpu, struct fpvm_error *err)
@@ -74,6 +68,18 @@ int vcpu_sync_fpstate(struct vcpu *vcpu, struct fpvm_error *err)
 				  &diag))
 		return fpstate_fail(vcpu, err, FPVM_EXIT_BAD_FPSTATE, &diag,
 				    "guest fpstate from KVM fails validation");
+	return 0;
+}
+
+int vcpu_set_fpstate(struct vcpu *vcpu, const void *buf, struct fpvm_error *err)
+{
+	struct fpstate_diag diag;
+
+	if (fpstate_validate_uabi(&vcpu->guest_fps, buf, vcpu->guest_fps.size, &diag))
+		return fpstate_fail(vcpu, err, FPVM_EXIT_SOFTWARE, &diag, "XSAVE image");
+	if (ioctl(vcpu->fd, KVM_SET_XSAVE, buf))
+		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, errno, "vcpu %u: KVM_SET_XSAVE: %s",
+				 vcpu->id, strerror(errno));
 	return 0;
 }
 

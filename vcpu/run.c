@@ -221,6 +221,12 @@ void *vcpu_thread(void *arg)
 		} else {
 			r = ioctl(vcpu->fd, KVM_RUN, 0);
 		}
+		if (vm->ops && vm->ops->after_run) {
+			int e = errno;
+
+			vm->ops->after_run(vcpu);
+			errno = e;
+		}
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);

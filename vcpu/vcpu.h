@@ -62,6 +62,8 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported, unsigned i
 int vcpu_setup_fpstate(struct vcpu *vcpu, struct fpvm_error *err);
 /* KVM's view of the guest registers into vcpu->guest_fps, validated. */
 int vcpu_sync_fpstate(struct vcpu *vcpu, struct fpvm_error *err);
+/* KVM_SET_XSAVE of @buf (vcpu->guest_fps.size bytes), after validating it. */
+int vcpu_set_fpstate(struct vcpu *vcpu, const void *buf, struct fpvm_error *err);
 void vcpu_capture_host_fpstate(struct vcpu *vcpu);
 /* KVM_RUN between two XSAVEs of this thread's registers (run_checked.S). */
 long kvm_run_checked(int fd, void *before, void *after, uint64_t mask);

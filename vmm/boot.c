@@ -35,23 +35,28 @@
 #define BOOT_TSS_SIZE	0x68
 
 int boot_layout_init(struct boot_layout *b, const struct guest_mem *mem, unsigned int nr_cpus,
-		     struct fpvm_error *err)
+		     unsigned int nr_slots, struct fpvm_error *err)
 {
 	uint64_t low_top = guest_mem_low_top(mem);
-	uint64_t stacks = (uint64_t)nr_cpus * FPVM_BOOT_STACK_SIZE;
+	uint64_t stacks;
+
+	if (nr_slots < nr_cpus)
+		nr_slots = nr_cpus;
+	stacks = (uint64_t)nr_slots * FPVM_BOOT_STACK_SIZE;
 	uint64_t top = FPVM_HIGH_RAM_BASE;
 
 	if (mem->nr_regions > 1)
 		top = mem->region[1].gpa + mem->region[1].size;
 	*b = (struct boot_layout){
 		.nr_cpus = nr_cpus,
+		.nr_slots = nr_slots,
 		.map_top = (top + SZ_1G - 1) & ~(SZ_1G - 1),
 	};
 	/* Keep at least 512 KiB above the image base for the image itself. */
 	if (low_top < FPVM_IMAGE_BASE + (512ULL << 10) + stacks)
 		return fpvm_fail(err, FPVM_EXIT_USAGE, ENOMEM,
 				 "--mem %lluK is too small for %u vCPUs (needs at least %lluK)",
-				 (unsigned long long)(mem->size >> 10), nr_cpus,
+				 (unsigned long long)(mem->size >> 10), nr_slots,
 				 (unsigned long long)((FPVM_IMAGE_BASE + (512ULL << 10) + stacks) >> 10));
 	if (b->map_top / SZ_1G > FPVM_PD_MAX)
 		return fpvm_fail(err, FPVM_EXIT_USAGE, ERANGE, "guest memory too large to map");

@@ -54,13 +54,20 @@ static const char usage[] =
 	"                                   (exit 0 when none do, 1 when some do)\n"
 	"  fpvm fpstate check FILE [--host] validate a saved state as KVM_SET_XSAVE would;\n"
 	"                                   --host: as a host fpstate (exit 1 when invalid)\n"
+	"  fpvm leakcheck [--vms N] [--cpus N] [--duration SECONDS] [--json FILE] [--tap]\n"
+	"                 [--inject cross-vm|cross-vcpu|host|fresh-vcpu] [--xcr0 FEATURES]\n"
+	"                                   prove no register content crosses between VMs,\n"
+	"                                   vCPUs or into the host (default 2 VMs x 2 vCPUs,\n"
+	"                                   3 s); --inject: a deliberate leak that must be\n"
+	"                                   found (exit 122 leak, 123 self-test failed)\n"
 	"\n"
 	"Exit status: the guest's value (0-255); 64 usage error; 65 bad guest image;\n"
 	"69 KVM unavailable; 70 internal error; 74 output file error; 111 unexpected\n"
 	"KVM exit; 112 guest exception; 113 triple fault; 114 entry failure;\n"
 	"115 KVM internal error; 116 all vCPUs halted; 117 --strict-io violation;\n"
 	"118 system event; 119 guest panic; 120 host registers changed across KVM_RUN;\n"
-	"121 invalid guest fpstate from KVM; 124 timeout; 130 SIGINT; 143 SIGTERM.\n";
+	"121 invalid guest fpstate from KVM; 122 leak found; 123 leakcheck self-test\n"
+	"failed; 124 timeout; 130 SIGINT; 143 SIGTERM.\n";
 
 const char *cli_usage(void)
 {
@@ -395,6 +402,68 @@ static int parse_fpstate(int argc, char **argv, struct cli *cli, struct fpvm_err
 	return 0;
 }
 
+static int parse_leakcheck(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
+{
+	static const char *const injects[] = { "none", "cross-vm", "cross-vcpu", "host",
+					       "fresh-vcpu" };
+
+	cli->leak.vms = 2;
+	cli->leak.cpus = 2;
+	cli->leak.duration_ms = 3000;
+	for (int i = 0; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		unsigned int n;
+		int r;
+
+		if (!strcmp(o, "--tap")) {
+			cli->leak.tap = true;
+			continue;
+		}
+		if (o[0] != '-')
+			return USAGE_FAIL(err, "leakcheck: unexpected argument '%s'", o);
+		if (!v)
+			return USAGE_FAIL(err, "option '%s' needs a value", o);
+		i++;
+		if (!strcmp(o, "--vms") || !strcmp(o, "--cpus")) {
+			bool vms = !strcmp(o, "--vms");
+
+			r = parse_uint(v, 1, vms ? LEAK_MAX_VMS : LEAK_MAX_CPUS, &n);
+			if (r)
+				return USAGE_FAIL(err, "%s %s: expected 1..%d", o, v,
+						  vms ? LEAK_MAX_VMS : LEAK_MAX_CPUS);
+			*(vms ? &cli->leak.vms : &cli->leak.cpus) = n;
+		} else if (!strcmp(o, "--duration")) {
+			r = parse_seconds_ms(v, &cli->leak.duration_ms);
+			if (r || cli->leak.duration_ms < 500 || cli->leak.duration_ms > 86400000)
+				return USAGE_FAIL(err, "--duration %s: expected 0.5 to 86400 seconds", v);
+		} else if (!strcmp(o, "--json")) {
+			cli->leak.json_path = v;
+		} else if (!strcmp(o, "--inject")) {
+			unsigned int k;
+
+			for (k = 1; k < 5 && strcmp(v, injects[k]); k++)
+				;
+			if (k == 5)
+				return USAGE_FAIL(err, "--inject '%s': expected cross-vm, cross-vcpu, "
+						  "host or fresh-vcpu", v);
+			cli->leak.inject = (enum leak_inject)k;
+		} else if (!strcmp(o, "--xcr0")) {
+			r = set_xcr0(&cli->vm, v, err);
+			if (r)
+				return r;
+		} else if (!strcmp(o, "--kvm")) {
+			cli->vm.kvm_path = v;
+		} else {
+			return USAGE_FAIL(err, "leakcheck: unknown option '%s'", o);
+		}
+	}
+	if (cli->leak.inject == INJECT_CROSS_VM && cli->leak.vms < 2)
+		return USAGE_FAIL(err, "--inject cross-vm needs --vms 2 or more");
+	if (cli->leak.inject == INJECT_CROSS_VCPU && cli->leak.cpus < 2)
+		return USAGE_FAIL(err, "--inject cross-vcpu needs --cpus 2 or more");
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -430,6 +499,10 @@ int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
 	if (!strcmp(cmd, "fpstate")) {
 		cli->cmd = CLI_FPSTATE;
 		return parse_fpstate(argc - 2, argv + 2, cli, err);
+	}
+	if (!strcmp(cmd, "leakcheck")) {
+		cli->cmd = CLI_LEAKCHECK;
+		return parse_leakcheck(argc - 2, argv + 2, cli, err);
 	}
 	return USAGE_FAIL(err, "unknown command '%s'", cmd);
 }

@@ -116,7 +116,8 @@ static int ctl_write(void *dev, unsigned int cpu, uint64_t offset, const void *d
 		break;
 	}
 	default:
-		req->result = -ENOSYS;
+		req->result = vm->ops && vm->ops->ctl
+				      ? vm->ops->ctl(vm, cpu, hdr.op, payload, hdr.size) : -ENOSYS;
 	}
 	return 0;
 }

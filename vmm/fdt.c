@@ -77,6 +77,24 @@ static int add_bootargs(void *fdt, const struct machine_desc *m)
 	return 0;
 }
 
+/* <bit offset size> for each extended component of the guest's XCR0. */
+static int add_xsave_layout(void *fdt, const struct machine_desc *m)
+{
+	fdt32_t v[3 * 64];
+	int n = 0;
+
+	for (unsigned int bit = 2; bit < 64; bit++) {
+		const struct xstate_component *c = &m->layout->comp[bit];
+
+		if (!(m->xcr0 & (1ULL << bit)) || !c->size)
+			continue;
+		v[n++] = cpu_to_fdt32(bit);
+		v[n++] = cpu_to_fdt32(c->offset);
+		v[n++] = cpu_to_fdt32(c->size);
+	}
+	return fdt_property(fdt, "fpvm,xsave-layout", v, n * (int)sizeof(v[0]));
+}
+
 int fdt_build(void *buf, size_t size, const struct machine_desc *m)
 {
 	static const char serial_compat[] = "ns16550a";
@@ -87,7 +105,7 @@ int fdt_build(void *buf, size_t size, const struct machine_desc *m)
 	FDT_TRY(fdt_create(buf, (int)size));
 	FDT_TRY(fdt_add_reservemap_entry(buf, 0, FPVM_IMAGE_BASE));
 	FDT_TRY(fdt_add_reservemap_entry(buf, b->stacks_base,
-					 (uint64_t)b->nr_cpus * FPVM_BOOT_STACK_SIZE));
+					 (uint64_t)b->nr_slots * FPVM_BOOT_STACK_SIZE));
 	FDT_TRY(fdt_finish_reservemap(buf));
 
 	FDT_TRY(fdt_begin_node(buf, ""));
@@ -97,6 +115,8 @@ int fdt_build(void *buf, size_t size, const struct machine_desc *m)
 	FDT_TRY(fdt_property_u32(buf, "#size-cells", 2));
 
 	FDT_TRY(fdt_begin_node(buf, "chosen"));
+	if (m->layout)
+		FDT_TRY(add_xsave_layout(buf, m));
 	FDT_TRY(add_bootargs(buf, m));
 	FDT_TRY(add_argv(buf, m));
 	FDT_TRY(fdt_property_string(buf, "stdout-path", "/ioports/serial@3f8"));

@@ -125,6 +125,12 @@ int host_request_amx_guest_perm(struct fpvm_error *err)
 	return 0;
 }
 
+void host_xrstor(const void *buf, uint64_t mask)
+{
+	__asm__ volatile("xrstor64 (%0)" : : "r"(buf), "a"((uint32_t)mask),
+			 "d"((uint32_t)(mask >> 32)) : "memory");
+}
+
 void host_xsave(void *buf, uint64_t mask)
 {
 	__asm__ volatile("xsave64 (%0)" : : "r"(buf), "a"((uint32_t)mask),

@@ -74,6 +74,8 @@ int main(int argc, char **argv)
 		return cmd_probe(&cli);
 	case CLI_FPSTATE:
 		return cmd_fpstate(&cli);
+	case CLI_LEAKCHECK:
+		return cmd_leakcheck(&cli);
 	}
 	return FPVM_EXIT_SOFTWARE;
 }

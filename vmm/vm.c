@@ -41,9 +41,10 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 	};
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->report_lock, NULL);
-	if (cfg->nr_cpus > (unsigned int)kvm->max_vcpus)
+	if (cfg->nr_cpus > (unsigned int)kvm->max_vcpus || cfg->max_cpus > (unsigned int)kvm->max_vcpus)
 		return fpvm_fail(err, FPVM_EXIT_USAGE, EINVAL,
-				 "--cpus %u: this KVM allows at most %d vCPUs", cfg->nr_cpus,
+				 "--cpus %u: this KVM allows at most %d vCPUs",
+				 cfg->nr_cpus > cfg->max_cpus ? cfg->nr_cpus : cfg->max_cpus,
 				 kvm->max_vcpus);
 	vm->done_fd = eventfd(0, EFD_CLOEXEC);
 	if (vm->done_fd < 0)
@@ -74,7 +75,7 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &slot))
 			return SYSFAIL(err, "KVM_SET_USER_MEMORY_REGION");
 	}
-	return boot_layout_init(&vm->boot, &vm->mem, cfg->nr_cpus, err);
+	return boot_layout_init(&vm->boot, &vm->mem, cfg->nr_cpus, cfg->max_cpus, err);
 }
 
 int vm_setup_fpstate(struct vm *vm, struct fpvm_error *err)
@@ -204,6 +205,7 @@ int vm_write_fdt(struct vm *vm, struct fpvm_error *err)
 	void *fdt = guest_mem_ptr(&vm->mem, FPVM_FDT_ADDR, FPVM_FDT_MAX);
 	const struct machine_desc m = {
 		.mem = &vm->mem, .boot = &vm->boot, .xcr0 = vm->guest_xcr0,
+		.layout = &vm->guest_layout,
 		.image_path = vm->cfg->guest_path,
 		.nargs = vm->cfg->guest_nargs, .args = vm->cfg->guest_args,
 	};
@@ -227,7 +229,7 @@ int vm_write_fdt(struct vm *vm, struct fpvm_error *err)
 
 int vm_create_vcpus(struct vm *vm, struct fpvm_error *err)
 {
-	vm->vcpus = calloc(vm->cfg->nr_cpus, sizeof(*vm->vcpus));
+	vm->vcpus = calloc(vm->boot.nr_slots, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
 	for (unsigned int i = 0; i < vm->cfg->nr_cpus; i++) {
@@ -242,6 +244,39 @@ int vm_create_vcpus(struct vm *vm, struct fpvm_error *err)
 			return r;
 	}
 	return 0;
+}
+
+struct vcpu *vm_add_vcpu(struct vm *vm, const void *xsave, struct fpvm_error *err)
+{
+	struct vcpu *vcpu = NULL;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->nr_vcpus >= vm->boot.nr_slots) {
+		fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOSPC, "no room for another vCPU (%u)",
+			  vm->boot.nr_slots);
+		goto out;
+	}
+	if (atomic_load(&vm->stopping)) {
+		fpvm_fail(err, FPVM_EXIT_SOFTWARE, ESHUTDOWN, "the VM is stopping");
+		goto out;
+	}
+	vcpu = vcpu_create(vm, vm->nr_vcpus, err);
+	if (!vcpu)
+		goto out;
+	if (vcpu_set_boot_state(vcpu, err) || (xsave && vcpu_set_fpstate(vcpu, xsave, err))) {
+		vcpu_destroy(vcpu);
+		vcpu = NULL;
+		goto out;
+	}
+	vm->vcpus[vm->nr_vcpus++] = vcpu;
+	atomic_fetch_add(&vm->running, 1);
+	if (vcpu_start(vcpu, err)) {
+		atomic_fetch_sub(&vm->running, 1);
+		vcpu = NULL;
+	}
+out:
+	pthread_mutex_unlock(&vm->lock);
+	return vcpu;
 }
 
 bool vm_stopping(struct vm *vm)
@@ -313,20 +348,24 @@ static void vm_wait(struct vm *vm, int sig_fd)
 		};
 		int wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
 
-		if (deadline >= 0 && wait <= 0) {
+		if (vm->ops && vm->ops->tick && (wait < 0 || wait > (int)vm->ops->tick_ms))
+			wait = (int)vm->ops->tick_ms;
+		if (deadline >= 0 && deadline - now_ms() <= 0) {
 			vm_request_stop(vm, FPVM_EXIT_TIMEOUT, STOP_DUMP_REGS, "timeout after %g s",
 					(double)vm->cfg->timeout_ms / 1000.0);
 			break;
 		}
 		if (poll(pfd, 2, wait) < 0 && errno != EINTR)
 			break;
+		if (vm->ops && vm->ops->tick && !vm_stopping(vm))
+			vm->ops->tick(vm);
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
 			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
 				vm_request_stop(vm, si.ssi_signo == SIGINT ? FPVM_EXIT_SIGINT
 									    : FPVM_EXIT_SIGTERM,
-						false, "interrupted by %s",
+						0, "interrupted by %s",
 						si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
 		}
 	}
@@ -354,6 +393,8 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 	if (sig_fd < 0)
 		return SYSFAIL(err, "signalfd");
 
+	if (vm->ops && vm->ops->start)
+		vm->ops->start(vm);
 	pthread_mutex_lock(&vm->lock);
 	atomic_store(&vm->running, vm->nr_vcpus);
 	for (unsigned int i = 0; i < vm->nr_vcpus && !r; i++)
@@ -378,7 +419,17 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 
 int vm_boot(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struct fpvm_error *err)
 {
-	if (vm_create(vm, kvm, cfg, err) ||
+	return vm_boot_ops(vm, kvm, cfg, NULL, NULL, err);
+}
+
+int vm_boot_ops(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg,
+		const struct vm_ops *ops, void *ops_data, struct fpvm_error *err)
+{
+	int r = vm_create(vm, kvm, cfg, err);
+
+	vm->ops = ops;
+	vm->ops_data = ops_data;
+	if (r ||
 	    vm_setup_fpstate(vm, err) ||
 	    vm_setup_devices(vm, err) ||
 	    vm_load_guest(vm, err) ||

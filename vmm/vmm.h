@@ -36,6 +36,8 @@ enum fpvm_status {
 	FPVM_EXIT_PANIC = 119,		/* guest runtime panic */
 	FPVM_EXIT_HOST_FPSTATE = 120,	/* --check-host-fpstate saw host registers change */
 	FPVM_EXIT_BAD_FPSTATE = 121,	/* KVM returned an fpstate that fails validation */
+	FPVM_EXIT_LEAK = 122,		/* leakcheck: register content crossed a boundary */
+	FPVM_EXIT_SELFTEST = 123,	/* leakcheck --inject: the injected leak was missed */
 	FPVM_EXIT_TIMEOUT = 124,	/* --timeout expired (as timeout(1)) */
 	FPVM_EXIT_SIGINT = 130,
 	FPVM_EXIT_SIGTERM = 143,
@@ -74,6 +76,7 @@ struct vm_config {
 	int serial_fd;			/* >= 0: serial output here (fpvm probe) */
 	const void *image;		/* in-memory guest image instead of guest_path */
 	size_t image_len;
+	unsigned int max_cpus;		/* > nr_cpus: room for vm_add_vcpu() later */
 
 	/* Guest FPU state */
 	uint64_t xcr0;			/* 0: the guest default */
@@ -89,6 +92,15 @@ enum cli_command {
 	CLI_RUN,
 	CLI_PROBE,
 	CLI_FPSTATE,
+	CLI_LEAKCHECK,
+};
+
+enum leak_inject {
+	INJECT_NONE,
+	INJECT_CROSS_VM,	/* VM 1 vCPU 0's state into VM 0 vCPU 0 (KVM_SET_XSAVE) */
+	INJECT_CROSS_VCPU,	/* VM 0 vCPU 1's state into VM 0 vCPU 0 */
+	INJECT_HOST,		/* VM 0 vCPU 0's guest state into its host thread */
+	INJECT_FRESH_VCPU,	/* VM 0 vCPU 0's state into VM 0's next fresh vCPU */
 };
 
 enum fpstate_op {
@@ -105,6 +117,13 @@ struct cli {
 	enum fpstate_op fpstate_op;
 	const char *files[2];
 	bool host;			/* fpstate check --host */
+	struct {			/* leakcheck */
+		unsigned int vms, cpus;
+		uint64_t duration_ms;
+		const char *json_path;
+		bool tap;
+		enum leak_inject inject;
+	} leak;
 };
 
 #define FPVM_DEFAULT_MEM	(64ULL << 20)
@@ -122,6 +141,7 @@ void json_str(FILE *f, const char *s);
 /* Commands other than run (cmd_probe.c, cmd_fpstate.c); return an exit status. */
 int cmd_probe(const struct cli *cli);
 int cmd_fpstate(const struct cli *cli);
+int cmd_leakcheck(const struct cli *cli);
 
 /* ---- /dev/kvm (kvm.c) ---- */
 
@@ -169,6 +189,7 @@ uint64_t host_fpu_user_features(const struct host_fpu *h);
 int host_request_amx_guest_perm(struct fpvm_error *err);
 uint64_t host_xgetbv0(void);
 void host_xsave(void *buf, uint64_t mask);
+void host_xrstor(const void *buf, uint64_t mask);
 
 /* ---- guest memory (memory.c) ---- */
 
@@ -196,11 +217,12 @@ uint64_t guest_mem_low_top(const struct guest_mem *mem);
 struct boot_layout {
 	uint64_t stacks_base;	/* vCPU boot stacks: [stacks_base, low top) */
 	uint64_t map_top;	/* identity map covers [0, map_top) */
-	unsigned int nr_cpus;
+	unsigned int nr_cpus;	/* started at boot (RDX, device tree) */
+	unsigned int nr_slots;	/* boot stacks: nr_cpus plus vCPUs added later */
 };
 
 int boot_layout_init(struct boot_layout *b, const struct guest_mem *mem, unsigned int nr_cpus,
-		     struct fpvm_error *err);
+		     unsigned int nr_slots, struct fpvm_error *err);
 int boot_write_tables(const struct boot_layout *b, const struct guest_mem *mem);
 /* Entry state per guest/abi.h; @sregs comes from KVM_GET_SREGS. */
 void boot_vcpu_state(const struct boot_layout *b, unsigned int cpu, uint64_t entry, bool xsave,
@@ -254,6 +276,7 @@ struct machine_desc {
 	const struct guest_mem *mem;
 	const struct boot_layout *boot;
 	uint64_t xcr0;			/* the guest XCR0 fpvm configured */
+	const struct xstate_layout *layout;	/* where the guest's XSAVE components are */
 	const char *image_path;		/* the guest's argv[0] */
 	int nargs;
 	char **args;
@@ -264,6 +287,24 @@ int fdt_build(void *buf, size_t size, const struct machine_desc *m);
 /* ---- the VM (vm.c) ---- */
 
 struct vcpu;
+struct vm;
+
+/*
+ * What a VM does beyond running its guest (fpvm leakcheck); every hook is
+ * optional, and a VM without ops runs exactly as fpvm run does.
+ */
+struct vm_ops {
+	/* On the vCPU thread, after every KVM_RUN. */
+	void (*after_run)(struct vcpu *vcpu);
+	/* Control-port requests fpvm itself does not handle; returns -ENOSYS if unknown. */
+	int (*ctl)(struct vm *vm, unsigned int cpu, uint32_t op, const void *payload,
+		   uint32_t size);
+	/* On the main thread, once guest state is configured, before any vCPU runs. */
+	void (*start)(struct vm *vm);
+	/* On the main thread, every tick_ms while the VM runs. */
+	void (*tick)(struct vm *vm);
+	unsigned int tick_ms;
+};
 
 struct vm {
 	struct kvm *kvm;
@@ -280,6 +321,9 @@ struct vm {
 	struct debug_exit exit_dev;
 	struct vcpu **vcpus;
 	unsigned int nr_vcpus;
+
+	const struct vm_ops *ops;
+	void *ops_data;
 
 	/* Guest FPU state, shared by every vCPU (vm_setup_fpstate()) */
 	struct host_fpu host;
@@ -305,6 +349,9 @@ struct vm {
 
 /* Every step from vm_create() to vm_run(), in this order; then vm_destroy(). */
 int vm_boot(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struct fpvm_error *err);
+/* vm_boot() with hooks in place from the start. */
+int vm_boot_ops(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg,
+		const struct vm_ops *ops, void *ops_data, struct fpvm_error *err);
 int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg,
 	      struct fpvm_error *err);
 int vm_setup_fpstate(struct vm *vm, struct fpvm_error *err);
@@ -314,6 +361,11 @@ int vm_attach_devices(struct vm *vm, struct fpvm_error *err);
 int vm_load_guest(struct vm *vm, struct fpvm_error *err);
 int vm_write_fdt(struct vm *vm, struct fpvm_error *err);
 int vm_create_vcpus(struct vm *vm, struct fpvm_error *err);
+/*
+ * A vCPU created and started while the VM runs (up to cfg->max_cpus).
+ * @xsave, if not NULL, replaces its initial XSAVE image (validated first).
+ */
+struct vcpu *vm_add_vcpu(struct vm *vm, const void *xsave, struct fpvm_error *err);
 int vm_run(struct vm *vm, struct fpvm_error *err);
 /* After vm_run(): --dump-fpstate and --save-fpstate. */
 int vm_report_fpstate(struct vm *vm, struct fpvm_error *err);
@@ -329,6 +381,122 @@ bool vm_stopping(struct vm *vm);
 void vm_vcpu_finished(struct vm *vm);
 /* Writes one block to stderr without interleaving with other vCPUs. */
 void vm_report(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- fpvm leakcheck (leak_scan.c, leak_report.c, leak_vm.c, cmd_leakcheck.c) ---- */
+
+struct fpvm_leak_report;
+
+/* Where a leaked value turned up. */
+enum leak_victim_kind {
+	LEAK_GUEST,	/* a writer's own registers, as the guest read them */
+	LEAK_KVM,	/* a writer's state as KVM_GET_XSAVE2 returned it */
+	LEAK_READER,	/* a freshly created vCPU's first XSAVE */
+	LEAK_HOST,	/* the VMM thread's registers after KVM_RUN */
+	LEAK_NR_KINDS,
+};
+
+struct leak_finding {
+	uint8_t kind;			/* enum leak_victim_kind */
+	uint8_t attributed;		/* src_* and round are known */
+	uint16_t reg, word;		/* where it was found (guest/canary.h ids) */
+	uint32_t offset;		/* byte offset in the XSAVE image */
+	uint32_t victim_vm, victim_vcpu;
+	uint32_t src_vm, src_vcpu, round;
+	uint64_t value;
+	uint64_t t_ms;			/* since the run started */
+};
+
+/* A source-to-victim cell: how many words, and the first of them. */
+struct leak_cell {
+	struct leak_finding first;
+	uint64_t count;
+};
+
+struct leak_table {
+	struct leak_cell *cells;
+	unsigned int nr, cap;
+};
+
+void leak_table_add(struct leak_table *t, const struct leak_finding *f, uint64_t count);
+void leak_table_free(struct leak_table *t);
+uint64_t leak_table_total(const struct leak_table *t);
+
+/* Standard offsets of the extended components, as guest/canary.h wants them. */
+void leak_offsets(const struct xstate_layout *l, uint32_t off[64]);
+/* A writer's KVM state: every 8-byte word zero or its own canary.  Returns words scanned. */
+unsigned int leak_scan_kvm(const uint32_t *off, uint64_t xcr0, const uint8_t *buf, unsigned int vm,
+			   unsigned int vcpu, uint64_t t_ms, struct leak_table *t);
+/* Host registers: words changed across KVM_RUN that decode, in place, as a canary. */
+unsigned int leak_scan_host(const uint32_t *off, uint64_t xcr0, const uint8_t *before,
+			    const uint8_t *after, unsigned int vm, unsigned int vcpu,
+			    unsigned int nr_vms, uint64_t t_ms, struct leak_table *t);
+/* A guest's report of words that are not what they should be. */
+void leak_report_findings(const struct fpvm_leak_report *rep, enum leak_victim_kind kind,
+			  unsigned int vm, uint64_t t_ms, struct leak_table *t);
+const char *leak_reg_name(unsigned int reg, char *buf, size_t size);
+const char *leak_kind_name(unsigned int kind);
+
+#define LEAK_MAX_VMS	32	/* canary VM ids: 5 bits */
+#define LEAK_MAX_CPUS	16	/* writers per VM; readers take the rest of 64 */
+
+/* One leakcheck run; each VM is a process of its own (leak_vm.c). */
+struct leak_config {
+	unsigned int nr_vms;
+	unsigned int writers;		/* vCPUs per VM at boot */
+	unsigned int duration_ms;
+	uint64_t xcr0;			/* 0: the guest default */
+	const char *kvm_path;
+};
+
+/* Coordinator <-> VM process messages (SOCK_SEQPACKET): header, then data. */
+enum leak_msg_type {
+	LK_STATS = 1,		/* VM: struct leak_stats */
+	LK_ARMED,		/* VM: every writer's registers hold canaries */
+	LK_STATE,		/* VM: vCPU state captured for LK_CAPTURE (uABI buffer) */
+	LK_INJECTED,		/* VM: an injection took effect on @vcpu */
+	LK_CELL,		/* VM: struct leak_cell, at the end */
+	LK_DONE,		/* VM: @arg exit status, then the stop reason */
+	LK_CAPTURE,		/* coordinator: send @vcpu's state */
+	LK_INJECT,		/* coordinator: KVM_SET_XSAVE this buffer into @vcpu */
+	LK_INJECT_VCPU,		/* coordinator: @arg's state into @vcpu, same VM */
+	LK_INJECT_HOST,		/* coordinator: load @vcpu's guest state into its host thread */
+	LK_INJECT_FRESH,	/* coordinator: @vcpu's state into the next fresh vCPU */
+};
+
+struct leak_msg {
+	uint32_t type, vcpu, arg, len;
+};
+
+struct leak_stats {
+	uint64_t rounds, exits, host_bytes, kvm_bytes, guest_bytes;
+	uint64_t readers, leaks, host_changes;
+	uint64_t xcr0;
+};
+
+int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock);
+
+/* What a run found and did, for the report (leak_report.c). */
+struct leak_run {
+	const struct leak_config *cfg;
+	enum leak_inject inject;
+	bool injected;
+	uint64_t injected_ms;
+	struct leak_finding expect;	/* the injected leak: source and victim */
+	struct leak_stats total;
+	uint64_t elapsed_ms;
+	struct leak_table table;
+	int status;
+	char verdict[200];
+};
+
+const char *leak_inject_name(enum leak_inject inject);
+const char *leak_component_name(unsigned int reg, unsigned int word);
+bool leak_cell_expected(const struct leak_run *run, const struct leak_cell *c);
+void leak_print_text(FILE *f, const struct leak_run *run);
+void leak_print_json(FILE *f, const struct leak_run *run);
+void leak_print_tap(FILE *f, const struct leak_run *run);
+int leak_send(int sock, uint32_t type, uint32_t vcpu, uint32_t arg, const void *data,
+	      uint32_t len);
 
 /* The control port's request handler (ctl.c). */
 extern const struct bus_device_ops fpvm_ctl_ops;

@@ -241,6 +241,9 @@ static long syscall_dispatch(long nr, long a0, long a1, long a2)
 		return (long)((uint64_t(*)(uint64_t))a0)((uint64_t)a1);
 	case SYS_PANIC:
 		kernel_panic((const char *)a0);
+	case SYS_CTL:
+		outl(FPVM_PORT_CTL, (uint32_t)a0);
+		return ((struct fpvm_ctl_req *)a0)->result;
 	}
 	return -38;	/* -ENOSYS */
 }

@@ -23,6 +23,7 @@
 #define SYS_HALT	2
 #define SYS_CPL0_CALL	3
 #define SYS_PANIC	4
+#define SYS_CTL		5	/* a control request already in place, no copy */
 
 /* struct percpu (kernel GS) offsets */
 #define PC_USER_RSP	0

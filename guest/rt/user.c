@@ -84,6 +84,11 @@ _Noreturn void guest_panic(const char *fmt, ...)
 	__builtin_unreachable();
 }
 
+long guest_ctl(struct fpvm_ctl_req *req)
+{
+	return rt_syscall(SYS_CTL, (long)req, 0, 0);
+}
+
 uint64_t guest_cpl0_call(uint64_t (*fn)(uint64_t), uint64_t arg)
 {
 	return (uint64_t)rt_syscall(SYS_CPL0_CALL, (long)fn, (long)arg, 0);

@@ -49,7 +49,7 @@ START_TEST(page_tables_identity_map)
 	bool present;
 
 	ck_assert_int_eq(guest_mem_alloc(&mem, 64ULL << 20, &err), 0);
-	ck_assert_int_eq(boot_layout_init(&b, &mem, 2, &err), 0);
+	ck_assert_int_eq(boot_layout_init(&b, &mem, 2, 0, &err), 0);
 	ck_assert_uint_eq(b.stacks_base, (64ULL << 20) - 2 * FPVM_BOOT_STACK_SIZE);
 	ck_assert_uint_eq(b.map_top, 4ULL << 30);
 	ck_assert_int_eq(boot_write_tables(&b, &mem), 0);
@@ -80,7 +80,7 @@ START_TEST(high_memory_above_the_hole)
 	ck_assert_ptr_null(guest_mem_ptr(&mem, 3ULL << 30, 1));	/* the hole */
 	ck_assert_ptr_nonnull(guest_mem_ptr(&mem, (6ULL << 30) - 8, 8));
 	ck_assert_ptr_null(guest_mem_ptr(&mem, (6ULL << 30) - 8, 9));
-	ck_assert_int_eq(boot_layout_init(&b, &mem, 1, &err), 0);
+	ck_assert_int_eq(boot_layout_init(&b, &mem, 1, 0, &err), 0);
 	ck_assert_uint_eq(b.map_top, 6ULL << 30);
 	ck_assert_int_eq(boot_write_tables(&b, &mem), 0);
 	ck_assert_uint_eq(walk(&mem, (6ULL << 30) - 4096, &present), (6ULL << 30) - 4096);
@@ -95,8 +95,8 @@ START_TEST(layout_rejects_too_little_memory)
 	struct boot_layout b;
 
 	ck_assert_int_eq(guest_mem_alloc(&mem, 2ULL << 20, &err), 0);
-	ck_assert_int_eq(boot_layout_init(&b, &mem, 1, &err), 0);
-	ck_assert_int_lt(boot_layout_init(&b, &mem, 32, &err), 0);
+	ck_assert_int_eq(boot_layout_init(&b, &mem, 1, 0, &err), 0);
+	ck_assert_int_lt(boot_layout_init(&b, &mem, 32, 0, &err), 0);
 	ck_assert_int_eq(err.status, FPVM_EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(err.msg, "too small for 32 vCPUs"));
 	guest_mem_free(&mem);
@@ -111,7 +111,7 @@ START_TEST(entry_state)
 	struct kvm_sregs sregs = { 0 };
 
 	ck_assert_int_eq(guest_mem_alloc(&mem, 64ULL << 20, &err), 0);
-	ck_assert_int_eq(boot_layout_init(&b, &mem, 4, &err), 0);
+	ck_assert_int_eq(boot_layout_init(&b, &mem, 4, 0, &err), 0);
 	boot_vcpu_state(&b, 2, 0x100040, true, &regs, &sregs);
 	ck_assert_uint_eq(regs.rip, 0x100040);
 	ck_assert_uint_eq(regs.rdi, FPVM_FDT_ADDR);
@@ -144,7 +144,7 @@ static void build_fdt(unsigned int nr_cpus, int nargs, char **args)
 	mem = (struct guest_mem){
 		.size = 64ULL << 20, .nr_regions = 1, .region = { { 0, 64ULL << 20, NULL } },
 	};
-	ck_assert_int_eq(boot_layout_init(&b, &mem, nr_cpus, &err), 0);
+	ck_assert_int_eq(boot_layout_init(&b, &mem, nr_cpus, 0, &err), 0);
 	ck_assert_int_eq(fdt_build(fdt, sizeof(fdt), &(struct machine_desc){
 		.mem = &mem, .boot = &b, .image_path = "guest/hello.elf",
 		.nargs = nargs, .args = args,
@@ -228,7 +228,7 @@ START_TEST(fdt_too_small)
 				 .region = { { 0, 64ULL << 20, NULL } } };
 	struct boot_layout b;
 
-	ck_assert_int_eq(boot_layout_init(&b, &mem, 1, &err), 0);
+	ck_assert_int_eq(boot_layout_init(&b, &mem, 1, 0, &err), 0);
 	ck_assert_int_eq(fdt_build(fdt, 256, &(struct machine_desc){
 		.mem = &mem, .boot = &b, .image_path = "x" }), -FDT_ERR_NOSPACE);
 }

@@ -85,7 +85,7 @@ void fake_vm_init(struct fake_vm *f, uint64_t mem_size)
 	f->vm.done_fd = eventfd(0, EFD_CLOEXEC);
 	ck_assert_int_ge(f->vm.done_fd, 0);
 	ck_assert_int_eq(guest_mem_alloc(&f->vm.mem, mem_size, &err), 0);
-	ck_assert_int_eq(boot_layout_init(&f->vm.boot, &f->vm.mem, 1, &err), 0);
+	ck_assert_int_eq(boot_layout_init(&f->vm.boot, &f->vm.mem, 1, 1, &err), 0);
 	ck_assert_int_eq(pipe2(f->out_pipe, O_NONBLOCK | O_CLOEXEC), 0);
 	f->vm.serial_fd = f->out_pipe[1];
 	ck_assert_int_eq(vm_attach_devices(&f->vm, &err), 0);

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Finding and attributing leaked register contents: scans of XSAVE images
+ * (KVM's view of a vCPU, the VMM thread's own registers) and the decoding
+ * of what guests report.  Pure: images in, findings out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../guest/abi.h"
+#include "../guest/canary.h"
+#include "vmm.h"
+
+void leak_table_add(struct leak_table *t, const struct leak_finding *f, uint64_t count)
+{
+	for (unsigned int i = 0; i < t->nr; i++) {
+		struct leak_finding *c = &t->cells[i].first;
+
+		if (c->kind == f->kind && c->victim_vm == f->victim_vm &&
+		    c->victim_vcpu == f->victim_vcpu && c->attributed == f->attributed &&
+		    (!f->attributed || (c->src_vm == f->src_vm && c->src_vcpu == f->src_vcpu))) {
+			t->cells[i].count += count;
+			return;
+		}
+	}
+	if (t->nr == t->cap) {
+		unsigned int cap = t->cap ? 2 * t->cap : 16;
+		struct leak_cell *c = realloc(t->cells, cap * sizeof(*c));
+
+		if (!c)
+			return;	/* the count is lost, not the run */
+		t->cells = c;
+		t->cap = cap;
+	}
+	t->cells[t->nr++] = (struct leak_cell){ .first = *f, .count = count };
+}
+
+void leak_table_free(struct leak_table *t)
+{
+	free(t->cells);
+	*t = (struct leak_table){ 0 };
+}
+
+uint64_t leak_table_total(const struct leak_table *t)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < t->nr; i++)
+		n += t->cells[i].count;
+	return n;
+}
+
+void leak_offsets(const struct xstate_layout *l, uint32_t off[64])
+{
+	for (unsigned int bit = 0; bit < 64; bit++)
+		off[bit] = l->comp[bit].offset;
+}
+
+static uint64_t word_at(const uint8_t *img, const struct canary_slot *s)
+{
+	uint64_t v = 0;
+	uint64_t bv;
+
+	memcpy(&bv, img + 512, 8);
+	if (!((bv >> s->bit) & 1))
+		return 0;	/* component in its init state */
+	memcpy(&v, img + s->offset, s->width);
+	return v;
+}
+
+struct scan {
+	const uint8_t *img, *before;
+	unsigned int vm, vcpu, nr_vms, words;
+	uint64_t t_ms;
+	struct leak_table *t;
+};
+
+static struct leak_finding finding(const struct scan *sc, enum leak_victim_kind kind,
+				   const struct canary_slot *s, uint64_t v)
+{
+	return (struct leak_finding){
+		.kind = kind, .reg = s->reg, .word = s->word, .offset = s->offset,
+		.victim_vm = sc->vm, .victim_vcpu = sc->vcpu, .value = v, .t_ms = sc->t_ms,
+	};
+}
+
+static void attribute(struct leak_finding *f, const struct canary *c)
+{
+	f->attributed = 1;
+	f->src_vm = c->vm;
+	f->src_vcpu = c->vcpu;
+	f->round = c->round;
+}
+
+static void scan_kvm_slot(const struct canary_slot *s, void *ctx)
+{
+	struct scan *sc = ctx;
+	uint64_t v;
+	struct canary c;
+	struct leak_finding f;
+
+	/* x87 exponents and PKRU are too narrow to tell; the guest checks them. */
+	if (s->width != 8)
+		return;
+	sc->words++;
+	v = word_at(sc->img, s);
+	if (!v)
+		return;
+	if (canary_decode(v, &c) && c.vm == sc->vm && c.vcpu == sc->vcpu && c.reg == s->reg &&
+	    c.word == s->word)
+		return;
+	f = finding(sc, LEAK_KVM, s, v);
+	if (canary_decode(v, &c))
+		attribute(&f, &c);
+	leak_table_add(sc->t, &f, 1);
+}
+
+unsigned int leak_scan_kvm(const uint32_t *off, uint64_t xcr0, const uint8_t *buf, unsigned int vm,
+			   unsigned int vcpu, uint64_t t_ms, struct leak_table *t)
+{
+	struct scan sc = { .img = buf, .vm = vm, .vcpu = vcpu, .t_ms = t_ms, .t = t };
+
+	canary_for_each_slot(xcr0, off, scan_kvm_slot, &sc);
+	return sc.words;
+}
+
+static void scan_host_slot(const struct canary_slot *s, void *ctx)
+{
+	struct scan *sc = ctx;
+	uint64_t v, was;
+	struct canary c;
+	struct leak_finding f;
+
+	if (s->width != 8)
+		return;
+	sc->words++;
+	v = word_at(sc->img, s);
+	was = word_at(sc->before, s);
+	/*
+	 * Only what KVM_RUN changed: fpvm's own code may hold copies of guest
+	 * reports in its registers, and those are the same before and after.
+	 */
+	if (v == was || !canary_decode(v, &c) || c.vm >= sc->nr_vms || c.reg != s->reg ||
+	    c.word != s->word)
+		return;
+	f = finding(sc, LEAK_HOST, s, v);
+	attribute(&f, &c);
+	leak_table_add(sc->t, &f, 1);
+}
+
+unsigned int leak_scan_host(const uint32_t *off, uint64_t xcr0, const uint8_t *before,
+			    const uint8_t *after, unsigned int vm, unsigned int vcpu,
+			    unsigned int nr_vms, uint64_t t_ms, struct leak_table *t)
+{
+	struct scan sc = {
+		.img = after, .before = before, .vm = vm, .vcpu = vcpu, .nr_vms = nr_vms,
+		.t_ms = t_ms, .t = t,
+	};
+
+	canary_for_each_slot(xcr0, off, scan_host_slot, &sc);
+	return sc.words;
+}
+
+/*
+ * x87 exponents and PKRU hold a few canary bits only: they are attributed
+ * to a source another word of the same report was decoded to, if theirs.
+ */
+static bool narrow_match(const struct fpvm_leak_item *it, const struct canary *src)
+{
+	if (it->reg < CREG_ST0 + 8 && it->word == 1)	/* CREG_ST0 is 0 */
+		return it->found == canary_st_exponent(src->vcpu, src->round);
+	if (it->reg == CREG_PKRU)
+		return it->found == canary_pkru(canary_encode(src->vm, src->vcpu, CREG_PKRU, 0,
+							      src->round));
+	return false;
+}
+
+void leak_report_findings(const struct fpvm_leak_report *rep, enum leak_victim_kind kind,
+			  unsigned int vm, uint64_t t_ms, struct leak_table *t)
+{
+	struct canary dec[FPVM_LEAK_MAX_ITEMS];
+	bool ok[FPVM_LEAK_MAX_ITEMS] = { false };
+	unsigned int n = rep->nr_items < FPVM_LEAK_MAX_ITEMS ? rep->nr_items : FPVM_LEAK_MAX_ITEMS;
+	struct leak_finding first = { 0 };
+
+	for (unsigned int i = 0; i < n; i++)
+		ok[i] = canary_decode(rep->item[i].found, &dec[i]);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct fpvm_leak_item *it = &rep->item[i];
+		struct leak_finding f = {
+			.kind = kind, .reg = it->reg, .word = it->word, .offset = it->offset,
+			.victim_vm = vm, .victim_vcpu = rep->vcpu, .value = it->found, .t_ms = t_ms,
+		};
+
+		if (ok[i]) {
+			attribute(&f, &dec[i]);
+		} else {
+			for (unsigned int j = 0; j < n && !f.attributed; j++)
+				if (ok[j] && narrow_match(it, &dec[j]))
+					attribute(&f, &dec[j]);
+		}
+		leak_table_add(t, &f, 1);
+		if (!i)
+			first = f;
+	}
+	/* Words beyond the itemised ones go with the first item's source. */
+	if (n && rep->mismatches > n)
+		leak_table_add(t, &first, rep->mismatches - n);
+}
+
+const char *leak_reg_name(unsigned int reg, char *buf, size_t size)
+{
+	if (reg < CREG_ST0 + 8)
+		snprintf(buf, size, "st%u", reg - CREG_ST0);
+	else if (reg >= CREG_ZMM0 && reg < CREG_ZMM0 + 32)
+		snprintf(buf, size, "zmm%u", reg - CREG_ZMM0);
+	else if (reg >= CREG_K0 && reg < CREG_K0 + 8)
+		snprintf(buf, size, "k%u", reg - CREG_K0);
+	else if (reg == CREG_PKRU)
+		snprintf(buf, size, "pkru");
+	else if (reg >= CREG_BND0 && reg < CREG_BND0 + 4)
+		snprintf(buf, size, "bnd%u", reg - CREG_BND0);
+	else if (reg >= CREG_TMM0 && reg < CREG_TMM0 + 8)
+		snprintf(buf, size, "tmm%u", reg - CREG_TMM0);
+	else if (reg == CREG_CONTROL)
+		snprintf(buf, size, "control");
+	else
+		snprintf(buf, size, "reg%u", reg);
+	return buf;
+}
+
+const char *leak_kind_name(unsigned int kind)
+{
+	static const char *const names[] = {
+		[LEAK_GUEST] = "guest registers", [LEAK_KVM] = "KVM state",
+		[LEAK_READER] = "fresh vCPU", [LEAK_HOST] = "host thread",
+	};
+
+	return kind < LEAK_NR_KINDS ? names[kind] : "?";
+}

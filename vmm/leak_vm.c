@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One VM of a leakcheck run, in its own process.  The leak guest's boot
+ * vCPUs write canaries; this side checks, on every exit, that the VMM
+ * thread's registers came back without guest state, and every few exits
+ * that KVM holds only each writer's own canaries; it adds fresh reader
+ * vCPUs while the VM runs, and carries out the coordinator's injections.
+ * Findings stay in per-vCPU tables (no locks on the exit path) until the
+ * end.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../guest/abi.h"
+#include "../vcpu/vcpu.h"
+#include "vmm.h"
+
+extern const unsigned char leak_guest_elf[];
+extern const size_t leak_guest_elf_len;
+
+#define LEAK_MAX_VCPUS		64	/* the guest runtime's limit */
+#define LEAK_MAX_READERS	24
+#define KVM_CHECK_EVERY		16	/* exits between KVM state checks */
+#define YIELD_EVERY		8	/* rounds between forced reschedules */
+#define STATS_MS		250
+#define LEAK_MEM		(64ULL << 20)
+
+enum { CAPTURE_NONE, CAPTURE_PARENT, CAPTURE_FORWARD, CAPTURE_FRESH };
+
+struct leak_vcpu {
+	atomic_bool armed;		/* registers hold canaries */
+	atomic_int capture;		/* CAPTURE_* */
+	unsigned int forward_to;
+	atomic_bool capture_ready;
+	atomic_bool inject_pending;
+	atomic_bool inject_host;
+	atomic_bool injected;		/* tell the coordinator */
+	uint8_t *capture_buf;
+	uint8_t *inject_buf;
+	unsigned long exits;
+	struct leak_table table;
+};
+
+struct leak_vm {
+	const struct leak_config *cfg;
+	unsigned int id;
+	int sock;
+	uint32_t guest_off[64], host_off[64];
+	struct timespec t0;
+	atomic_ulong rounds, exits, host_bytes, kvm_bytes, guest_bytes, readers;
+	uint64_t next_reader, next_stats, reader_period;
+	bool armed_sent;
+	uint8_t *fresh_state;		/* --inject fresh-vcpu: for the next reader */
+	struct leak_vcpu v[LEAK_MAX_VCPUS];
+};
+
+static uint64_t elapsed_ms(const struct leak_vm *lv)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)((int64_t)(ts.tv_sec - lv->t0.tv_sec) * 1000 +
+			  (int64_t)(ts.tv_nsec - lv->t0.tv_nsec) / 1000000);
+}
+
+int leak_send(int sock, uint32_t type, uint32_t vcpu, uint32_t arg, const void *data, uint32_t len)
+{
+	struct leak_msg m = { type, vcpu, arg, len };
+	struct iovec iov[2] = { { &m, sizeof(m) }, { (void *)data, len } };
+	struct msghdr h = { .msg_iov = iov, .msg_iovlen = data ? 2 : 1 };
+
+	return sendmsg(sock, &h, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static void leak_start(struct vm *vm)
+{
+	struct leak_vm *lv = vm->ops_data;
+
+	leak_offsets(&vm->guest_layout, lv->guest_off);
+	leak_offsets(&vm->host.layout, lv->host_off);
+	for (unsigned int i = 0; i < lv->cfg->writers; i++) {
+		lv->v[i].capture_buf = aligned_alloc(64, vm->xsave_size);
+		lv->v[i].inject_buf = aligned_alloc(64, vm->xsave_size);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &lv->t0);
+	lv->next_reader = lv->reader_period;
+	lv->next_stats = STATS_MS;
+}
+
+/* --inject host: the vCPU's guest state lands in the VMM thread's registers. */
+static void inject_host(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	struct fpvm_error err;
+
+	if (vcpu_sync_fpstate(vcpu, &err))
+		return;
+	host_xrstor(vcpu->guest_fps.buf, vm->guest_xcr0);
+	host_xsave(vcpu->host_after, vm->host.xcr0);
+	host_xrstor(vcpu->host_fps.buf, vm->host.xcr0);	/* the thread's own, back */
+}
+
+static void inject_state(struct vcpu *vcpu, struct leak_vcpu *v)
+{
+	struct fpvm_error err;
+
+	/* Even a deliberate leak is validated before KVM sees it. */
+	if (!vcpu_set_fpstate(vcpu, v->inject_buf, &err))
+		atomic_store(&v->injected, true);
+}
+
+static void leak_after_run(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	struct leak_vm *lv = vm->ops_data;
+	struct leak_vcpu *v = &lv->v[vcpu->id];
+	uint64_t t = elapsed_ms(lv);
+	struct fpvm_error err;
+	unsigned int words;
+
+	atomic_fetch_add(&lv->exits, 1);
+	if (atomic_load(&v->armed) && atomic_exchange(&v->inject_host, false)) {
+		inject_host(vcpu);
+		atomic_store(&v->injected, true);
+	}
+	if (vcpu->host_after) {
+		words = leak_scan_host(lv->host_off, vm->host.xcr0, vcpu->host_fps.buf,
+				       vcpu->host_after, lv->id, vcpu->id, lv->cfg->nr_vms, t,
+				       &v->table);
+		atomic_fetch_add(&lv->host_bytes, 8ULL * words);
+	}
+	if (!atomic_load(&v->armed))
+		return;
+	if (atomic_exchange(&v->inject_pending, false)) {
+		inject_state(vcpu, v);
+		return;
+	}
+	if (++v->exits % KVM_CHECK_EVERY && atomic_load(&v->capture) == CAPTURE_NONE)
+		return;
+	if (vcpu_sync_fpstate(vcpu, &err))
+		return;
+	if (atomic_load(&v->capture) != CAPTURE_NONE && !atomic_load(&v->capture_ready)) {
+		memcpy(v->capture_buf, vcpu->guest_fps.buf, vcpu->guest_fps.size);
+		atomic_store(&v->capture_ready, true);
+	}
+	words = leak_scan_kvm(lv->guest_off, vm->guest_xcr0, vcpu->guest_fps.buf, lv->id, vcpu->id,
+			      t, &v->table);
+	atomic_fetch_add(&lv->kvm_bytes, 8ULL * words);
+}
+
+static int leak_ctl(struct vm *vm, unsigned int cpu, uint32_t op, const void *payload,
+		    uint32_t size)
+{
+	struct leak_vm *lv = vm->ops_data;
+	struct fpvm_leak_report rep;
+	struct leak_vcpu *v;
+
+	if (op != FPVM_CTL_LEAK_ROUND && op != FPVM_CTL_LEAK_READER)
+		return -ENOSYS;
+	if (size != sizeof(rep) || cpu >= LEAK_MAX_VCPUS)
+		return -EINVAL;
+	memcpy(&rep, payload, sizeof(rep));
+	rep.vcpu = cpu;		/* the guest's claim does not matter; the exit does */
+	v = &lv->v[cpu];
+	if (op == FPVM_CTL_LEAK_READER) {
+		atomic_fetch_add(&lv->readers, 1);
+		leak_report_findings(&rep, LEAK_READER, lv->id, elapsed_ms(lv), &v->table);
+		return 0;
+	}
+	atomic_store(&v->armed, true);
+	atomic_fetch_add(&lv->guest_bytes, xstate_size_standard(&vm->guest_layout, vm->guest_xcr0));
+	if (rep.round)
+		leak_report_findings(&rep, LEAK_GUEST, lv->id, elapsed_ms(lv), &v->table);
+	/* Make the host switch tasks often: other VMs' vCPUs share these CPUs. */
+	if (atomic_fetch_add(&lv->rounds, 1) % YIELD_EVERY == 0)
+		sched_yield();
+	return 0;
+}
+
+static void stats(const struct leak_vm *lv, const struct vm *vm, struct leak_stats *st)
+{
+	*st = (struct leak_stats){
+		.rounds = atomic_load(&lv->rounds), .exits = atomic_load(&lv->exits),
+		.host_bytes = atomic_load(&lv->host_bytes), .kvm_bytes = atomic_load(&lv->kvm_bytes),
+		.guest_bytes = atomic_load(&lv->guest_bytes), .readers = atomic_load(&lv->readers),
+		.host_changes = atomic_load(&vm->host_fpstate_changes), .xcr0 = vm->guest_xcr0,
+	};
+}
+
+static void handle_messages(struct leak_vm *lv, struct vm *vm)
+{
+	uint8_t buf[sizeof(struct leak_msg) + 65536];
+	const struct leak_msg *m = (const void *)buf;
+	ssize_t n;
+
+	while ((n = recv(lv->sock, buf, sizeof(buf), MSG_DONTWAIT)) >= (ssize_t)sizeof(*m)) {
+		struct leak_vcpu *v;
+
+		if (m->vcpu >= lv->cfg->writers || m->arg >= LEAK_MAX_VCPUS)
+			continue;
+		v = &lv->v[m->vcpu];
+		switch (m->type) {
+		case LK_CAPTURE:
+			atomic_store(&v->capture, CAPTURE_PARENT);
+			break;
+		case LK_INJECT:
+			if (m->len != vm->xsave_size || n != (ssize_t)(sizeof(*m) + m->len))
+				break;
+			memcpy(v->inject_buf, buf + sizeof(*m), m->len);
+			atomic_store(&v->inject_pending, true);
+			break;
+		case LK_INJECT_VCPU:
+			if (m->arg >= lv->cfg->writers)
+				break;
+			lv->v[m->arg].forward_to = m->vcpu;
+			atomic_store(&lv->v[m->arg].capture, CAPTURE_FORWARD);
+			break;
+		case LK_INJECT_HOST:
+			atomic_store(&v->inject_host, true);
+			break;
+		case LK_INJECT_FRESH:
+			atomic_store(&v->capture, CAPTURE_FRESH);
+			break;
+		}
+	}
+}
+
+static void leak_tick(struct vm *vm)
+{
+	struct leak_vm *lv = vm->ops_data;
+	uint64_t t = elapsed_ms(lv);
+	unsigned int armed = 0;
+	struct fpvm_error err;
+
+	handle_messages(lv, vm);
+	for (unsigned int i = 0; i < lv->cfg->writers; i++) {
+		struct leak_vcpu *v = &lv->v[i];
+
+		armed += atomic_load(&v->armed);
+		if (atomic_exchange(&v->injected, false))
+			leak_send(lv->sock, LK_INJECTED, i, 0, NULL, 0);
+		if (!atomic_load(&v->capture_ready))
+			continue;
+		if (atomic_load(&v->capture) == CAPTURE_PARENT) {
+			leak_send(lv->sock, LK_STATE, i, lv->id, v->capture_buf, vm->xsave_size);
+		} else if (atomic_load(&v->capture) == CAPTURE_FRESH) {
+			lv->fresh_state = v->capture_buf;
+			lv->next_reader = t;
+		} else {
+			memcpy(lv->v[v->forward_to].inject_buf, v->capture_buf, vm->xsave_size);
+			atomic_store(&lv->v[v->forward_to].inject_pending, true);
+		}
+		atomic_store(&v->capture, CAPTURE_NONE);
+		atomic_store(&v->capture_ready, false);
+	}
+	if (!lv->armed_sent && armed == lv->cfg->writers) {
+		lv->armed_sent = true;
+		leak_send(lv->sock, LK_ARMED, 0, lv->id, NULL, 0);
+	}
+	/* Fresh vCPUs, added while the others run, must start from init state. */
+	if (armed == lv->cfg->writers && t >= lv->next_reader &&
+	    vm->nr_vcpus < vm->boot.nr_slots) {
+		struct vcpu *fresh = vm_add_vcpu(vm, lv->fresh_state, &err);
+
+		if (fresh && lv->fresh_state)
+			leak_send(lv->sock, LK_INJECTED, fresh->id, 0, NULL, 0);
+		lv->fresh_state = NULL;
+		lv->next_reader = t + lv->reader_period;
+	}
+	if (t >= lv->next_stats) {
+		struct leak_stats st;
+
+		stats(lv, vm, &st);
+		leak_send(lv->sock, LK_STATS, 0, lv->id, &st, sizeof(st));
+		lv->next_stats = t + STATS_MS;
+	}
+}
+
+static const struct vm_ops leak_ops = {
+	.after_run = leak_after_run,
+	.ctl = leak_ctl,
+	.start = leak_start,
+	.tick = leak_tick,
+	.tick_ms = 10,
+};
+
+int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
+{
+	struct leak_vm *lv = calloc(1, sizeof(*lv));
+	char arg[16], *args[] = { arg };
+	unsigned int readers = LEAK_MAX_VCPUS - c->writers;
+	struct vm_config cfg = {
+		.guest_path = "leak.elf", .guest_nargs = 1, .guest_args = args,
+		.nr_cpus = c->writers, .mem_size = LEAK_MEM, .timeout_ms = c->duration_ms,
+		.kvm_path = c->kvm_path, .quiet = true, .xcr0 = c->xcr0,
+		.image = leak_guest_elf, .image_len = leak_guest_elf_len,
+		.check_host_fpstate = true,
+	};
+	struct fpvm_error err = { 0 };
+	struct leak_table all = { 0 };
+	struct leak_stats st;
+	struct kvm kvm;
+	struct vm vm;
+	int status;
+
+	if (!lv)
+		return FPVM_EXIT_SOFTWARE;
+	if (readers > LEAK_MAX_READERS)
+		readers = LEAK_MAX_READERS;
+	cfg.max_cpus = c->writers + readers;
+	snprintf(arg, sizeof(arg), "vm=%u", vm_id);
+	lv->cfg = c;
+	lv->id = vm_id;
+	lv->sock = sock;
+	lv->reader_period = c->duration_ms / (readers + 1);
+	if (lv->reader_period < 100)
+		lv->reader_period = 100;
+	cfg.serial_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (kvm_open(&kvm, c->kvm_path, &err)) {
+		leak_send(sock, LK_DONE, 0, (uint32_t)err.status, err.msg, (uint32_t)strlen(err.msg) + 1);
+		free(lv);
+		return err.status;
+	}
+	if (vm_boot_ops(&vm, &kvm, &cfg, &leak_ops, lv, &err)) {
+		status = err.status;
+		snprintf(vm.reason, sizeof(vm.reason), "%.150s", err.msg);
+	} else {
+		/* Running out the clock is how a leakcheck VM ends. */
+		status = vm.status == FPVM_EXIT_TIMEOUT ? 0 : vm.status;
+	}
+	for (unsigned int i = 0; i < LEAK_MAX_VCPUS; i++) {
+		for (unsigned int j = 0; j < lv->v[i].table.nr; j++)
+			leak_table_add(&all, &lv->v[i].table.cells[j].first,
+				       lv->v[i].table.cells[j].count);
+		leak_table_free(&lv->v[i].table);
+		free(lv->v[i].capture_buf);
+		free(lv->v[i].inject_buf);
+	}
+	for (unsigned int j = 0; j < all.nr; j++)
+		leak_send(sock, LK_CELL, 0, vm_id, &all.cells[j], sizeof(all.cells[j]));
+	stats(lv, &vm, &st);
+	st.leaks = leak_table_total(&all);
+	leak_send(sock, LK_STATS, 0, vm_id, &st, sizeof(st));
+	leak_send(sock, LK_DONE, 0, (uint32_t)status, vm.reason, (uint32_t)strlen(vm.reason) + 1);
+	leak_table_free(&all);
+	vm_destroy(&vm);
+	kvm_close(&kvm);
+	close(cfg.serial_fd);
+	free(lv);
+	return status;
+}
