@@ -194,44 +194,17 @@ static void progress(struct coordinator *co, bool last)
 		(unsigned long long)co->run.total.readers, last ? "\n" : "   ");
 }
 
+/* A VM that failed decides the result; otherwise what was found does. */
 static void judge(struct coordinator *co)
 {
-	struct leak_run *run = &co->run;
-	uint64_t total = leak_table_total(&run->table), expected = 0;
-
-	for (unsigned int i = 0; i < run->cfg->nr_vms; i++)
+	for (unsigned int i = 0; i < co->run.cfg->nr_vms; i++)
 		if (co->vm[i].status) {
-			run->status = co->vm[i].status;
-			snprintf(run->verdict, sizeof(run->verdict), "VM%u failed: %s", i,
+			co->run.status = co->vm[i].status;
+			snprintf(co->run.verdict, sizeof(co->run.verdict), "VM%u failed: %s", i,
 				 co->vm[i].reason[0] ? co->vm[i].reason : "it died");
 			return;
 		}
-	for (unsigned int i = 0; i < run->table.nr; i++)
-		if (leak_cell_expected(run, &run->table.cells[i]))
-			expected += run->table.cells[i].count;
-	if (run->inject == INJECT_NONE) {
-		run->status = total ? FPVM_EXIT_LEAK : 0;
-		if (total)
-			snprintf(run->verdict, sizeof(run->verdict),
-				 "LEAK: %llu register words crossed a boundary", (unsigned long long)total);
-		else
-			snprintf(run->verdict, sizeof(run->verdict), "clean: no register content "
-				 "crossed between VMs, vCPUs or into the host");
-		return;
-	}
-	if (run->injected && expected && expected == total) {
-		run->status = 0;
-		snprintf(run->verdict, sizeof(run->verdict), "self-test passed: the injected %s leak "
-			 "was found (%llu words) and attributed to VM%u vCPU%u",
-			 leak_inject_name(run->inject), (unsigned long long)expected,
-			 run->expect.src_vm, run->expect.src_vcpu);
-		return;
-	}
-	run->status = FPVM_EXIT_SELFTEST;
-	snprintf(run->verdict, sizeof(run->verdict), "SELF-TEST FAILED: %s",
-		 !run->injected ? "the injection never took effect"
-		 : !expected ? "the injected leak was not found"
-			     : "findings beyond the injected leak, or misattributed");
+	leak_judge(&co->run);
 }
 
 int cmd_leakcheck(const struct cli *cli)

@@ -48,6 +48,39 @@ bool leak_cell_expected(const struct leak_run *run, const struct leak_cell *c)
 	       f->victim_vm == e->victim_vm && f->victim_vcpu == e->victim_vcpu;
 }
 
+void leak_judge(struct leak_run *run)
+{
+	uint64_t total = leak_table_total(&run->table), expected = 0;
+
+	for (unsigned int i = 0; i < run->table.nr; i++)
+		if (leak_cell_expected(run, &run->table.cells[i]))
+			expected += run->table.cells[i].count;
+	if (run->inject == INJECT_NONE) {
+		run->status = total ? FPVM_EXIT_LEAK : 0;
+		if (total)
+			snprintf(run->verdict, sizeof(run->verdict),
+				 "LEAK: %llu register words crossed a boundary", (unsigned long long)total);
+		else
+			snprintf(run->verdict, sizeof(run->verdict), "clean: no register content "
+				 "crossed between VMs, vCPUs or into the host");
+		return;
+	}
+	/* Every injected word found, and nothing else: exact attribution. */
+	if (run->injected && expected && expected == total) {
+		run->status = 0;
+		snprintf(run->verdict, sizeof(run->verdict), "self-test passed: the injected %s leak "
+			 "was found (%llu words) and attributed to VM%u vCPU%u",
+			 leak_inject_name(run->inject), (unsigned long long)expected,
+			 run->expect.src_vm, run->expect.src_vcpu);
+		return;
+	}
+	run->status = FPVM_EXIT_SELFTEST;
+	snprintf(run->verdict, sizeof(run->verdict), "SELF-TEST FAILED: %s",
+		 !run->injected ? "the injection never took effect"
+		 : !expected ? "the injected leak was not found"
+			     : "findings beyond the injected leak, or misattributed");
+}
+
 static double per_s(uint64_t n, uint64_t ms)
 {
 	return ms ? (double)n * 1000.0 / (double)ms : 0;

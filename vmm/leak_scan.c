@@ -4,6 +4,7 @@
  * (KVM's view of a vCPU, the VMM thread's own registers) and the decoding
  * of what guests report.  Pure: images in, findings out.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,37 +52,60 @@ uint64_t leak_table_total(const struct leak_table *t)
 	return n;
 }
 
-void leak_offsets(const struct xstate_layout *l, uint32_t off[64])
+struct slot_fill {
+	struct leak_slots *ls;
+	unsigned int cap;
+};
+
+static void add_slot(const struct canary_slot *s, void *ctx)
 {
-	for (unsigned int bit = 0; bit < 64; bit++)
-		off[bit] = l->comp[bit].offset;
+	struct slot_fill *f = ctx;
+
+	/* x87 exponents and PKRU are too narrow to tell; the guest checks those. */
+	if (s->width != 8 || f->ls->nr == f->cap)
+		return;
+	f->ls->slot[f->ls->nr++] = (struct leak_slot){ s->offset, s->reg, (uint8_t)s->word,
+						       s->bit };
+	if (s->offset + 8 > f->ls->size)
+		f->ls->size = s->offset + 8;
 }
 
-static uint64_t word_at(const uint8_t *img, const struct canary_slot *s)
+int leak_slots_init(struct leak_slots *ls, const struct xstate_layout *l, uint64_t xcr0)
 {
-	uint64_t v = 0;
-	uint64_t bv;
+	uint32_t off[64];
+	struct slot_fill f = { ls, 2048 };
 
-	memcpy(&bv, img + 512, 8);
+	for (unsigned int bit = 0; bit < 64; bit++)
+		off[bit] = l->comp[bit].offset;
+	*ls = (struct leak_slots){ .size = XSAVE_EXT_OFFSET, .slot = calloc(f.cap, sizeof(*ls->slot)) };
+	if (!ls->slot)
+		return -ENOMEM;
+	canary_for_each_slot(xcr0, off, add_slot, &f);
+	return 0;
+}
+
+void leak_slots_free(struct leak_slots *ls)
+{
+	free(ls->slot);
+	*ls = (struct leak_slots){ 0 };
+}
+
+static uint64_t word_at(const uint8_t *img, uint64_t bv, const struct leak_slot *s)
+{
+	uint64_t v;
+
 	if (!((bv >> s->bit) & 1))
 		return 0;	/* component in its init state */
-	memcpy(&v, img + s->offset, s->width);
+	memcpy(&v, img + s->offset, 8);
 	return v;
 }
 
-struct scan {
-	const uint8_t *img, *before;
-	unsigned int vm, vcpu, nr_vms, words;
-	uint64_t t_ms;
-	struct leak_table *t;
-};
-
-static struct leak_finding finding(const struct scan *sc, enum leak_victim_kind kind,
-				   const struct canary_slot *s, uint64_t v)
+static struct leak_finding finding(enum leak_victim_kind kind, const struct leak_slot *s,
+				   unsigned int vm, unsigned int vcpu, uint64_t v, uint64_t t_ms)
 {
 	return (struct leak_finding){
 		.kind = kind, .reg = s->reg, .word = s->word, .offset = s->offset,
-		.victim_vm = sc->vm, .victim_vcpu = sc->vcpu, .value = v, .t_ms = sc->t_ms,
+		.victim_vm = vm, .victim_vcpu = vcpu, .value = v, .t_ms = t_ms,
 	};
 }
 
@@ -93,73 +117,62 @@ static void attribute(struct leak_finding *f, const struct canary *c)
 	f->round = c->round;
 }
 
-static void scan_kvm_slot(const struct canary_slot *s, void *ctx)
-{
-	struct scan *sc = ctx;
-	uint64_t v;
-	struct canary c;
-	struct leak_finding f;
-
-	/* x87 exponents and PKRU are too narrow to tell; the guest checks them. */
-	if (s->width != 8)
-		return;
-	sc->words++;
-	v = word_at(sc->img, s);
-	if (!v)
-		return;
-	if (canary_decode(v, &c) && c.vm == sc->vm && c.vcpu == sc->vcpu && c.reg == s->reg &&
-	    c.word == s->word)
-		return;
-	f = finding(sc, LEAK_KVM, s, v);
-	if (canary_decode(v, &c))
-		attribute(&f, &c);
-	leak_table_add(sc->t, &f, 1);
-}
-
-unsigned int leak_scan_kvm(const uint32_t *off, uint64_t xcr0, const uint8_t *buf, unsigned int vm,
+unsigned int leak_scan_kvm(const struct leak_slots *ls, const uint8_t *buf, unsigned int vm,
 			   unsigned int vcpu, uint64_t t_ms, struct leak_table *t)
 {
-	struct scan sc = { .img = buf, .vm = vm, .vcpu = vcpu, .t_ms = t_ms, .t = t };
+	uint64_t bv;
 
-	canary_for_each_slot(xcr0, off, scan_kvm_slot, &sc);
-	return sc.words;
+	memcpy(&bv, buf + XSAVE_HDR_OFFSET, 8);
+	for (unsigned int i = 0; i < ls->nr; i++) {
+		const struct leak_slot *s = &ls->slot[i];
+		uint64_t v = word_at(buf, bv, s);
+		struct leak_finding f;
+		struct canary c;
+		bool canary;
+
+		if (!v)
+			continue;
+		canary = canary_decode(v, &c);
+		if (canary && c.vm == vm && c.vcpu == vcpu && c.reg == s->reg && c.word == s->word)
+			continue;
+		f = finding(LEAK_KVM, s, vm, vcpu, v, t_ms);
+		if (canary)
+			attribute(&f, &c);
+		leak_table_add(t, &f, 1);
+	}
+	return ls->nr;
 }
 
-static void scan_host_slot(const struct canary_slot *s, void *ctx)
-{
-	struct scan *sc = ctx;
-	uint64_t v, was;
-	struct canary c;
-	struct leak_finding f;
-
-	if (s->width != 8)
-		return;
-	sc->words++;
-	v = word_at(sc->img, s);
-	was = word_at(sc->before, s);
-	/*
-	 * Only what KVM_RUN changed: fpvm's own code may hold copies of guest
-	 * reports in its registers, and those are the same before and after.
-	 */
-	if (v == was || !canary_decode(v, &c) || c.vm >= sc->nr_vms || c.reg != s->reg ||
-	    c.word != s->word)
-		return;
-	f = finding(sc, LEAK_HOST, s, v);
-	attribute(&f, &c);
-	leak_table_add(sc->t, &f, 1);
-}
-
-unsigned int leak_scan_host(const uint32_t *off, uint64_t xcr0, const uint8_t *before,
+unsigned int leak_scan_host(const struct leak_slots *ls, const uint8_t *before,
 			    const uint8_t *after, unsigned int vm, unsigned int vcpu,
 			    unsigned int nr_vms, uint64_t t_ms, struct leak_table *t)
 {
-	struct scan sc = {
-		.img = after, .before = before, .vm = vm, .vcpu = vcpu, .nr_vms = nr_vms,
-		.t_ms = t_ms, .t = t,
-	};
+	uint64_t bv_before, bv_after;
 
-	canary_for_each_slot(xcr0, off, scan_host_slot, &sc);
-	return sc.words;
+	/* The common case: KVM put every host register back. */
+	if (!memcmp(before, after, ls->size))
+		return ls->nr;
+	memcpy(&bv_before, before + XSAVE_HDR_OFFSET, 8);
+	memcpy(&bv_after, after + XSAVE_HDR_OFFSET, 8);
+	for (unsigned int i = 0; i < ls->nr; i++) {
+		const struct leak_slot *s = &ls->slot[i];
+		uint64_t v = word_at(after, bv_after, s);
+		struct leak_finding f;
+		struct canary c;
+
+		/*
+		 * Only what KVM_RUN changed: fpvm's own code may hold copies of
+		 * guest reports in its registers, and those are the same before
+		 * and after.  A canary counts only in its own register and word.
+		 */
+		if (v == word_at(before, bv_before, s) || !canary_decode(v, &c) ||
+		    c.vm >= nr_vms || c.reg != s->reg || c.word != s->word)
+			continue;
+		f = finding(LEAK_HOST, s, vm, vcpu, v, t_ms);
+		attribute(&f, &c);
+		leak_table_add(t, &f, 1);
+	}
+	return ls->nr;
 }
 
 /*

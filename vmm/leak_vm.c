@@ -52,7 +52,7 @@ struct leak_vm {
 	const struct leak_config *cfg;
 	unsigned int id;
 	int sock;
-	uint32_t guest_off[64], host_off[64];
+	struct leak_slots guest_slots, host_slots;
 	struct timespec t0;
 	atomic_ulong rounds, exits, host_bytes, kvm_bytes, guest_bytes, readers;
 	uint64_t next_reader, next_stats, reader_period;
@@ -83,8 +83,8 @@ static void leak_start(struct vm *vm)
 {
 	struct leak_vm *lv = vm->ops_data;
 
-	leak_offsets(&vm->guest_layout, lv->guest_off);
-	leak_offsets(&vm->host.layout, lv->host_off);
+	leak_slots_init(&lv->guest_slots, &vm->guest_layout, vm->guest_xcr0);
+	leak_slots_init(&lv->host_slots, &vm->host.layout, vm->host.xcr0);
 	for (unsigned int i = 0; i < lv->cfg->writers; i++) {
 		lv->v[i].capture_buf = aligned_alloc(64, vm->xsave_size);
 		lv->v[i].inject_buf = aligned_alloc(64, vm->xsave_size);
@@ -131,9 +131,8 @@ static void leak_after_run(struct vcpu *vcpu)
 		atomic_store(&v->injected, true);
 	}
 	if (vcpu->host_after) {
-		words = leak_scan_host(lv->host_off, vm->host.xcr0, vcpu->host_fps.buf,
-				       vcpu->host_after, lv->id, vcpu->id, lv->cfg->nr_vms, t,
-				       &v->table);
+		words = leak_scan_host(&lv->host_slots, vcpu->host_fps.buf, vcpu->host_after, lv->id,
+				       vcpu->id, lv->cfg->nr_vms, t, &v->table);
 		atomic_fetch_add(&lv->host_bytes, 8ULL * words);
 	}
 	if (!atomic_load(&v->armed))
@@ -150,8 +149,8 @@ static void leak_after_run(struct vcpu *vcpu)
 		memcpy(v->capture_buf, vcpu->guest_fps.buf, vcpu->guest_fps.size);
 		atomic_store(&v->capture_ready, true);
 	}
-	words = leak_scan_kvm(lv->guest_off, vm->guest_xcr0, vcpu->guest_fps.buf, lv->id, vcpu->id,
-			      t, &v->table);
+	words = leak_scan_kvm(&lv->guest_slots, vcpu->guest_fps.buf, lv->id, vcpu->id, t,
+			      &v->table);
 	atomic_fetch_add(&lv->kvm_bytes, 8ULL * words);
 }
 
@@ -354,6 +353,8 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 	vm_destroy(&vm);
 	kvm_close(&kvm);
 	close(cfg.serial_fd);
+	leak_slots_free(&lv->guest_slots);
+	leak_slots_free(&lv->host_slots);
 	free(lv);
 	return status;
 }

@@ -421,13 +421,26 @@ void leak_table_add(struct leak_table *t, const struct leak_finding *f, uint64_t
 void leak_table_free(struct leak_table *t);
 uint64_t leak_table_total(const struct leak_table *t);
 
-/* Standard offsets of the extended components, as guest/canary.h wants them. */
-void leak_offsets(const struct xstate_layout *l, uint32_t off[64]);
-/* A writer's KVM state: every 8-byte word zero or its own canary.  Returns words scanned. */
-unsigned int leak_scan_kvm(const uint32_t *off, uint64_t xcr0, const uint8_t *buf, unsigned int vm,
+/* Where the 8-byte register words of an XSAVE image are, walked once per layout. */
+struct leak_slot {
+	uint32_t offset;
+	uint16_t reg;
+	uint8_t word, bit;
+};
+
+struct leak_slots {
+	unsigned int nr;
+	uint32_t size;			/* bytes of the image the slots cover */
+	struct leak_slot *slot;
+};
+
+int leak_slots_init(struct leak_slots *ls, const struct xstate_layout *l, uint64_t xcr0);
+void leak_slots_free(struct leak_slots *ls);
+/* A writer's KVM state: every word zero or its own canary.  Returns words scanned. */
+unsigned int leak_scan_kvm(const struct leak_slots *ls, const uint8_t *buf, unsigned int vm,
 			   unsigned int vcpu, uint64_t t_ms, struct leak_table *t);
 /* Host registers: words changed across KVM_RUN that decode, in place, as a canary. */
-unsigned int leak_scan_host(const uint32_t *off, uint64_t xcr0, const uint8_t *before,
+unsigned int leak_scan_host(const struct leak_slots *ls, const uint8_t *before,
 			    const uint8_t *after, unsigned int vm, unsigned int vcpu,
 			    unsigned int nr_vms, uint64_t t_ms, struct leak_table *t);
 /* A guest's report of words that are not what they should be. */
@@ -492,6 +505,8 @@ struct leak_run {
 const char *leak_inject_name(enum leak_inject inject);
 const char *leak_component_name(unsigned int reg, unsigned int word);
 bool leak_cell_expected(const struct leak_run *run, const struct leak_cell *c);
+/* Sets status and verdict from the findings and the injection, if any. */
+void leak_judge(struct leak_run *run);
 void leak_print_text(FILE *f, const struct leak_run *run);
 void leak_print_json(FILE *f, const struct leak_run *run);
 void leak_print_tap(FILE *f, const struct leak_run *run);

@@ -323,7 +323,7 @@ def main():
     p.add_argument('--loglevel', type=int, default=3, help='inner kernel console loglevel')
     sub = p.add_subparsers(dest='mode', required=True)
     ps = sub.add_parser('suites')
-    ps.add_argument('suites', nargs='*', default=['boot', 'failures', 'errors', 'fpstate'])
+    ps.add_argument('suites', nargs='*', default=['boot', 'failures', 'errors', 'fpstate', 'leakcheck'])
     pr = sub.add_parser('run')
     pr.add_argument('--add', action='append', default=[])
     pr.add_argument('command', nargs=argparse.REMAINDER)

@@ -198,6 +198,40 @@ START_TEST(probe_and_fpstate_commands)
 }
 END_TEST
 
+START_TEST(leakcheck_command)
+{
+	ck_assert_int_eq(PARSE("leakcheck"), 0);
+	ck_assert_int_eq(cli.cmd, CLI_LEAKCHECK);
+	ck_assert_uint_eq(cli.leak.vms, 2);
+	ck_assert_uint_eq(cli.leak.cpus, 2);
+	ck_assert_uint_eq(cli.leak.duration_ms, 3000);
+	ck_assert_int_eq(cli.leak.inject, INJECT_NONE);
+	ck_assert_int_eq(PARSE("leakcheck", "--vms", "8", "--cpus", "2", "--duration", "60",
+			       "--json", "r.json", "--tap", "--xcr0", "x87,sse"), 0);
+	ck_assert_uint_eq(cli.leak.vms, 8);
+	ck_assert_uint_eq(cli.leak.duration_ms, 60000);
+	ck_assert_str_eq(cli.leak.json_path, "r.json");
+	ck_assert(cli.leak.tap);
+	ck_assert_uint_eq(cli.vm.xcr0, 0x3);
+	ck_assert_int_eq(PARSE("leakcheck", "--inject", "cross-vm"), 0);
+	ck_assert_int_eq(cli.leak.inject, INJECT_CROSS_VM);
+	ck_assert_int_eq(PARSE("leakcheck", "--inject", "fresh-vcpu", "--vms", "1"), 0);
+	ck_assert_int_eq(cli.leak.inject, INJECT_FRESH_VCPU);
+	expect_usage_error(PARSE("leakcheck", "--vms", "0"), "--vms 0: expected 1..32");
+	expect_usage_error(PARSE("leakcheck", "--vms", "33"), "expected 1..32");
+	expect_usage_error(PARSE("leakcheck", "--cpus", "17"), "--cpus 17: expected 1..16");
+	expect_usage_error(PARSE("leakcheck", "--duration", "0.1"), "expected 0.5 to 86400 seconds");
+	expect_usage_error(PARSE("leakcheck", "--inject", "none"), "expected cross-vm, cross-vcpu");
+	expect_usage_error(PARSE("leakcheck", "--inject", "cross-vm", "--vms", "1"),
+			   "--inject cross-vm needs --vms 2 or more");
+	expect_usage_error(PARSE("leakcheck", "--inject", "cross-vcpu", "--cpus", "1"),
+			   "needs --cpus 2 or more");
+	expect_usage_error(PARSE("leakcheck", "--json"), "needs a value");
+	expect_usage_error(PARSE("leakcheck", "--bogus", "1"), "leakcheck: unknown option '--bogus'");
+	expect_usage_error(PARSE("leakcheck", "extra"), "unexpected argument 'extra'");
+}
+END_TEST
+
 START_TEST(sizes)
 {
 	uint64_t v;
@@ -243,6 +277,7 @@ int main(void)
 	tcase_add_test(tc, value_errors);
 	tcase_add_test(tc, fpstate_run_options);
 	tcase_add_test(tc, probe_and_fpstate_commands);
+	tcase_add_test(tc, leakcheck_command);
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, seconds);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# fpvm leakcheck: a clean run finds nothing; every self-test injection is
+# found and attributed exactly; reports in text, JSON and TAP; bad options.
+. "$(dirname "$0")/lib.sh"
+
+t0=$(date +%s)
+run leakcheck
+t1=$(date +%s)
+check "default run (2 VMs x 2 vCPUs) is clean" 0 "out:fpvm leakcheck: 2 VMs x 2 vCPUs" \
+	"out:result: clean: no register content crossed" "out:exits checked" "out:  (none)"
+[ $((t1 - t0)) -lt 10 ] && ok "default run finishes in under 10 s ($((t1 - t0)) s)" ||
+	not_ok "default run finishes in under 10 s" "took $((t1 - t0)) s"
+fresh=$(sed -n 's/^  fresh vCPUs *\([0-9]*\).*/\1/p' "$TMP/out")
+[ "${fresh:-0}" -gt 0 ] && ok "fresh vCPUs were created and read ($fresh)" ||
+	not_ok "fresh vCPUs were created and read" "$(cat "$TMP/out")"
+rounds=$(sed -n 's/^  writer rounds *\([0-9]*\).*/\1/p' "$TMP/out")
+[ "${rounds:-0}" -gt 100 ] && ok "writers ran rounds ($rounds)" ||
+	not_ok "writers ran rounds" "$(cat "$TMP/out")"
+
+run leakcheck --vms 3 --cpus 1 --duration 1
+check "3 VMs x 1 vCPU" 0 "out:3 VMs x 1 vCPU for" "out:result: clean"
+
+selftest() {
+	mode=$1
+	src=$2
+	row=$3
+	victim=$4
+	shift 4
+	run leakcheck --inject "$mode" "$@"
+	check "--inject $mode: found and attributed to $src" 0 \
+		"out:result: self-test passed: the injected $mode leak was found" \
+		"out:attributed to $src" "out:$row" "out:-> $victim"
+}
+selftest cross-vm "VM1 vCPU0" "  VM1  vCPU0" "VM0 vCPU0 "
+selftest cross-vcpu "VM0 vCPU1" "  VM0  vCPU1" "VM0 vCPU0 "
+selftest host "VM0 vCPU0" "  VM0  vCPU0" "VM0 vCPU0 host thread"
+selftest fresh-vcpu "VM0 vCPU0" "  VM0  vCPU0" "VM0 vCPU" --vms 1
+grep -q "fresh vCPU: " "$TMP/out" && ok "--inject fresh-vcpu: the victim is a fresh vCPU" ||
+	not_ok "--inject fresh-vcpu: the victim is a fresh vCPU" "$(cat "$TMP/out")"
+
+run leakcheck --inject cross-vm --json "$TMP/r.json" --tap
+check "--tap with --inject" 0 "out:ok 1 - VM0: writers' registers hold only their own canaries" \
+	"out:injected cross-vm leak found and attributed to VM1 vCPU0" "out:1..9"
+grep -q '"source": {"vm": 1, "vcpu": 0}, "victim": {"kind": "' "$TMP/r.json" &&
+	grep -q '"inject": "cross-vm"' "$TMP/r.json" && grep -q '"status": 0' "$TMP/r.json" &&
+	ok "--json report names source, victim and status" ||
+	not_ok "--json report names source, victim and status" "$(cat "$TMP/r.json")"
+run leakcheck --duration 1 --json "$TMP/clean.json"
+grep -q '"leaks": \[\]' "$TMP/clean.json" && grep -q '"result": "clean' "$TMP/clean.json" &&
+	ok "--json report of a clean run" || not_ok "--json report of a clean run" "$(cat "$TMP/clean.json")"
+run leakcheck --duration 1 --xcr0 x87,sse
+check "--xcr0 x87,sse limits the canaries" 0 "out:XCR0 0x3 (x87,sse)" "out:result: clean"
+
+run leakcheck --vms 0
+check "--vms 0" 64 "err:--vms 0: expected 1..32" lines:1
+run leakcheck --inject bogus
+check "--inject bogus" 64 "err:--inject 'bogus'" lines:1
+run leakcheck --inject cross-vm --vms 1
+check "--inject cross-vm with one VM" 64 "err:needs --vms 2 or more" lines:1
+run leakcheck --kvm /nonexistent/kvm
+check "leakcheck without KVM" 69 "err:no such device" lines:1
+run leakcheck --duration 1 --json /nonexistent/dir/r.json
+check "unwritable --json file" 74 "err:--json /nonexistent/dir/r.json" "out:result: clean"
+
+done_testing
