@@ -11,35 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 
 #include "../vcpu/vcpu.h"
 #include "../vmm/vmm.h"
+#include "bench.h"
 
-#define ROUNDS		9
 #define SYNC_OPS	2000
 #define VALIDATE_OPS	200000
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-	qsort(v, ROUNDS, sizeof(*v), cmp_double);
-	return v[ROUNDS / 2];
-}
 
 int main(int argc, char **argv)
 {
@@ -73,12 +51,12 @@ int main(int argc, char **argv)
 	dst = aligned_alloc(64, vcpu->guest_fps.size);
 
 	for (int r = 0; r < ROUNDS; r++) {
-		double t = now();
+		double t = bench_now();
 
 		for (int i = 0; i < SYNC_OPS; i++)
 			ioctl(vcpu->fd, vm.has_xsave2 ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, buf);
-		bare[r] = (now() - t) / SYNC_OPS;
-		t = now();
+		bare[r] = (bench_now() - t) / SYNC_OPS;
+		t = bench_now();
 		for (int i = 0; i < SYNC_OPS; i++) {
 			if (vcpu_sync_fpstate(vcpu, &err)) {
 				fprintf(stderr, "bench_fpstate: %s\n", err.msg);
@@ -87,28 +65,28 @@ int main(int argc, char **argv)
 			fpstate_decode(&vm.guest_layout, vcpu->guest_fps.xfeatures, vcpu->guest_fps.buf,
 				       vcpu->guest_fps.size, regs);
 		}
-		sync[r] = (now() - t) / SYNC_OPS;
-		t = now();
+		sync[r] = (bench_now() - t) / SYNC_OPS;
+		t = bench_now();
 		for (int i = 0; i < VALIDATE_OPS; i++)
 			sink ^= (uint8_t)fpstate_validate_uabi(&vcpu->guest_fps, buf,
 							       vcpu->guest_fps.size, &diag);
-		val[r] = (now() - t) / VALIDATE_OPS;
-		t = now();
+		val[r] = (bench_now() - t) / VALIDATE_OPS;
+		t = bench_now();
 		for (int i = 0; i < VALIDATE_OPS; i++) {
 			memcpy(dst, buf, vcpu->guest_fps.size);
 			__asm__ volatile("" : : "r"(dst) : "memory");
 		}
-		copy[r] = (now() - t) / VALIDATE_OPS;
+		copy[r] = (bench_now() - t) / VALIDATE_OPS;
 	}
 	printf("fpstate benchmark: %u-byte guest buffer, XCR0 0x%llx, median of %d rounds\n",
 	       vcpu->guest_fps.size, (unsigned long long)vm.guest_xcr0, ROUNDS);
-	printf("  KVM_GET_XSAVE2 (bare ioctl)        %8.2f us/op\n", median(bare) * 1e6);
+	printf("  KVM_GET_XSAVE2 (bare ioctl)        %8.2f us/op\n", bench_median(bare) * 1e6);
 	printf("  vcpu_sync_fpstate() + decode       %8.2f us/op   ratio %.3f\n",
-	       median(sync) * 1e6, median(sync) / median(bare));
+	       bench_median(sync) * 1e6, bench_median(sync) / bench_median(bare));
 	printf("  fpstate_validate_uabi()            %8.1f ns/buffer  %.1f M buffers/s\n",
-	       median(val) * 1e9, 1e-6 / median(val));
+	       bench_median(val) * 1e9, 1e-6 / bench_median(val));
 	printf("  memcpy of the buffer (baseline)    %8.1f ns/buffer  ratio validate/memcpy %.2f\n",
-	       median(copy) * 1e9, median(val) / median(copy));
+	       bench_median(copy) * 1e9, bench_median(val) / bench_median(copy));
 	vm_destroy(&vm);
 	kvm_close(&kvm);
 	free(regs);

@@ -9,35 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../guest/canary.h"
 #include "../vmm/vmm.h"
+#include "bench.h"
 
-#define ROUNDS	9
 #define OPS	20000
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-	qsort(v, ROUNDS, sizeof(*v), cmp_double);
-	return v[ROUNDS / 2];
-}
 
 struct fill {
 	uint8_t *img;
@@ -95,38 +73,38 @@ int main(int argc, char **argv)
 	memcpy(g + 512, &h.xcr0, 8);
 
 	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now();
+		double t0 = bench_now();
 
 		for (int i = 0; i < OPS; i++)
 			words = leak_scan_kvm(&ls, a, 0, 0, 0, &t);
-		kvm[r] = (now() - t0) / OPS;
-		t0 = now();
+		kvm[r] = (bench_now() - t0) / OPS;
+		t0 = bench_now();
 		/* The per-exit case: KVM put every host register back. */
 		for (int i = 0; i < OPS; i++)
 			leak_scan_host(&ls, c, a, 0, 0, 1, 0, &t);
-		same[r] = (now() - t0) / OPS;
-		t0 = now();
+		same[r] = (bench_now() - t0) / OPS;
+		t0 = bench_now();
 		for (int i = 0; i < OPS; i++)
 			leak_scan_host(&ls, a, g, 0, 0, 1, 0, &t);
-		changed[r] = (now() - t0) / OPS;
-		t0 = now();
+		changed[r] = (bench_now() - t0) / OPS;
+		t0 = bench_now();
 		for (int i = 0; i < OPS; i++) {
 			sink += memcmp(a, c, ls.size) != 0;
 			__asm__ volatile("" : : "r"(a), "r"(c) : "memory");
 		}
-		cmp[r] = (now() - t0) / OPS;
+		cmp[r] = (bench_now() - t0) / OPS;
 	}
 	printf("leakcheck benchmark: XCR0 0x%llx, %u register words in a %u-byte image, median of "
 	       "%d rounds\n", (unsigned long long)h.xcr0, words, ls.size, ROUNDS);
 	printf("  memcmp of the image (baseline)            %8.1f ns  %7.2f GB/s\n",
-	       median(cmp) * 1e9, ls.size / median(cmp) / 1e9);
+	       bench_median(cmp) * 1e9, ls.size / bench_median(cmp) / 1e9);
 	printf("  host scan, registers restored (per exit)  %8.1f ns  %7.2f GB/s  %.1fx memcmp\n",
-	       median(same) * 1e9, ls.size / median(same) / 1e9, median(same) / median(cmp));
+	       bench_median(same) * 1e9, ls.size / bench_median(same) / 1e9, bench_median(same) / bench_median(cmp));
 	printf("  host scan, every word changed             %8.1f ns  %7.2f GB/s  %.1fx memcmp\n",
-	       median(changed) * 1e9, ls.size / median(changed) / 1e9,
-	       median(changed) / median(cmp));
+	       bench_median(changed) * 1e9, ls.size / bench_median(changed) / 1e9,
+	       bench_median(changed) / bench_median(cmp));
 	printf("  KVM state scan (decode every word)        %8.1f ns  %7.2f GB/s  %.1fx memcmp\n",
-	       median(kvm) * 1e9, ls.size / median(kvm) / 1e9, median(kvm) / median(cmp));
+	       bench_median(kvm) * 1e9, ls.size / bench_median(kvm) / 1e9, bench_median(kvm) / bench_median(cmp));
 
 	/* End to end: a real run, its own statistics. */
 	fd = mkstemp(path);
@@ -153,7 +131,7 @@ int main(int argc, char **argv)
 	       "checked\n    (the run is bound by exits, not by checking: %.5f of memcmp "
 	       "bandwidth)\n", json_number(json, "\"exits_per_s\": "),
 	       json_number(json, "\"bytes_per_s\": ") / 1e6,
-	       json_number(json, "\"bytes_per_s\": ") / (ls.size / median(cmp)));
+	       json_number(json, "\"bytes_per_s\": ") / (ls.size / bench_median(cmp)));
 	leak_table_free(&t);
 	leak_slots_free(&ls);
 	host_fpu_release(&h);

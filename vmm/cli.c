@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,12 +135,20 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max, unsigne
 	return 0;
 }
 
+/*
+ * An option either has a parser (@set), or, without one, stores into the
+ * vm_config field at @field: true for a flag, the argument for a string.
+ */
 struct opt {
 	const char *long_name;
 	char short_name;
 	bool has_arg;
 	int (*set)(struct vm_config *c, const char *arg, struct fpvm_error *err);
+	size_t field;
 };
+
+#define FLAG(name, short_name, member) { name, short_name, false, NULL, offsetof(struct vm_config, member) }
+#define STRING(name, member) { name, 0, true, NULL, offsetof(struct vm_config, member) }
 
 #define USAGE_FAIL(err, ...) fpvm_fail(err, FPVM_EXIT_USAGE, EINVAL, __VA_ARGS__)
 
@@ -176,13 +185,6 @@ static int set_timeout(struct vm_config *c, const char *arg, struct fpvm_error *
 	return 0;
 }
 
-static int set_serial(struct vm_config *c, const char *arg, struct fpvm_error *err)
-{
-	(void)err;
-	c->serial_path = arg;
-	return 0;
-}
-
 static int set_exit_status(struct vm_config *c, const char *arg, struct fpvm_error *err)
 {
 	if (!strcmp(arg, "direct"))
@@ -191,36 +193,6 @@ static int set_exit_status(struct vm_config *c, const char *arg, struct fpvm_err
 		c->exit_mode = EXIT_MODE_QEMU;
 	else
 		return USAGE_FAIL(err, "--exit-status '%s': expected 'direct' or 'qemu'", arg);
-	return 0;
-}
-
-static int set_strict_io(struct vm_config *c, const char *arg, struct fpvm_error *err)
-{
-	(void)arg;
-	(void)err;
-	c->strict_io = true;
-	return 0;
-}
-
-static int set_dump_dtb(struct vm_config *c, const char *arg, struct fpvm_error *err)
-{
-	(void)err;
-	c->dtb_path = arg;
-	return 0;
-}
-
-static int set_kvm(struct vm_config *c, const char *arg, struct fpvm_error *err)
-{
-	(void)err;
-	c->kvm_path = arg;
-	return 0;
-}
-
-static int set_verbose(struct vm_config *c, const char *arg, struct fpvm_error *err)
-{
-	(void)arg;
-	(void)err;
-	c->verbose = true;
 	return 0;
 }
 
@@ -236,52 +208,21 @@ static int set_xcr0(struct vm_config *c, const char *arg, struct fpvm_error *err
 	return 0;
 }
 
-static int set_amx(struct vm_config *c, const char *arg, struct fpvm_error *err)
-{
-	(void)arg;
-	(void)err;
-	c->amx = true;
-	return 0;
-}
-
-static int set_dump_fpstate(struct vm_config *c, const char *arg, struct fpvm_error *err)
-{
-	(void)arg;
-	(void)err;
-	c->dump_fpstate = true;
-	return 0;
-}
-
-static int set_save_fpstate(struct vm_config *c, const char *arg, struct fpvm_error *err)
-{
-	(void)err;
-	c->save_fpstate_dir = arg;
-	return 0;
-}
-
-static int set_check_host(struct vm_config *c, const char *arg, struct fpvm_error *err)
-{
-	(void)arg;
-	(void)err;
-	c->check_host_fpstate = true;
-	return 0;
-}
-
 static const struct opt run_opts[] = {
-	{ "cpus", 'c', true, set_cpus },
-	{ "mem", 'm', true, set_mem },
-	{ "timeout", 't', true, set_timeout },
-	{ "serial", 0, true, set_serial },
-	{ "exit-status", 0, true, set_exit_status },
-	{ "strict-io", 0, false, set_strict_io },
-	{ "dump-dtb", 0, true, set_dump_dtb },
-	{ "kvm", 0, true, set_kvm },
-	{ "verbose", 'v', false, set_verbose },
-	{ "xcr0", 0, true, set_xcr0 },
-	{ "amx", 0, false, set_amx },
-	{ "dump-fpstate", 0, false, set_dump_fpstate },
-	{ "save-fpstate", 0, true, set_save_fpstate },
-	{ "check-host-fpstate", 0, false, set_check_host },
+	{ "cpus", 'c', true, set_cpus, 0 },
+	{ "mem", 'm', true, set_mem, 0 },
+	{ "timeout", 't', true, set_timeout, 0 },
+	{ "exit-status", 0, true, set_exit_status, 0 },
+	{ "xcr0", 0, true, set_xcr0, 0 },
+	STRING("serial", serial_path),
+	STRING("dump-dtb", dtb_path),
+	STRING("kvm", kvm_path),
+	STRING("save-fpstate", save_fpstate_dir),
+	FLAG("strict-io", 0, strict_io),
+	FLAG("verbose", 'v', verbose),
+	FLAG("amx", 0, amx),
+	FLAG("dump-fpstate", 0, dump_fpstate),
+	FLAG("check-host-fpstate", 0, check_host_fpstate),
 };
 
 static const struct opt *find_opt(const char *arg, const char **value)
@@ -338,9 +279,15 @@ static int parse_run(int argc, char **argv, struct vm_config *c, struct fpvm_err
 		} else if (!o->has_arg && value) {
 			return USAGE_FAIL(err, "option '--%s' takes no value", o->long_name);
 		}
-		r = o->set(c, value, err);
-		if (r)
-			return r;
+		if (o->set) {
+			r = o->set(c, value, err);
+			if (r)
+				return r;
+		} else if (o->has_arg) {
+			*(const char **)((char *)c + o->field) = value;
+		} else {
+			*(bool *)((char *)c + o->field) = true;
+		}
 	}
 	if (i >= argc)
 		return USAGE_FAIL(err, "run: no guest image given");

@@ -14,16 +14,7 @@
 
 static struct fpstate_error err;
 
-static struct xstate_layout layout_of(const char *fixture, bool kvm)
-{
-	struct cpuid_fixture f;
-	struct xstate_layout l;
-
-	ck_assert_int_eq(cpuid_fixture_load(fixture, &f), 0);
-	ck_assert_int_eq(xstate_layout_init(&l, kvm ? f.kvm : f.host, &err), 0);
-	cpuid_fixture_free(&f);
-	return l;
-}
+#define layout_of cpuid_fixture_layout
 
 #define AMD_L() layout_of("cpuid/amd-epyc-avx512-pvm-host.txt", true)
 #define SPR_L() layout_of("cpuid/intel-sapphire-rapids.txt", false)

@@ -19,16 +19,7 @@
 static struct fpstate_error err;
 
 /* Layout of a fixture's KVM table (kvm = true) or its raw host rows. */
-static struct xstate_layout layout_of(const char *fixture, bool kvm)
-{
-	struct cpuid_fixture f;
-	struct xstate_layout l;
-
-	ck_assert_int_eq(cpuid_fixture_load(fixture, &f), 0);
-	ck_assert_int_eq(xstate_layout_init(&l, kvm ? f.kvm : f.host, &err), 0);
-	cpuid_fixture_free(&f);
-	return l;
-}
+#define layout_of cpuid_fixture_layout
 
 static void assert_comp(const struct xstate_layout *l, unsigned int bit, uint32_t off,
 			uint32_t size)

@@ -63,6 +63,18 @@ int cpuid_fixture_load(const char *name, struct cpuid_fixture *f)
 	return 0;
 }
 
+struct xstate_layout cpuid_fixture_layout(const char *name, bool kvm)
+{
+	struct cpuid_fixture f;
+	struct fpstate_error err;
+	struct xstate_layout l;
+
+	ck_assert_int_eq(cpuid_fixture_load(name, &f), 0);
+	ck_assert_msg(!xstate_layout_init(&l, kvm ? f.kvm : f.host, &err), "%s: %s", name, err.msg);
+	cpuid_fixture_free(&f);
+	return l;
+}
+
 void cpuid_fixture_free(struct cpuid_fixture *f)
 {
 	free(f->kvm);

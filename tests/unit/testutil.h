@@ -22,6 +22,8 @@ struct cpuid_fixture {
 };
 
 int cpuid_fixture_load(const char *name, struct cpuid_fixture *f);
+/* The XSAVE layout of a fixture's KVM table (kvm) or its raw host rows. */
+struct xstate_layout cpuid_fixture_layout(const char *name, bool kvm);
 void cpuid_fixture_free(struct cpuid_fixture *f);
 const char *fixture_path(const char *name);
 
