@@ -47,11 +47,9 @@ int vcpu_setup_fpstate(struct vcpu *vcpu, struct fpvm_error *err)
 	return vcpu_set_fpstate(vcpu, vcpu->guest_fps.buf, err);
 }
 
-int vcpu_sync_fpstate(struct vcpu *vcpu, struct fpvm_error *err)
+int vcpu_sync_xcr0(struct vcpu *vcpu, struct fpvm_error *err)
 {
-	struct fpstate_diag diag;
 	struct kvm_xcrs xcrs = { 0 };
-	unsigned long req = vcpu->vm->has_xsave2 ? KVM_GET_XSAVE2 : KVM_GET_XSAVE;
 
 	if (ioctl(vcpu->fd, KVM_GET_XCRS, &xcrs))
 		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, errno, "vcpu %u: KVM_GET_XCRS: %s",
@@ -59,6 +57,13 @@ int vcpu_sync_fpstate(struct vcpu *vcpu, struct fpvm_error *err)
 	for (uint32_t i = 0; i < xcrs.nr_xcrs && i < KVM_MAX_XCRS; i++)
 		if (xcrs.xcrs[i].xcr == 0)
 			vcpu->xcr0 = xcrs.xcrs[i].value;
+	return 0;
+}
+
+int vcpu_sync_fpstate(struct vcpu *vcpu, struct fpvm_error *err)
+{
+	struct fpstate_diag diag;
+	unsigned long req = vcpu->vm->has_xsave2 ? KVM_GET_XSAVE2 : KVM_GET_XSAVE;
 
 	if (ioctl(vcpu->fd, req, vcpu->guest_fps.buf))
 		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, errno, "vcpu %u: %s: %s", vcpu->id,

@@ -28,7 +28,7 @@ struct vcpu {
 
 	/* This vCPU's guest fpstate, kept apart from the thread's own. */
 	struct fpstate guest_fps;
-	uint64_t xcr0;			/* KVM_GET_XCRS at the last sync */
+	uint64_t xcr0;			/* KVM_GET_XCRS at the last vcpu_sync_xcr0() */
 	struct fpstate host_fps;	/* the thread's registers before KVM_RUN */
 	uint8_t *host_after;		/* ... and after, with --check-host-fpstate */
 };
@@ -62,6 +62,8 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported, unsigned i
 int vcpu_setup_fpstate(struct vcpu *vcpu, struct fpvm_error *err);
 /* KVM's view of the guest registers into vcpu->guest_fps, validated. */
 int vcpu_sync_fpstate(struct vcpu *vcpu, struct fpvm_error *err);
+/* The XCR0 KVM holds for the vCPU, into vcpu->xcr0. */
+int vcpu_sync_xcr0(struct vcpu *vcpu, struct fpvm_error *err);
 /* KVM_SET_XSAVE of @buf (vcpu->guest_fps.size bytes), after validating it. */
 int vcpu_set_fpstate(struct vcpu *vcpu, const void *buf, struct fpvm_error *err);
 void vcpu_capture_host_fpstate(struct vcpu *vcpu);

@@ -97,10 +97,11 @@ static int run_guest(struct kvm *kvm, const char *mode, uint64_t xcr0, struct gu
 	} else {
 		gr->status = vm.status;
 		snprintf(gr->reason, sizeof(gr->reason), "%s", vm.reason);
-		/* XCR0 is read before validation, so it is known either way. */
+		/* XCR0 is read on its own, so it is known even if the state is invalid. */
+		if (!vcpu_sync_xcr0(vm.vcpus[0], &err))
+			gr->kvm_xcr0 = vm.vcpus[0]->xcr0;
 		if (vcpu_sync_fpstate(vm.vcpus[0], &err))
 			snprintf(gr->fpstate_error, sizeof(gr->fpstate_error), "%s", err.msg);
-		gr->kvm_xcr0 = vm.vcpus[0]->xcr0;
 	}
 	vm_destroy(&vm);
 	n = pread(fd, gr->out, sizeof(gr->out) - 1, 0);

@@ -41,16 +41,26 @@ static uint32_t fxsave_mxcsr_mask(void)
 	return mask ? mask : MXCSR_MASK_DEFAULT;
 }
 
-/* Host leaf 0xD as a CPUID table the fpstate library can read. */
+/*
+ * Host leaf 0xD as a CPUID table the fpstate library can read.  Only the
+ * sub-leaves of supported features: under a hypervisor every CPUID exits.
+ */
 static struct kvm_cpuid2 *host_leaf_0xd(void)
 {
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 64 * sizeof(c->entries[0]));
 	uint32_t a, b, cx, d;
+	uint64_t supported = 3;
 
 	if (!c)
 		return NULL;
 	for (uint32_t i = 0; i < 64; i++) {
+		if (!(supported & (1ULL << i)))
+			continue;
 		__cpuid_count(0xd, i, a, b, cx, d);
+		if (i == 0)
+			supported |= ((uint64_t)d << 32) | a;
+		if (i == 1)
+			supported |= ((uint64_t)d << 32) | cx;
 		if (i >= 2 && !a)
 			continue;
 		c->entries[c->nent++] = (struct kvm_cpuid_entry2){

@@ -71,7 +71,7 @@ int vm_report_fpstate(struct vm *vm, struct fpvm_error *err)
 		struct fpstate_error ferr;
 
 		/* Keep what KVM returned even if it fails validation: it is evidence. */
-		if (vcpu_sync_fpstate(vcpu, &sync_err) && !ret)
+		if ((vcpu_sync_xcr0(vcpu, &sync_err) || vcpu_sync_fpstate(vcpu, &sync_err)) && !ret)
 			ret = fpvm_fail(err, sync_err.status, EINVAL, "%s", sync_err.msg);
 		if (cfg->save_fpstate_dir &&
 		    fpstate_file_save(cfg->save_fpstate_dir, (int)i, &vcpu->guest_fps, vcpu->xcr0,
