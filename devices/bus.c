@@ -38,7 +38,7 @@ int bus_register(struct bus *bus, const struct bus_region *region)
 	return 0;
 }
 
-const struct bus_region *bus_find(const struct bus *bus, uint64_t addr, unsigned int len)
+static const struct bus_region *bus_find(const struct bus *bus, uint64_t addr, unsigned int len)
 {
 	unsigned int lo = 0, hi = bus->nr;
 

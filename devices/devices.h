@@ -39,7 +39,6 @@ struct bus {
 };
 
 int bus_register(struct bus *bus, const struct bus_region *region);
-const struct bus_region *bus_find(const struct bus *bus, uint64_t addr, unsigned int len);
 /* -ENOENT when no device covers [addr, addr + len). */
 int bus_access(const struct bus *bus, unsigned int cpu, uint64_t addr, void *data,
 	       unsigned int len, bool is_write);

@@ -207,7 +207,7 @@ void *vcpu_thread(void *arg)
 	vcpu_capture_host_fpstate(vcpu);
 
 	while (action == VCPU_CONTINUE) {
-		int r;
+		int err;
 
 		if (vm_stopping(vm))
 			break;
@@ -215,25 +215,22 @@ void *vcpu_thread(void *arg)
 			long ret = kvm_run_checked(vcpu->fd, vcpu->host_fps.buf, vcpu->host_after,
 						   vm->host.xcr0);
 
-			vcpu_check_host_fpstate(vcpu);
-			errno = ret < 0 ? (int)-ret : 0;
-			r = ret < 0 ? -1 : 0;
+			err = ret < 0 ? (int)-ret : 0;
 		} else {
-			r = ioctl(vcpu->fd, KVM_RUN, 0);
+			err = ioctl(vcpu->fd, KVM_RUN, 0) < 0 ? errno : 0;
 		}
-		if (vm->ops && vm->ops->after_run) {
-			int e = errno;
-
+		/* A VM's own hook replaces the default check of the host images. */
+		if (vm->ops && vm->ops->after_run)
 			vm->ops->after_run(vcpu);
-			errno = e;
-		}
-		if (r < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
+		else if (vcpu->host_after)
+			vcpu_check_host_fpstate(vcpu);
+		if (err) {
+			if (err == EINTR || err == EAGAIN) {
 				__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 				continue;
 			}
 			vm_request_stop(vm, FPVM_EXIT_SOFTWARE, 0, "vcpu %u: KVM_RUN: %s",
-					vcpu->id, strerror(errno));
+					vcpu->id, strerror(err));
 			break;
 		}
 		action = vcpu_handle_exit(vcpu);

@@ -172,7 +172,6 @@ static void totals(struct coordinator *co)
 		t->guest_bytes += s->guest_bytes;
 		t->readers += s->readers;
 		t->leaks += s->leaks;
-		t->host_changes += s->host_changes;
 		if (s->xcr0)
 			t->xcr0 = s->xcr0;
 	}

@@ -189,7 +189,7 @@ static void stats(const struct leak_vm *lv, const struct vm *vm, struct leak_sta
 		.rounds = atomic_load(&lv->rounds), .exits = atomic_load(&lv->exits),
 		.host_bytes = atomic_load(&lv->host_bytes), .kvm_bytes = atomic_load(&lv->kvm_bytes),
 		.guest_bytes = atomic_load(&lv->guest_bytes), .readers = atomic_load(&lv->readers),
-		.host_changes = atomic_load(&vm->host_fpstate_changes), .xcr0 = vm->guest_xcr0,
+		.xcr0 = vm->guest_xcr0,
 	};
 }
 

@@ -294,7 +294,10 @@ struct vm;
  * optional, and a VM without ops runs exactly as fpvm run does.
  */
 struct vm_ops {
-	/* On the vCPU thread, after every KVM_RUN. */
+	/*
+	 * On the vCPU thread, after every KVM_RUN.  With cfg->check_host_fpstate
+	 * it replaces vcpu_check_host_fpstate() and gets the host images.
+	 */
 	void (*after_run)(struct vcpu *vcpu);
 	/* Control-port requests fpvm itself does not handle; returns -ENOSYS if unknown. */
 	int (*ctl)(struct vm *vm, unsigned int cpu, uint32_t op, const void *payload,
@@ -482,7 +485,7 @@ struct leak_msg {
 
 struct leak_stats {
 	uint64_t rounds, exits, host_bytes, kvm_bytes, guest_bytes;
-	uint64_t readers, leaks, host_changes;
+	uint64_t readers, leaks;
 	uint64_t xcr0;
 };
 
