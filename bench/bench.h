@@ -3,8 +3,14 @@
 #ifndef FPVM_BENCH_H
 #define FPVM_BENCH_H
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define ROUNDS 9
 
@@ -27,6 +33,24 @@ static inline double bench_median(double *v)
 {
 	qsort(v, ROUNDS, sizeof(*v), bench_cmp);
 	return v[ROUNDS / 2];
+}
+
+/*
+ * A benchmark that needs a KVM and finds none is skipped with its reason
+ * (meson's status 77), as the test suites are, never failed.
+ */
+#define BENCH_SKIP 77
+
+static inline bool bench_kvm_usable(const char *name, const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("%s: skipped: no usable KVM: %s: %s\n", name, path, strerror(errno));
+		return false;
+	}
+	close(fd);
+	return true;
 }
 
 #endif

@@ -41,6 +41,8 @@ int main(int argc, char **argv)
 	}
 	cfg.guest_path = argv[1];
 	cfg.serial_fd = 2;
+	if (!bench_kvm_usable("bench_fpstate", cfg.kvm_path))
+		return BENCH_SKIP;
 	/* Run the fpu guest once so every component holds real state. */
 	if (kvm_open(&kvm, cfg.kvm_path, &err) || vm_boot(&vm, &kvm, &cfg, &err) || vm.status) {
 		fprintf(stderr, "bench_fpstate: %s\n", err.msg[0] ? err.msg : vm.reason);

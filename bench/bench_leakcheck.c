@@ -107,6 +107,8 @@ int main(int argc, char **argv)
 	       bench_median(kvm) * 1e9, ls.size / bench_median(kvm) / 1e9, bench_median(kvm) / bench_median(cmp));
 
 	/* End to end: a real run, its own statistics. */
+	if (!bench_kvm_usable("  fpvm leakcheck end to end", "/dev/kvm"))
+		goto out;
 	fd = mkstemp(path);
 	close(fd);
 	fflush(NULL);
@@ -132,6 +134,7 @@ int main(int argc, char **argv)
 	       "bandwidth)\n", json_number(json, "\"exits_per_s\": "),
 	       json_number(json, "\"bytes_per_s\": ") / 1e6,
 	       json_number(json, "\"bytes_per_s\": ") / (ls.size / bench_median(cmp)));
+out:
 	leak_table_free(&t);
 	leak_slots_free(&ls);
 	host_fpu_release(&h);

@@ -3,10 +3,14 @@
 # Shared by the integration tests.  POSIX sh only: the same scripts run
 # under busybox ash inside the TCG lane (tests/tcg).  Output is TAP.
 #
-# Environment: FPVM (the binary), GUEST_DIR (built guests).
+# Environment: FPVM (the binary), GUEST_DIR (built guests), FPVM_KVM (the
+# KVM device the suites need, default /dev/kvm; a missing path makes them
+# skip as on a machine without KVM).
 
 : "${FPVM:?FPVM must name the fpvm binary}"
 : "${GUEST_DIR:?GUEST_DIR must name the built guests}"
+
+. "$(dirname "$0")/kvm_usable.sh"
 
 n=0
 failed=0
@@ -65,6 +69,15 @@ check() {
 # count TEXT FILE: how many lines of FILE contain TEXT.
 count() {
 	grep -cF -- "$1" "$2"
+}
+
+# require_kvm: a suite that needs a KVM and finds none is skipped with its
+# reason (a TAP plan of 1..0, which Meson reports as SKIP), never failed;
+# the faithful lane (tests/tcg) runs it instead.
+require_kvm() {
+	why=$(kvm_usable "${FPVM_KVM:-/dev/kvm}") && return 0
+	echo "1..0 # SKIP $why"
+	exit 0
 }
 
 done_testing() {

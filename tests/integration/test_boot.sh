@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Booting the bundled guests: output, exit status, vCPU counts, devices.
 . "$(dirname "$0")/lib.sh"
+require_kvm
 
 for cpus in 1 2 4; do
 	run run --cpus "$cpus" "$GUEST_DIR/hello.elf"

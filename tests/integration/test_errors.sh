@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Bad input: one clear line naming the problem and a documented status.
 . "$(dirname "$0")/lib.sh"
+require_kvm
 
 run --help
 check "--help" 0 "out:Usage: fpvm run" "out:--timeout SECONDS"

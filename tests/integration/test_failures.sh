@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Guest failures: exceptions, triple fault, panics, timeouts, signals.
 . "$(dirname "$0")/lib.sh"
+require_kvm
 
 for cpus in 1 2 4; do
 	run run --cpus "$cpus" --timeout 20 "$GUEST_DIR/fault.elf"

@@ -4,6 +4,7 @@
 # in --save-fpstate output; --xcr0, --amx, --dump-fpstate, probe and the
 # fpstate commands; quirks as fpvm probe reports them.
 . "$(dirname "$0")/lib.sh"
+require_kvm
 
 kvm_xcr0=$(probe_value "KVM-supported XCR0")
 default_xcr0=$(probe_value "default guest XCR0")

@@ -3,6 +3,7 @@
 # fpvm leakcheck: a clean run finds nothing; every self-test injection is
 # found and attributed exactly; reports in text, JSON and TAP; bad options.
 . "$(dirname "$0")/lib.sh"
+require_kvm
 
 t0=$(date +%s)
 run leakcheck

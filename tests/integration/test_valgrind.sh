@@ -3,6 +3,7 @@
 # Every thread joined, everything freed: on a clean exit, a timeout, a
 # guest fault and an early error.
 . "$(dirname "$0")/lib.sh"
+require_kvm
 
 if ! command -v valgrind >/dev/null 2>&1; then
 	skip "valgrind" "valgrind not installed"

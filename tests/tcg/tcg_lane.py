@@ -16,11 +16,12 @@ integration tests.
 
 Options: --build DIR (fpvm's build directory, default ./build), --cache DIR
 (default BUILD/tcg-cache: the kernel package and its unpacked files are kept
-there between runs), --smp N (2), --mem MiB (1024), --timeout SECONDS (900,
+there between runs), --quiet (no progress lines on stderr in run mode), --smp N (2), --mem MiB (1024), --timeout SECONDS (900,
 the whole lane), --suite-timeout SECONDS (300, each suite inside).
 """
 
 import argparse
+import fcntl
 import glob
 import gzip
 import io
@@ -30,6 +31,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 MARK = '@@FPVM@@'
@@ -46,6 +48,8 @@ LOG = sys.stdout     # TAP comments in suites mode; stderr in run mode
 
 
 def log(msg):
+    if LOG is None:
+        return
     print('# tcg: ' + msg, file=LOG, flush=True)
 
 
@@ -64,12 +68,20 @@ def kernel_package():
 
 def fetch_kernel(cache):
     """vmlinuz and the four modules, downloaded and unpacked once per cache."""
+    os.makedirs(cache, exist_ok=True)
+    # Lanes may run side by side (meson test runs tests in parallel): one
+    # downloads and unpacks, the others wait for it.
+    with open(os.path.join(cache, '.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return fetch_kernel_locked(cache)
+
+
+def fetch_kernel_locked(cache):
     pkg = kernel_package()
     kdir = os.path.join(cache, pkg)
     stamp = os.path.join(kdir, '.unpacked')
     if os.path.exists(stamp):
         return kdir
-    os.makedirs(cache, exist_ok=True)
     debs = glob.glob(os.path.join(cache, pkg + '_*.deb'))
     if not debs:
         log('downloading ' + pkg)
@@ -316,6 +328,7 @@ def main():
     p.add_argument('--mem', type=int, default=1024)
     p.add_argument('--timeout', type=int, default=900)
     p.add_argument('--suite-timeout', type=int, default=300)
+    p.add_argument('--quiet', action='store_true', help='run mode: no progress lines')
     # Multi-threaded TCG (QEMU 7.2) loses IPIs to a CPU that is inside a nested
     # SVM guest: the inner kernel then soft-locks in kvm_destroy_vm() waiting
     # for on_each_cpu(). One TCG thread for both CPUs keeps SMP and is stable.
@@ -343,7 +356,7 @@ def main():
 
     global LOG
     if args.mode == 'run':
-        LOG = sys.stderr
+        LOG = None if args.quiet else sys.stderr
     t0 = time.monotonic()
     tap = Tap()
     try:
@@ -355,9 +368,13 @@ def main():
             if not cmd:
                 raise LaneError('run: no command given')
             job = RUN_JOB % ' '.join("'%s'" % a.replace("'", "'\\''") for a in cmd)
-        initrd = os.path.join(cache, 'initrd.gz')
-        with open(initrd, 'wb') as f:
-            f.write(build_initramfs(args.build, mods, job, getattr(args, 'add', [])))
+        data = build_initramfs(args.build, mods, job, getattr(args, 'add', []))
+        # One initramfs per lane run, so that lanes running side by side
+        # do not overwrite each other's.
+        with tempfile.NamedTemporaryFile(dir=cache, prefix='initrd-', suffix='.gz',
+                                         delete=False) as f:
+            initrd = f.name
+            f.write(data)
     except (LaneError, subprocess.CalledProcessError, OSError) as e:
         detail = getattr(e, 'stderr', '') or ''
         if args.mode == 'suites':
@@ -367,6 +384,13 @@ def main():
             print('tcg_lane: %s %s' % (e, detail), file=sys.stderr)
         return 1
     log('set-up %.1f s; booting %s' % (time.monotonic() - t0, os.path.basename(vmlinuz)))
+    try:
+        return boot_and_report(args, vmlinuz, initrd, t0, tap)
+    finally:
+        os.unlink(initrd)
+
+
+def boot_and_report(args, vmlinuz, initrd, t0, tap):
     deadline = time.monotonic() + args.timeout
     proc = boot(args, vmlinuz, initrd)
     if args.mode == 'suites':

@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Without a usable KVM every host suite is skipped with its reason, never
+# failed and never passed in silence; tests/summary.py counts skips per lane.
+# Needs no KVM itself: it points the suites at devices that are not there.
+. "$(dirname "$0")/lib.sh"
+
+dir=$(dirname "$0")
+: >"$TMP/plain-file"
+for dev in "$TMP/no-kvm:no such device" "$TMP/plain-file:not a character device"; do
+	path=${dev%%:*}
+	for s in boot errors failures fpstate leakcheck valgrind; do
+		FPVM_KVM=$path sh "$dir/test_$s.sh" >"$TMP/out" 2>"$TMP/err"
+		status=$?
+		check "$s skips when the KVM device is ${dev#*:}" 0 \
+			"out:1..0 # SKIP no usable KVM: $path: ${dev#*:}" lines:0
+		[ "$(wc -l <"$TMP/out")" -eq 1 ] && ok "$s: the skip is the suite's only output" ||
+			not_ok "$s: the skip is the suite's only output" "$(wc -l <"$TMP/out") lines"
+	done
+done
+
+# summary.py on a run with a passing unit suite, a skipped host suite and a
+# TAP suite with a failure and a skip.
+mkdir -p "$TMP/b/meson-logs"
+cat >"$TMP/b/meson-logs/testlog.json" <<'JSON'
+{"name": "fpvm:unit / cli", "result": "OK", "stdout": "Running suite(s): cli\n100%: Checks: 11, Failures: 0, Errors: 0\n"}
+{"name": "fpvm:integration / boot", "result": "SKIP", "stdout": "1..0 # SKIP no usable KVM: /dev/kvm: no such device\n"}
+{"name": "fpvm:tcg / tcg", "result": "FAIL", "stdout": "ok 1 - a\nnot ok 2 - b\nok 3 - c # SKIP no AVX-512\n1..3\n"}
+JSON
+if command -v python3 >/dev/null 2>&1; then
+	status=0
+	python3 "$dir/../summary.py" "$TMP/b" >"$TMP/out" 2>"$TMP/err" || status=$?
+	check "summary counts per lane" 0 \
+		"out:unit (Check)          1 of  1 suites ran:   11 tests,   11 passed, 0 failed, 0 skipped" \
+		"out:host KVM              0 of  1 suites ran:    0 tests,    0 passed, 0 failed, 0 skipped" \
+		"out:skipped (boot): no usable KVM: /dev/kvm: no such device" \
+		"out:faithful lane (tcg)   1 of  1 suites ran:    3 tests,    1 passed, 1 failed, 1 skipped" \
+		"out:total: 12 passed, 1 failed, 2 skipped"
+else
+	skip "summary counts per lane" "no python3 (the TCG lane's busybox)"
+fi
+done_testing
