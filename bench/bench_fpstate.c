@@ -13,7 +13,7 @@
 #include <sys/ioctl.h>
 
 #include "../vcpu/vcpu.h"
-#include "../vmm/vmm.h"
+#include "../cmd/cmd.h"
 #include "bench.h"
 
 #define SYNC_OPS	2000
@@ -22,13 +22,15 @@
 int main(int argc, char **argv)
 {
 	struct vm_config cfg = {
-		.nr_cpus = 1, .mem_size = 64ULL << 20, .timeout_ms = 10000, .kvm_path = "/dev/kvm",
-		.serial_fd = -1, .quiet = true,
+		.nr_cpus = 1, .mem_size = 64ULL << 20, .timeout_ms = 10000,
+		.serial_fd = 2, .dtb_fd = -1, .quiet = true,
 	};
 	double bare[ROUNDS], sync[ROUNDS], val[ROUNDS], copy[ROUNDS];
 	struct fpvm_error err = { 0 };
 	struct fpstate_diag diag;
 	struct fpregs *regs = malloc(sizeof(*regs));
+	const char *kvm_path = "/dev/kvm";
+	struct guest_fpu_cfg fpu_cfg;
 	struct kvm kvm;
 	struct vm vm;
 	struct vcpu *vcpu;
@@ -40,11 +42,12 @@ int main(int argc, char **argv)
 		return 64;
 	}
 	cfg.guest_path = argv[1];
-	cfg.serial_fd = 2;
-	if (!bench_kvm_usable("bench_fpstate", cfg.kvm_path))
+	if (!bench_kvm_usable("bench_fpstate", kvm_path))
 		return BENCH_SKIP;
 	/* Run the fpu guest once so every component holds real state. */
-	if (kvm_open(&kvm, cfg.kvm_path, &err) || vm_boot(&vm, &kvm, &cfg, &err) || vm.status) {
+	if (kvm_open(&kvm, kvm_path, &err) || guest_fpu_cfg_init(&fpu_cfg, &kvm, &err) ||
+	    vm_boot(&vm, &kvm, &fpu_cfg, &cfg, &err) ||
+	    !(vm.stop == VM_STOP_GUEST_EXIT && vm.stop_value == 0)) {
 		fprintf(stderr, "bench_fpstate: %s\n", err.msg[0] ? err.msg : vm.reason);
 		return 1;
 	}
@@ -56,7 +59,7 @@ int main(int argc, char **argv)
 		double t = bench_now();
 
 		for (int i = 0; i < SYNC_OPS; i++)
-			ioctl(vcpu->fd, vm.has_xsave2 ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, buf);
+			ioctl(vcpu->fd, vm.fpu.has_xsave2 ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, buf);
 		bare[r] = (bench_now() - t) / SYNC_OPS;
 		t = bench_now();
 		for (int i = 0; i < SYNC_OPS; i++) {
@@ -64,7 +67,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "bench_fpstate: %s\n", err.msg);
 				return 1;
 			}
-			fpstate_decode(&vm.guest_layout, vcpu->guest_fps.xfeatures, vcpu->guest_fps.buf,
+			fpstate_decode(&fpu_cfg.layout, vcpu->guest_fps.xfeatures, vcpu->guest_fps.buf,
 				       vcpu->guest_fps.size, regs);
 		}
 		sync[r] = (bench_now() - t) / SYNC_OPS;
@@ -81,7 +84,7 @@ int main(int argc, char **argv)
 		copy[r] = (bench_now() - t) / VALIDATE_OPS;
 	}
 	printf("fpstate benchmark: %u-byte guest buffer, XCR0 0x%llx, median of %d rounds\n",
-	       vcpu->guest_fps.size, (unsigned long long)vm.guest_xcr0, ROUNDS);
+	       vcpu->guest_fps.size, (unsigned long long)vm.fpu.xcr0, ROUNDS);
 	printf("  KVM_GET_XSAVE2 (bare ioctl)        %8.2f us/op\n", bench_median(bare) * 1e6);
 	printf("  vcpu_sync_fpstate() + decode       %8.2f us/op   ratio %.3f\n",
 	       bench_median(sync) * 1e6, bench_median(sync) / bench_median(bare));
@@ -90,6 +93,7 @@ int main(int argc, char **argv)
 	printf("  memcpy of the buffer (baseline)    %8.1f ns/buffer  ratio validate/memcpy %.2f\n",
 	       bench_median(copy) * 1e9, bench_median(val) / bench_median(copy));
 	vm_destroy(&vm);
+	guest_fpu_cfg_release(&fpu_cfg);
 	kvm_close(&kvm);
 	free(regs);
 	free(buf);

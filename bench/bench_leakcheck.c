@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "../guest/canary.h"
-#include "../vmm/vmm.h"
+#include "../cmd/cmd.h"
 #include "bench.h"
 
 #define OPS	20000

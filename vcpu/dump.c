@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Register dumps for guest failure diagnostics. */
 #include <stdio.h>
-#include <sys/ioctl.h>
 
 #include "vcpu.h"
 
@@ -35,19 +34,18 @@ size_t sregs_format(char *buf, size_t size, const struct kvm_sregs *s)
 }
 
 /* Only from the vCPU's own thread: KVM serializes vCPU ioctls anyway. */
-void vcpu_dump(struct vcpu *vcpu, const char *why)
+size_t vcpu_format_state(struct vcpu *vcpu, const char *why, char *buf, size_t size)
 {
-	char buf[2048];
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 	size_t n;
 
-	n = (size_t)snprintf(buf, sizeof(buf), "fpvm: vcpu %u: %s\n", vcpu->id, why);
-	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) == 0)
-		n += regs_format(buf + n, sizeof(buf) - n, &regs);
-	else
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "  (registers unavailable)\n");
-	if (n < sizeof(buf) && ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) == 0)
-		n += sregs_format(buf + n, sizeof(buf) - n, &sregs);
-	vm_report(vcpu->vm, "%.*s", (int)(n < sizeof(buf) ? n : sizeof(buf) - 1), buf);
+	n = (size_t)snprintf(buf, size, "fpvm: vcpu %u: %s\n", vcpu->id, why);
+	if (n < size && kvm_vcpu_get_regs(vcpu->kvm, vcpu->fd, &regs) == 0)
+		n += regs_format(buf + n, size - n, &regs);
+	else if (n < size)
+		n += (size_t)snprintf(buf + n, size - n, "  (registers unavailable)\n");
+	if (n < size && kvm_vcpu_get_sregs(vcpu->kvm, vcpu->fd, &sregs) == 0)
+		n += sregs_format(buf + n, size - n, &sregs);
+	return n < size ? n : size - 1;
 }

@@ -9,40 +9,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "vcpu.h"
 
 _Static_assert(KVM_RUN == 0xae80, "run_checked.S hard-codes KVM_RUN");
 
-/* Only report the first few host changes per vCPU; count them all. */
-#define HOST_CHANGE_REPORTS 3
-
-static int fpstate_fail(struct vcpu *vcpu, struct fpvm_error *err, int status,
+static int fpstate_fail(struct vcpu *vcpu, struct fpvm_error *err, enum fpvm_err_class cls,
 			const struct fpstate_diag *d, const char *what)
 {
-	return fpvm_fail(err, status, EINVAL, "vcpu %u: %s: %s", vcpu->id, what,
+	return fpvm_fail(err, cls, EINVAL, "vcpu %u: %s: %s", vcpu->id, what,
 			 fpstate_diag_first_error(d));
 }
 
 int vcpu_setup_fpstate(struct vcpu *vcpu, struct fpvm_error *err)
 {
-	struct vm *vm = vcpu->vm;
-	struct kvm_xcrs xcrs = { .nr_xcrs = 1, .xcrs = { { .xcr = 0, .value = vm->guest_xcr0 } } };
+	const struct guest_fpu *g = vcpu->fpu;
+	struct kvm_xcrs xcrs = { .nr_xcrs = 1, .xcrs = { { .xcr = 0, .value = g->xcr0 } } };
 	struct fpstate_error ferr;
 	int r;
 
 	/* XCR0 after CPUID: KVM checks it against the CPUID just set. */
-	if (xcrs_validate(&xcrs, vm->guest_xcr0, &ferr))
-		return fpvm_fail(err, FPVM_EXIT_USAGE, EINVAL, "vcpu %u: %s", vcpu->id, ferr.msg);
-	if (ioctl(vcpu->fd, KVM_SET_XCRS, &xcrs))
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, errno, "vcpu %u: KVM_SET_XCRS 0x%llx: %s",
-				 vcpu->id, (unsigned long long)vm->guest_xcr0, strerror(errno));
-
-	r = fpstate_alloc(&vcpu->guest_fps, &vm->guest_layout, vm->guest_xcr0, vm->xsave_size, true,
-			  &ferr);
+	if (xcrs_validate(&xcrs, g->xcr0, &ferr))
+		return fpvm_fail_config(err, CFG_XCR0, "vcpu %u: %s", vcpu->id, ferr.msg);
+	r = kvm_vcpu_set_xcrs(vcpu->kvm, vcpu->fd, &xcrs);
 	if (r)
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, -r, "vcpu %u: %s", vcpu->id, ferr.msg);
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: KVM_SET_XCRS 0x%llx: %s",
+				 vcpu->id, (unsigned long long)g->xcr0, strerror(-r));
+	r = fpstate_alloc(&vcpu->guest_fps, &g->cfg->layout, g->xcr0, g->xsave_size, true, &ferr);
+	if (r)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: %s", vcpu->id, ferr.msg);
 	fpstate_init_uabi(vcpu->guest_fps.buf, vcpu->guest_fps.size);
 	return vcpu_set_fpstate(vcpu, vcpu->guest_fps.buf, err);
 }
@@ -50,10 +45,11 @@ int vcpu_setup_fpstate(struct vcpu *vcpu, struct fpvm_error *err)
 int vcpu_sync_xcr0(struct vcpu *vcpu, struct fpvm_error *err)
 {
 	struct kvm_xcrs xcrs = { 0 };
+	int r = kvm_vcpu_get_xcrs(vcpu->kvm, vcpu->fd, &xcrs);
 
-	if (ioctl(vcpu->fd, KVM_GET_XCRS, &xcrs))
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, errno, "vcpu %u: KVM_GET_XCRS: %s",
-				 vcpu->id, strerror(errno));
+	if (r)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: KVM_GET_XCRS: %s", vcpu->id,
+				 strerror(-r));
 	for (uint32_t i = 0; i < xcrs.nr_xcrs && i < KVM_MAX_XCRS; i++)
 		if (xcrs.xcrs[i].xcr == 0)
 			vcpu->xcr0 = xcrs.xcrs[i].value;
@@ -63,15 +59,15 @@ int vcpu_sync_xcr0(struct vcpu *vcpu, struct fpvm_error *err)
 int vcpu_sync_fpstate(struct vcpu *vcpu, struct fpvm_error *err)
 {
 	struct fpstate_diag diag;
-	unsigned long req = vcpu->vm->has_xsave2 ? KVM_GET_XSAVE2 : KVM_GET_XSAVE;
+	bool xsave2 = vcpu->fpu->has_xsave2;
+	int r = kvm_vcpu_get_xsave(vcpu->kvm, vcpu->fd, vcpu->guest_fps.buf, xsave2);
 
-	if (ioctl(vcpu->fd, req, vcpu->guest_fps.buf))
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, errno, "vcpu %u: %s: %s", vcpu->id,
-				 vcpu->vm->has_xsave2 ? "KVM_GET_XSAVE2" : "KVM_GET_XSAVE",
-				 strerror(errno));
+	if (r)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: %s: %s", vcpu->id,
+				 xsave2 ? "KVM_GET_XSAVE2" : "KVM_GET_XSAVE", strerror(-r));
 	if (fpstate_validate_uabi(&vcpu->guest_fps, vcpu->guest_fps.buf, vcpu->guest_fps.size,
 				  &diag))
-		return fpstate_fail(vcpu, err, FPVM_EXIT_BAD_FPSTATE, &diag,
+		return fpstate_fail(vcpu, err, FPVM_ERR_KVM_STATE, &diag,
 				    "guest fpstate from KVM fails validation");
 	return 0;
 }
@@ -79,80 +75,77 @@ int vcpu_sync_fpstate(struct vcpu *vcpu, struct fpvm_error *err)
 int vcpu_set_fpstate(struct vcpu *vcpu, const void *buf, struct fpvm_error *err)
 {
 	struct fpstate_diag diag;
+	int r;
 
 	if (fpstate_validate_uabi(&vcpu->guest_fps, buf, vcpu->guest_fps.size, &diag))
-		return fpstate_fail(vcpu, err, FPVM_EXIT_SOFTWARE, &diag, "XSAVE image");
-	if (ioctl(vcpu->fd, KVM_SET_XSAVE, buf))
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, errno, "vcpu %u: KVM_SET_XSAVE: %s",
-				 vcpu->id, strerror(errno));
+		return fpstate_fail(vcpu, err, FPVM_ERR_INPUT, &diag, "XSAVE image");
+	r = kvm_vcpu_set_xsave(vcpu->kvm, vcpu->fd, buf);
+	if (r)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: KVM_SET_XSAVE: %s", vcpu->id,
+				 strerror(-r));
 	return 0;
 }
 
-void vcpu_capture_host_fpstate(struct vcpu *vcpu)
+int vcpu_capture_host_fpstate(struct vcpu *vcpu, struct fpstate_diag *diag,
+			      struct fpvm_error *err)
 {
-	struct vm *vm = vcpu->vm;
+	const struct host_fpu *host = &vcpu->fpu->cfg->host;
 	struct fpstate *h = &vcpu->host_fps;
 	struct fpstate_error ferr;
-	struct fpstate_diag diag;
-	uint32_t size = xstate_size_standard(&vm->host.layout, vm->host.xcr0);
+	uint32_t size = xstate_size_standard(&host->layout, host->xcr0);
+	int r;
 
 	if (size < XSAVE_UABI_MIN)
 		size = XSAVE_UABI_MIN;
-	if (fpstate_alloc(h, &vm->host.layout, vm->host.xcr0, size, false, &ferr)) {
-		vm_report(vm, "fpvm: vcpu %u: host fpstate: %s\n", vcpu->id, ferr.msg);
-		return;
-	}
-	host_xsave(h->buf, vm->host.xcr0);
-	fpstate_validate_uabi(h, h->buf, h->size, &diag);
-	for (unsigned int i = 0; i < diag.nr; i++)
-		vm_report(vm, "fpvm: %s: vcpu %u: %s\n", diag.item[i].error ? "error" : "warning",
-			  vcpu->id, diag.item[i].msg);
+	r = fpstate_alloc(h, &host->layout, host->xcr0, size, false, &ferr);
+	if (r)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: host fpstate: %s", vcpu->id,
+				 ferr.msg);
+	host_xsave(h->buf, host->xcr0);
+	fpstate_validate_uabi(h, h->buf, h->size, diag);
+	if (!vcpu->check_host_fpstate)
+		return 0;
 	/* XSAVE leaves components outside its mask untouched: start from zero. */
-	if (vm->cfg->check_host_fpstate) {
-		vcpu->host_after = aligned_alloc(64, (h->size + 63) & ~63U);
-		if (vcpu->host_after)
-			memset(vcpu->host_after, 0, h->size);
-	}
+	vcpu->host_after = aligned_alloc(64, (h->size + 63) & ~63U);
+	if (!vcpu->host_after)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM,
+				 "vcpu %u: host fpstate: out of memory", vcpu->id);
+	memset(vcpu->host_after, 0, h->size);
+	return 0;
 }
 
-/* After kvm_run_checked(): did the host's registers survive KVM_RUN? */
-void vcpu_check_host_fpstate(struct vcpu *vcpu)
+int vcpu_host_fpstate_diff(struct vcpu *vcpu, char **diff)
 {
-	struct vm *vm = vcpu->vm;
-	const struct xstate_layout *l = &vm->host.layout;
+	const struct host_fpu *host = &vcpu->fpu->cfg->host;
 	struct fpregs *before, *after;
-	unsigned long n;
-	char *text;
+	int ret = -ENOMEM;
 	size_t len;
 	FILE *f;
 
+	*diff = NULL;
 	/* Cheap first: identical images cannot differ by register. */
 	if (!memcmp(vcpu->host_fps.buf, vcpu->host_after, vcpu->host_fps.size))
-		return;
+		return 0;
 	before = malloc(sizeof(*before));
 	after = malloc(sizeof(*after));
 	if (!before || !after)
 		goto out;
-	fpstate_decode(l, vm->host.xcr0, vcpu->host_fps.buf, vcpu->host_fps.size, before);
-	fpstate_decode(l, vm->host.xcr0, vcpu->host_after, vcpu->host_fps.size, after);
+	fpstate_decode(&host->layout, host->xcr0, vcpu->host_fps.buf, vcpu->host_fps.size, before);
+	fpstate_decode(&host->layout, host->xcr0, vcpu->host_after, vcpu->host_fps.size, after);
 	/* XINUSE may legitimately change; register contents may not. */
 	after->xstate_bv = before->xstate_bv;
-	f = open_memstream(&text, &len);
+	f = open_memstream(diff, &len);
 	if (!f)
 		goto out;
-	if (!fpregs_diff(f, before, after, false)) {
-		fclose(f);
-		free(text);
-		goto out;
+	ret = fpregs_diff(f, before, after, false) ? 1 : 0;
+	if (fclose(f))
+		ret = -ENOMEM;
+	if (ret <= 0) {
+		free(*diff);
+		*diff = NULL;
 	}
-	fclose(f);
-	n = atomic_fetch_add(&vm->host_fpstate_changes, 1) + 1;
-	if (n <= HOST_CHANGE_REPORTS)
-		vm_report(vm, "fpvm: vcpu %u: host registers changed across KVM_RUN "
-			  "(exit reason %s); before, then after:\n%s", vcpu->id,
-			  kvm_exit_reason_name(vcpu->run->exit_reason), text);
-	free(text);
 out:
 	free(before);
 	free(after);
+	return ret;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A vCPU: its KVM fd and kvm_run page, its CPUID, its thread and run loop.
- * One pthread per vCPU, named fpvm-vcpuN.  Kicks set kvm_run's
- * immediate_exit and send a real-time signal, so a kick that lands just
- * before KVM_RUN is never lost.
+ * A vCPU: its KVM fd and kvm_run page, its CPUID, its guest fpstate and the
+ * host fpstate of the thread that runs it.  Everything here goes down to
+ * KVM (kvm/) and the fpstate library; nothing calls back into the VM: the
+ * VM's thread (vmm/run.c) calls vcpu_run() and dispatches what it returns.
  */
 #ifndef FPVM_VCPU_H
 #define FPVM_VCPU_H
@@ -14,44 +14,57 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../vmm/vmm.h"
+#include "../base/error.h"
+#include "../fpstate/fpstate.h"
+#include "../kvm/kvm.h"
+#include "fpu.h"
+
+/* What vcpu_create() needs to know about the VM it joins. */
+struct vcpu_params {
+	const struct kvm *kvm;
+	int vm_fd;
+	unsigned int nr_cpus;		/* for CPUID's topology leaves */
+	const struct guest_fpu *fpu;
+	bool check_host_fpstate;	/* keep a second host image for kvm_run_checked() */
+};
 
 struct vcpu {
-	struct vm *vm;
+	const struct kvm *kvm;
+	const struct guest_fpu *fpu;
 	unsigned int id;
 	int fd;
 	struct kvm_run *run;
 	size_t run_size;
 	struct kvm_cpuid2 *cpuid;
-	pthread_t thread;
-	bool started;
+	bool check_host_fpstate;
 
 	/* This vCPU's guest fpstate, kept apart from the thread's own. */
 	struct fpstate guest_fps;
 	uint64_t xcr0;			/* KVM_GET_XCRS at the last vcpu_sync_xcr0() */
 	struct fpstate host_fps;	/* the thread's registers before KVM_RUN */
-	uint8_t *host_after;		/* ... and after, with --check-host-fpstate */
+	uint8_t *host_after;		/* ... and after, with check_host_fpstate */
+
+	/* The thread running it: the VM's (vmm/run.c), not touched here. */
+	pthread_t thread;
+	bool started;
+	void *owner;
 };
 
-/* What the run loop does after an exit. */
-enum vcpu_action {
-	VCPU_CONTINUE,
-	VCPU_HALTED,	/* this vCPU is done; the VM may go on */
-	VCPU_STOP,	/* the VM is ending */
-};
-
-int vcpu_signals_init(void);
 /* Creates the vCPU and sets, in this order, its CPUID, XCR0 and XSAVE image. */
-struct vcpu *vcpu_create(struct vm *vm, unsigned int id, struct fpvm_error *err);
-int vcpu_set_boot_state(struct vcpu *vcpu, struct fpvm_error *err);
-int vcpu_start(struct vcpu *vcpu, struct fpvm_error *err);
-void vcpu_kick(struct vcpu *vcpu);
-void vcpu_join(struct vcpu *vcpu);
+struct vcpu *vcpu_create(const struct vcpu_params *p, unsigned int id, struct fpvm_error *err);
 void vcpu_destroy(struct vcpu *vcpu);
+int vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs, struct fpvm_error *err);
+int vcpu_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs,
+		  const struct kvm_sregs *sregs, struct fpvm_error *err);
+bool vcpu_has_xsave(const struct vcpu *vcpu);
+/* Makes KVM_RUN return at once, now or on its next entry (api.rst, immediate_exit). */
+void vcpu_request_immediate_exit(struct vcpu *vcpu);
 
-void *vcpu_thread(void *arg);
-/* The exit dispatcher, one step of the run loop; public for tests. */
-enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu);
+/*
+ * One KVM_RUN; with check_host_fpstate, between two XSAVEs of this thread's
+ * registers.  Returns 0 with vcpu->run holding the exit, or -errno.
+ */
+int vcpu_run(struct vcpu *vcpu);
 const char *kvm_exit_reason_name(uint32_t reason);
 
 /* CPUID as this vCPU sees it: KVM's table with its topology (cpuid.c). */
@@ -66,14 +79,23 @@ int vcpu_sync_fpstate(struct vcpu *vcpu, struct fpvm_error *err);
 int vcpu_sync_xcr0(struct vcpu *vcpu, struct fpvm_error *err);
 /* KVM_SET_XSAVE of @buf (vcpu->guest_fps.size bytes), after validating it. */
 int vcpu_set_fpstate(struct vcpu *vcpu, const void *buf, struct fpvm_error *err);
-void vcpu_capture_host_fpstate(struct vcpu *vcpu);
+/*
+ * On the vCPU's thread, before its first KVM_RUN: XSAVE of the thread's
+ * registers, validated as a host fpstate; @diag gets what validation says.
+ */
+int vcpu_capture_host_fpstate(struct vcpu *vcpu, struct fpstate_diag *diag,
+			      struct fpvm_error *err);
 /* KVM_RUN between two XSAVEs of this thread's registers (run_checked.S). */
 long kvm_run_checked(int fd, void *before, void *after, uint64_t mask);
-void vcpu_check_host_fpstate(struct vcpu *vcpu);
+/*
+ * After a checked KVM_RUN: 0 when no host register changed, 1 when some
+ * did (*@diff: before and after by register, malloc'ed), or -ENOMEM.
+ */
+int vcpu_host_fpstate_diff(struct vcpu *vcpu, char **diff);
 
-/* Register dumps (dump.c). */
+/* Register dumps (dump.c): the text, for the VM to report. */
 size_t regs_format(char *buf, size_t size, const struct kvm_regs *regs);
 size_t sregs_format(char *buf, size_t size, const struct kvm_sregs *sregs);
-void vcpu_dump(struct vcpu *vcpu, const char *why);
+size_t vcpu_format_state(struct vcpu *vcpu, const char *why, char *buf, size_t size);
 
 #endif

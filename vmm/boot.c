@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "../guest/abi.h"
-#include "vmm.h"
+#include "boot.h"
 
 #define PTE_P		(1ULL << 0)
 #define PTE_RW		(1ULL << 1)
@@ -54,12 +54,12 @@ int boot_layout_init(struct boot_layout *b, const struct guest_mem *mem, unsigne
 	};
 	/* Keep at least 512 KiB above the image base for the image itself. */
 	if (low_top < FPVM_IMAGE_BASE + (512ULL << 10) + stacks)
-		return fpvm_fail(err, FPVM_EXIT_USAGE, ENOMEM,
-				 "--mem %lluK is too small for %u vCPUs (needs at least %lluK)",
+		return fpvm_fail_config(err, CFG_MEM,
+				 "%lluK is too small for %u vCPUs (needs at least %lluK)",
 				 (unsigned long long)(mem->size >> 10), nr_slots,
 				 (unsigned long long)((FPVM_IMAGE_BASE + (512ULL << 10) + stacks) >> 10));
 	if (b->map_top / SZ_1G > FPVM_PD_MAX)
-		return fpvm_fail(err, FPVM_EXIT_USAGE, ERANGE, "guest memory too large to map");
+		return fpvm_fail_config(err, CFG_MEM, "too large to map");
 	b->stacks_base = low_top - stacks;
 	return 0;
 }

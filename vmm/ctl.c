@@ -10,7 +10,7 @@
 
 #include "../guest/abi.h"
 #include "../vcpu/vcpu.h"
-#include "vmm.h"
+#include "vm.h"
 
 #define CTL_MAX_PAYLOAD 4096
 
@@ -46,7 +46,7 @@ static void report_exception(struct vm *vm, unsigned int cpu, const struct fpvm_
 		  (unsigned long long)e->error_code, (unsigned long long)e->cr2,
 		  (unsigned long long)(e->cs & 3), buf, (unsigned long long)e->cs,
 		  (unsigned long long)e->ss);
-	vm_request_stop(vm, FPVM_EXIT_EXCEPTION, STOP_REPORTED,
+	vm_request_stop(vm, VM_STOP_EXCEPTION, (uint32_t)e->vector, STOP_REPORTED,
 			"vcpu %u: guest exception %s (vector %llu) at rip 0x%llx", cpu, name,
 			(unsigned long long)e->vector, (unsigned long long)e->rip);
 }
@@ -60,7 +60,7 @@ static void report_panic(struct vm *vm, unsigned int cpu, const char *payload, u
 	for (; n < size && n < sizeof(msg) - 1 && payload[n]; n++)
 		msg[n] = (payload[n] >= 0x20 && payload[n] < 0x7f) ? payload[n] : '?';
 	msg[n] = '\0';
-	vm_request_stop(vm, FPVM_EXIT_PANIC, 0, "vcpu %u: guest panic: %s", cpu, msg);
+	vm_request_stop(vm, VM_STOP_PANIC, 0, 0, "vcpu %u: guest panic: %s", cpu, msg);
 }
 
 static void bad_request(struct vm *vm, unsigned int cpu, const char *what, uint64_t addr)

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "../guest/abi.h"
-#include "vmm.h"
+#include "loader.h"
 
-#define BAD(err, ...) fpvm_fail(err, FPVM_EXIT_DATAERR, ENOEXEC, __VA_ARGS__)
+#define BAD(err, ...) fpvm_fail(err, FPVM_ERR_INPUT, ENOEXEC, __VA_ARGS__)
 
 void load_limits_init(struct load_limits *lim, const struct guest_mem *mem,
 		      const struct boot_layout *b)
@@ -153,24 +153,24 @@ static int read_file(const char *path, uint64_t max, uint8_t **out, size_t *len,
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return fpvm_fail(err, FPVM_EXIT_DATAERR, errno, "%s: %s", path, strerror(errno));
+		return fpvm_fail(err, FPVM_ERR_INPUT, errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st)) {
 		close(fd);
-		return fpvm_fail(err, FPVM_EXIT_DATAERR, errno, "%s: %s", path, strerror(errno));
+		return fpvm_fail(err, FPVM_ERR_INPUT, errno, "%s: %s", path, strerror(errno));
 	}
 	if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fpvm_fail(err, FPVM_EXIT_DATAERR, EISDIR, "%s: %s", path,
+		return fpvm_fail(err, FPVM_ERR_INPUT, EISDIR, "%s: %s", path,
 				 S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return fpvm_fail(err, FPVM_EXIT_DATAERR, EFBIG, "%s: larger than guest RAM", path);
+		return fpvm_fail(err, FPVM_ERR_INPUT, EFBIG, "%s: larger than guest RAM", path);
 	}
 	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
 	if (!buf) {
 		close(fd);
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
 	}
 	while (done < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../guest/abi.h"
-#include "vmm.h"
+#include "dtb.h"
 
 #define FDT_TRY(expr)                   \
 	do {                            \

@@ -14,51 +14,53 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../guest/abi.h"
 #include "../vcpu/vcpu.h"
-#include "vmm.h"
+#include "dtb.h"
+#include "vm.h"
 
 /* Intel needs these set outside RAM even for long-mode guests; see api.rst. */
 #define KVM_TSS_ADDR		0xfffbd000ULL
 #define KVM_IDENTITY_MAP_ADDR	0xfffbc000ULL
 
 #define SYSFAIL(err, what) \
-	fpvm_fail(err, FPVM_EXIT_SOFTWARE, errno, "%s: %s", what, strerror(errno))
+	fpvm_fail(err, FPVM_ERR_SYSTEM, errno, "%s: %s", what, strerror(errno))
+#define KVMFAIL(err, what, r) \
+	fpvm_fail(err, FPVM_ERR_SYSTEM, -(r), "%s: %s", what, strerror(-(r)))
 
 int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struct fpvm_error *err)
 {
 	int r;
 
 	*vm = (struct vm){
-		.kvm = kvm, .fd = -1, .cfg = cfg, .serial_fd = -1, .done_fd = -1,
+		.kvm = kvm, .fd = -1, .cfg = cfg, .done_fd = -1,
 		.pio = { .name = "pio" }, .mmio = { .name = "mmio" },
 	};
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->report_lock, NULL);
 	if (cfg->nr_cpus > (unsigned int)kvm->max_vcpus || cfg->max_cpus > (unsigned int)kvm->max_vcpus)
-		return fpvm_fail(err, FPVM_EXIT_USAGE, EINVAL,
-				 "--cpus %u: this KVM allows at most %d vCPUs",
-				 cfg->nr_cpus > cfg->max_cpus ? cfg->nr_cpus : cfg->max_cpus,
-				 kvm->max_vcpus);
+		return fpvm_fail_config(err, CFG_CPUS, "%u: this KVM allows at most %d vCPUs",
+					cfg->nr_cpus > cfg->max_cpus ? cfg->nr_cpus : cfg->max_cpus,
+					kvm->max_vcpus);
 	vm->done_fd = eventfd(0, EFD_CLOEXEC);
 	if (vm->done_fd < 0)
 		return SYSFAIL(err, "eventfd");
-	vm->fd = ioctl(kvm->fd, KVM_CREATE_VM, 0);
+	vm->fd = kvm_create_vm(kvm);
 	if (vm->fd < 0)
-		return SYSFAIL(err, "KVM_CREATE_VM");
+		return KVMFAIL(err, "KVM_CREATE_VM", vm->fd);
 	if (kvm->has_tss_addr) {
-		uint64_t ident = KVM_IDENTITY_MAP_ADDR;
-
-		if (ioctl(vm->fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR))
-			return SYSFAIL(err, "KVM_SET_TSS_ADDR");
-		if (ioctl(kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0 &&
-		    ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &ident))
-			return SYSFAIL(err, "KVM_SET_IDENTITY_MAP_ADDR");
+		r = kvm_vm_set_tss_addr(kvm, vm->fd, KVM_TSS_ADDR);
+		if (r)
+			return KVMFAIL(err, "KVM_SET_TSS_ADDR", r);
+		if (kvm_check_extension(kvm, kvm->fd, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) {
+			r = kvm_vm_set_identity_map_addr(kvm, vm->fd, KVM_IDENTITY_MAP_ADDR);
+			if (r)
+				return KVMFAIL(err, "KVM_SET_IDENTITY_MAP_ADDR", r);
+		}
 	}
 	r = guest_mem_alloc(&vm->mem, cfg->mem_size, err);
 	if (r)
@@ -71,23 +73,17 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 			.userspace_addr = (uint64_t)(uintptr_t)vm->mem.region[i].host,
 		};
 
-		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &slot))
-			return SYSFAIL(err, "KVM_SET_USER_MEMORY_REGION");
+		r = kvm_vm_set_memory_region(kvm, vm->fd, &slot);
+		if (r)
+			return KVMFAIL(err, "KVM_SET_USER_MEMORY_REGION", r);
 	}
 	return boot_layout_init(&vm->boot, &vm->mem, cfg->nr_cpus, cfg->max_cpus, err);
 }
 
-static void debug_exit_to_status(void *opaque, unsigned int cpu, uint32_t value)
+static void debug_exit_write(void *opaque, unsigned int cpu, uint32_t value)
 {
-	struct vm *vm = opaque;
-	int status;
-
-	if (vm->cfg->exit_mode == EXIT_MODE_QEMU)
-		status = (int)(((value << 1) | 1) & 0xff);
-	else
-		status = value > 255 ? 255 : (int)value;	/* never wrap to 0 */
-	vm_request_stop(vm, status, STOP_GUEST_EXIT, "vcpu %u: guest wrote 0x%x to the exit port",
-			cpu, value);
+	vm_request_stop(opaque, VM_STOP_GUEST_EXIT, value, STOP_GUEST_EXIT,
+			"vcpu %u: guest wrote 0x%x to the exit port", cpu, value);
 }
 
 int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
@@ -98,10 +94,10 @@ int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
 		{ "fpvm-ctl", FPVM_PORT_CTL, 4, &fpvm_ctl_ops, vm },
 	};
 
-	vm->serial = serial8250_create(vm->serial_fd, vm->cfg->nr_cpus);
+	vm->serial = serial8250_create(vm->cfg->serial_fd, vm->cfg->nr_cpus);
 	if (!vm->serial)
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
-	vm->exit_dev = (struct debug_exit){ .exit = debug_exit_to_status, .opaque = vm };
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+	vm->exit_dev = (struct debug_exit){ .exit = debug_exit_write, .opaque = vm };
 	for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
 		struct bus_region r = regions[i];
 		int ret;
@@ -110,24 +106,10 @@ int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
 			r.dev = vm->serial;
 		ret = bus_register(&vm->pio, &r);
 		if (ret)
-			return fpvm_fail(err, FPVM_EXIT_SOFTWARE, -ret, "registering %s: %s", r.name,
+			return fpvm_fail(err, FPVM_ERR_SYSTEM, -ret, "registering %s: %s", r.name,
 					 strerror(-ret));
 	}
 	return 0;
-}
-
-int vm_setup_devices(struct vm *vm, struct fpvm_error *err)
-{
-	vm->serial_fd = vm->cfg->serial_fd >= 0 ? vm->cfg->serial_fd : STDOUT_FILENO;
-	if (vm->cfg->serial_path) {
-		vm->serial_fd = open(vm->cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				     0644);
-		if (vm->serial_fd < 0)
-			return fpvm_fail(err, FPVM_EXIT_IOERR, errno, "--serial %s: %s",
-					 vm->cfg->serial_path, strerror(errno));
-		vm->serial_owned = true;
-	}
-	return vm_attach_devices(vm, err);
 }
 
 int vm_load_guest(struct vm *vm, struct fpvm_error *err)
@@ -144,20 +126,7 @@ int vm_load_guest(struct vm *vm, struct fpvm_error *err)
 	if (r)
 		return r;
 	if (boot_write_tables(&vm->boot, &vm->mem))
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, EINVAL, "cannot write page tables");
-	return 0;
-}
-
-static int write_file(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	if (close(fd) || n != (ssize_t)len)
-		return n < 0 ? -errno : -EIO;
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, EINVAL, "cannot write page tables");
 	return 0;
 }
 
@@ -165,42 +134,67 @@ int vm_write_fdt(struct vm *vm, struct fpvm_error *err)
 {
 	void *fdt = guest_mem_ptr(&vm->mem, FPVM_FDT_ADDR, FPVM_FDT_MAX);
 	const struct machine_desc m = {
-		.mem = &vm->mem, .boot = &vm->boot, .xcr0 = vm->guest_xcr0,
-		.layout = &vm->guest_layout,
+		.mem = &vm->mem, .boot = &vm->boot, .xcr0 = vm->fpu.xcr0,
+		.layout = &vm->fpu.cfg->layout,
 		.image_path = vm->cfg->guest_path,
 		.nargs = vm->cfg->guest_nargs, .args = vm->cfg->guest_args,
 	};
 	int r = fdt_build(fdt, FPVM_FDT_MAX, &m);
 
 	if (r == -FDT_ERR_NOSPACE)
-		return fpvm_fail(err, FPVM_EXIT_USAGE, ENOSPC,
+		return fpvm_fail(err, FPVM_ERR_CONFIG, ENOSPC,
 				 "device tree larger than %llu KiB: too many vCPUs or guest arguments",
 				 FPVM_FDT_MAX >> 10);
 	if (r)
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, EINVAL, "device tree: %s",
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, EINVAL, "device tree: %s",
 				 fdt_strerror(r));
-	if (vm->cfg->dtb_path) {
-		r = write_file(vm->cfg->dtb_path, fdt, fdt_totalsize(fdt));
-		if (r)
-			return fpvm_fail(err, FPVM_EXIT_IOERR, -r, "--dump-dtb %s: %s",
-					 vm->cfg->dtb_path, strerror(-r));
+	if (vm->cfg->dtb_fd >= 0) {
+		ssize_t n = write(vm->cfg->dtb_fd, fdt, fdt_totalsize(fdt));
+
+		if (n != (ssize_t)fdt_totalsize(fdt))
+			return fpvm_fail(err, FPVM_ERR_OUTPUT, n < 0 ? errno : EIO,
+					 "writing the device tree: %s",
+					 n < 0 ? strerror(errno) : "short write");
 	}
 	return 0;
 }
 
+static struct vcpu_params vcpu_params_of(const struct vm *vm)
+{
+	return (struct vcpu_params){
+		.kvm = vm->kvm, .vm_fd = vm->fd, .nr_cpus = vm->cfg->nr_cpus, .fpu = &vm->fpu,
+		.check_host_fpstate = vm->cfg->check_host_fpstate,
+	};
+}
+
+/* Entry state per guest/abi.h. */
+static int set_boot_state(struct vm *vm, struct vcpu *vcpu, struct fpvm_error *err)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	int r = vcpu_get_sregs(vcpu, &sregs, err);
+
+	if (r)
+		return r;
+	boot_vcpu_state(&vm->boot, vcpu->id, vm->image.entry, vcpu_has_xsave(vcpu), &regs, &sregs);
+	return vcpu_set_regs(vcpu, &regs, &sregs, err);
+}
+
 int vm_create_vcpus(struct vm *vm, struct fpvm_error *err)
 {
+	const struct vcpu_params p = vcpu_params_of(vm);
+
 	vm->vcpus = calloc(vm->boot.nr_slots, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
 	for (unsigned int i = 0; i < vm->cfg->nr_cpus; i++) {
 		int r;
 
-		vm->vcpus[i] = vcpu_create(vm, i, err);
+		vm->vcpus[i] = vcpu_create(&p, i, err);
 		if (!vm->vcpus[i])
 			return -EINVAL;
 		vm->nr_vcpus++;
-		r = vcpu_set_boot_state(vm->vcpus[i], err);
+		r = set_boot_state(vm, vm->vcpus[i], err);
 		if (r)
 			return r;
 	}
@@ -209,29 +203,30 @@ int vm_create_vcpus(struct vm *vm, struct fpvm_error *err)
 
 struct vcpu *vm_add_vcpu(struct vm *vm, const void *xsave, struct fpvm_error *err)
 {
+	const struct vcpu_params p = vcpu_params_of(vm);
 	struct vcpu *vcpu = NULL;
 
 	pthread_mutex_lock(&vm->lock);
 	if (vm->nr_vcpus >= vm->boot.nr_slots) {
-		fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOSPC, "no room for another vCPU (%u)",
+		fpvm_fail(err, FPVM_ERR_SYSTEM, ENOSPC, "no room for another vCPU (%u)",
 			  vm->boot.nr_slots);
 		goto out;
 	}
 	if (atomic_load(&vm->stopping)) {
-		fpvm_fail(err, FPVM_EXIT_SOFTWARE, ESHUTDOWN, "the VM is stopping");
+		fpvm_fail(err, FPVM_ERR_SYSTEM, ESHUTDOWN, "the VM is stopping");
 		goto out;
 	}
-	vcpu = vcpu_create(vm, vm->nr_vcpus, err);
+	vcpu = vcpu_create(&p, vm->nr_vcpus, err);
 	if (!vcpu)
 		goto out;
-	if (vcpu_set_boot_state(vcpu, err) || (xsave && vcpu_set_fpstate(vcpu, xsave, err))) {
+	if (set_boot_state(vm, vcpu, err) || (xsave && vcpu_set_fpstate(vcpu, xsave, err))) {
 		vcpu_destroy(vcpu);
 		vcpu = NULL;
 		goto out;
 	}
 	vm->vcpus[vm->nr_vcpus++] = vcpu;
 	atomic_fetch_add(&vm->running, 1);
-	if (vcpu_start(vcpu, err)) {
+	if (vm_start_vcpu(vm, vcpu, err)) {
 		atomic_fetch_sub(&vm->running, 1);
 		vcpu = NULL;
 	}
@@ -245,7 +240,8 @@ bool vm_stopping(struct vm *vm)
 	return atomic_load(&vm->stopping);
 }
 
-void vm_request_stop(struct vm *vm, int status, unsigned int flags, const char *fmt, ...)
+void vm_request_stop(struct vm *vm, enum vm_stop stop, uint32_t value, unsigned int flags,
+		     const char *fmt, ...)
 {
 	uint64_t one = 1;
 	va_list ap;
@@ -255,24 +251,18 @@ void vm_request_stop(struct vm *vm, int status, unsigned int flags, const char *
 		pthread_mutex_unlock(&vm->lock);
 		return;
 	}
-	vm->status = status;
+	vm->stop = stop;
+	vm->stop_value = value;
 	vm->stop_flags = flags;
 	va_start(ap, fmt);
 	vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
 	va_end(ap);
 	atomic_store(&vm->stopping, true);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		vcpu_kick(vm->vcpus[i]);
+		vm_kick_vcpu(vm->vcpus[i]);
 	pthread_mutex_unlock(&vm->lock);
 	if (write(vm->done_fd, &one, sizeof(one)) < 0)
 		perror("fpvm: eventfd");
-}
-
-void vm_vcpu_finished(struct vm *vm)
-{
-	if (atomic_fetch_sub(&vm->running, 1) == 1)
-		vm_request_stop(vm, FPVM_EXIT_HALTED, 0,
-				"all vCPUs halted without writing an exit status");
 }
 
 void vm_report(struct vm *vm, const char *fmt, ...)
@@ -312,7 +302,7 @@ static void vm_wait(struct vm *vm, int sig_fd)
 		if (vm->ops && vm->ops->tick && (wait < 0 || wait > (int)vm->ops->tick_ms))
 			wait = (int)vm->ops->tick_ms;
 		if (deadline >= 0 && deadline - now_ms() <= 0) {
-			vm_request_stop(vm, FPVM_EXIT_TIMEOUT, STOP_DUMP_REGS, "timeout after %g s",
+			vm_request_stop(vm, VM_STOP_TIMEOUT, 0, STOP_DUMP_REGS, "timeout after %g s",
 					(double)vm->cfg->timeout_ms / 1000.0);
 			break;
 		}
@@ -324,9 +314,7 @@ static void vm_wait(struct vm *vm, int sig_fd)
 			struct signalfd_siginfo si;
 
 			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
-				vm_request_stop(vm, si.ssi_signo == SIGINT ? FPVM_EXIT_SIGINT
-									    : FPVM_EXIT_SIGTERM,
-						0, "interrupted by %s",
+				vm_request_stop(vm, VM_STOP_SIGNAL, si.ssi_signo, 0, "interrupted by %s",
 						si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
 		}
 	}
@@ -348,7 +336,7 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (vcpu_signals_init())
+	if (vm_signals_init())
 		return SYSFAIL(err, "sigaction");
 	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sig_fd < 0)
@@ -359,15 +347,15 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 	pthread_mutex_lock(&vm->lock);
 	atomic_store(&vm->running, vm->nr_vcpus);
 	for (unsigned int i = 0; i < vm->nr_vcpus && !r; i++)
-		r = vcpu_start(vm->vcpus[i], err);
+		r = vm_start_vcpu(vm, vm->vcpus[i], err);
 	pthread_mutex_unlock(&vm->lock);
 	if (r) {
-		vm_request_stop(vm, err->status, 0, "%s", err->msg);
+		vm_request_stop(vm, VM_STOP_ERROR, err->cls, 0, "%s", err->msg);
 	} else {
 		vm_wait(vm, sig_fd);
 	}
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		vcpu_join(vm->vcpus[i]);
+		vm_join_vcpu(vm->vcpus[i]);
 	close(sig_fd);
 	serial8250_flush(vm->serial);
 	if (vm->cfg->verbose)
@@ -378,21 +366,36 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 	return r;
 }
 
-int vm_boot(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struct fpvm_error *err)
+int vm_setup_fpstate(struct vm *vm, const struct guest_fpu_cfg *fpu_cfg, struct fpvm_error *err)
 {
-	return vm_boot_ops(vm, kvm, cfg, NULL, NULL, err);
+	uint64_t xcr0;
+	int r = guest_fpu_cfg_xcr0(fpu_cfg, vm->cfg->xcr0, &xcr0, err);
+
+	if (r)
+		return r;
+	/* The uABI size is the VM's: KVM_CAP_XSAVE2 on the VM fd (api.rst). */
+	guest_fpu_init(&vm->fpu, fpu_cfg, xcr0, kvm_check_extension(vm->kvm, vm->fd,
+								    KVM_CAP_XSAVE2));
+	return 0;
 }
 
-int vm_boot_ops(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg,
-		const struct vm_ops *ops, void *ops_data, struct fpvm_error *err)
+int vm_boot(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
+	    const struct vm_config *cfg, struct fpvm_error *err)
+{
+	return vm_boot_ops(vm, kvm, fpu_cfg, cfg, NULL, NULL, err);
+}
+
+int vm_boot_ops(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
+		const struct vm_config *cfg, const struct vm_ops *ops, void *ops_data,
+		struct fpvm_error *err)
 {
 	int r = vm_create(vm, kvm, cfg, err);
 
 	vm->ops = ops;
 	vm->ops_data = ops_data;
 	if (r ||
-	    vm_setup_fpstate(vm, err) ||
-	    vm_setup_devices(vm, err) ||
+	    vm_setup_fpstate(vm, fpu_cfg, err) ||
+	    vm_attach_devices(vm, err) ||
 	    vm_load_guest(vm, err) ||
 	    vm_write_fdt(vm, err) ||
 	    vm_create_vcpus(vm, err) ||
@@ -404,17 +407,16 @@ int vm_boot_ops(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg,
 void vm_destroy(struct vm *vm)
 {
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vm_join_vcpu(vm->vcpus[i]);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(vm->vcpus[i]);
 	free(vm->vcpus);
 	vm->vcpus = NULL;
 	vm->nr_vcpus = 0;
 	serial8250_destroy(vm->serial);
 	vm->serial = NULL;
-	if (vm->serial_owned)
-		close(vm->serial_fd);
 	bus_release(&vm->pio);
 	bus_release(&vm->mmio);
-	host_fpu_release(&vm->host);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	guest_mem_free(&vm->mem);

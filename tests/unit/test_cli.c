@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <signal.h>
+
 #include "testutil.h"
 
 static struct cli cli;
@@ -31,7 +33,7 @@ static int parse(const char *first, ...)
 static void expect_usage_error(int r, const char *fragment)
 {
 	ck_assert_int_lt(r, 0);
-	ck_assert_int_eq(err.status, FPVM_EXIT_USAGE);
+	ck_assert_int_eq(err.cls, FPVM_ERR_CONFIG);
 	ck_assert_msg(strstr(err.msg, fragment), "message '%s' lacks '%s'", err.msg, fragment);
 }
 
@@ -39,64 +41,64 @@ START_TEST(run_defaults)
 {
 	ck_assert_int_eq(PARSE("run", "g.elf"), 0);
 	ck_assert_int_eq(cli.cmd, CLI_RUN);
-	ck_assert_str_eq(cli.vm.guest_path, "g.elf");
-	ck_assert_uint_eq(cli.vm.nr_cpus, 1);
-	ck_assert_uint_eq(cli.vm.mem_size, 64ULL << 20);
-	ck_assert_uint_eq(cli.vm.timeout_ms, 0);
-	ck_assert_int_eq(cli.vm.exit_mode, EXIT_MODE_DIRECT);
-	ck_assert_int_eq(cli.vm.guest_nargs, 0);
-	ck_assert_str_eq(cli.vm.kvm_path, "/dev/kvm");
-	ck_assert(!cli.vm.strict_io && !cli.vm.verbose);
-	ck_assert_ptr_null(cli.vm.serial_path);
+	ck_assert_str_eq(cli.run.vm.guest_path, "g.elf");
+	ck_assert_uint_eq(cli.run.vm.nr_cpus, 1);
+	ck_assert_uint_eq(cli.run.vm.mem_size, 64ULL << 20);
+	ck_assert_uint_eq(cli.run.vm.timeout_ms, 0);
+	ck_assert_int_eq(cli.run.exit_mode, EXIT_MODE_DIRECT);
+	ck_assert_int_eq(cli.run.vm.guest_nargs, 0);
+	ck_assert_str_eq(cli.run.kvm_path, "/dev/kvm");
+	ck_assert(!cli.run.vm.strict_io && !cli.run.vm.verbose);
+	ck_assert_ptr_null(cli.run.serial_path);
 }
 END_TEST
 
 START_TEST(option_forms)
 {
 	ck_assert_int_eq(PARSE("run", "--cpus", "4", "g"), 0);
-	ck_assert_uint_eq(cli.vm.nr_cpus, 4);
+	ck_assert_uint_eq(cli.run.vm.nr_cpus, 4);
 	ck_assert_int_eq(PARSE("run", "--cpus=3", "g"), 0);
-	ck_assert_uint_eq(cli.vm.nr_cpus, 3);
+	ck_assert_uint_eq(cli.run.vm.nr_cpus, 3);
 	ck_assert_int_eq(PARSE("run", "-c2", "g"), 0);
-	ck_assert_uint_eq(cli.vm.nr_cpus, 2);
+	ck_assert_uint_eq(cli.run.vm.nr_cpus, 2);
 	ck_assert_int_eq(PARSE("run", "-c", "5", "-m", "1G", "-t", "0.25", "-v", "g"), 0);
-	ck_assert_uint_eq(cli.vm.nr_cpus, 5);
-	ck_assert_uint_eq(cli.vm.mem_size, 1ULL << 30);
-	ck_assert_uint_eq(cli.vm.timeout_ms, 250);
-	ck_assert(cli.vm.verbose);
+	ck_assert_uint_eq(cli.run.vm.nr_cpus, 5);
+	ck_assert_uint_eq(cli.run.vm.mem_size, 1ULL << 30);
+	ck_assert_uint_eq(cli.run.vm.timeout_ms, 250);
+	ck_assert(cli.run.vm.verbose);
 	ck_assert_int_eq(PARSE("run", "--serial", "out.txt", "--dump-dtb=x.dtb", "--strict-io",
 			       "--exit-status", "qemu", "--kvm", "/dev/null", "g"), 0);
-	ck_assert_str_eq(cli.vm.serial_path, "out.txt");
-	ck_assert_str_eq(cli.vm.dtb_path, "x.dtb");
-	ck_assert_str_eq(cli.vm.kvm_path, "/dev/null");
-	ck_assert(cli.vm.strict_io);
-	ck_assert_int_eq(cli.vm.exit_mode, EXIT_MODE_QEMU);
+	ck_assert_str_eq(cli.run.serial_path, "out.txt");
+	ck_assert_str_eq(cli.run.dtb_path, "x.dtb");
+	ck_assert_str_eq(cli.run.kvm_path, "/dev/null");
+	ck_assert(cli.run.vm.strict_io);
+	ck_assert_int_eq(cli.run.exit_mode, EXIT_MODE_QEMU);
 	ck_assert_int_eq(PARSE("run", "--exit-status=direct", "g"), 0);
-	ck_assert_int_eq(cli.vm.exit_mode, EXIT_MODE_DIRECT);
+	ck_assert_int_eq(cli.run.exit_mode, EXIT_MODE_DIRECT);
 }
 END_TEST
 
 START_TEST(guest_arguments)
 {
 	ck_assert_int_eq(PARSE("run", "-c", "2", "g.elf", "--", "a", "-b", "--cpus"), 0);
-	ck_assert_str_eq(cli.vm.guest_path, "g.elf");
-	ck_assert_int_eq(cli.vm.guest_nargs, 3);
-	ck_assert_str_eq(cli.vm.guest_args[0], "a");
-	ck_assert_str_eq(cli.vm.guest_args[1], "-b");
-	ck_assert_str_eq(cli.vm.guest_args[2], "--cpus");
-	ck_assert_uint_eq(cli.vm.nr_cpus, 2);
+	ck_assert_str_eq(cli.run.vm.guest_path, "g.elf");
+	ck_assert_int_eq(cli.run.vm.guest_nargs, 3);
+	ck_assert_str_eq(cli.run.vm.guest_args[0], "a");
+	ck_assert_str_eq(cli.run.vm.guest_args[1], "-b");
+	ck_assert_str_eq(cli.run.vm.guest_args[2], "--cpus");
+	ck_assert_uint_eq(cli.run.vm.nr_cpus, 2);
 	/* Without "--", everything after the image is the guest's too. */
 	ck_assert_int_eq(PARSE("run", "g.elf", "x", "--mem", "1G"), 0);
-	ck_assert_int_eq(cli.vm.guest_nargs, 3);
-	ck_assert_uint_eq(cli.vm.mem_size, 64ULL << 20);
+	ck_assert_int_eq(cli.run.vm.guest_nargs, 3);
+	ck_assert_uint_eq(cli.run.vm.mem_size, 64ULL << 20);
 	/* "--" before the image ends fpvm's options. */
 	ck_assert_int_eq(PARSE("run", "--", "-weird-name.elf", "y"), 0);
-	ck_assert_str_eq(cli.vm.guest_path, "-weird-name.elf");
-	ck_assert_int_eq(cli.vm.guest_nargs, 1);
+	ck_assert_str_eq(cli.run.vm.guest_path, "-weird-name.elf");
+	ck_assert_int_eq(cli.run.vm.guest_nargs, 1);
 	/* A second "--" is an argument. */
 	ck_assert_int_eq(PARSE("run", "g", "--", "--"), 0);
-	ck_assert_int_eq(cli.vm.guest_nargs, 1);
-	ck_assert_str_eq(cli.vm.guest_args[0], "--");
+	ck_assert_int_eq(cli.run.vm.guest_nargs, 1);
+	ck_assert_str_eq(cli.run.vm.guest_args[0], "--");
 }
 END_TEST
 
@@ -155,13 +157,13 @@ START_TEST(fpstate_run_options)
 {
 	ck_assert_int_eq(PARSE("run", "--xcr0", "x87,sse,avx", "--amx", "--dump-fpstate",
 			       "--save-fpstate", "/tmp/d", "--check-host-fpstate", "g"), 0);
-	ck_assert_uint_eq(cli.vm.xcr0, 0x7);
-	ck_assert(cli.vm.amx && cli.vm.dump_fpstate && cli.vm.check_host_fpstate);
-	ck_assert_str_eq(cli.vm.save_fpstate_dir, "/tmp/d");
+	ck_assert_uint_eq(cli.run.vm.xcr0, 0x7);
+	ck_assert(cli.run.amx && cli.run.dump_fpstate && cli.run.vm.check_host_fpstate);
+	ck_assert_str_eq(cli.run.save_fpstate_dir, "/tmp/d");
 	ck_assert_int_eq(PARSE("run", "--xcr0=0xe7", "g"), 0);
-	ck_assert_uint_eq(cli.vm.xcr0, 0xe7);
+	ck_assert_uint_eq(cli.run.vm.xcr0, 0xe7);
 	ck_assert_int_eq(PARSE("run", "g"), 0);
-	ck_assert_uint_eq(cli.vm.xcr0, 0);	/* the guest default */
+	ck_assert_uint_eq(cli.run.vm.xcr0, 0);	/* the guest default */
 	expect_usage_error(PARSE("run", "--xcr0", "x87,sse,avx9", "g"), "unknown feature 'avx9'");
 	expect_usage_error(PARSE("run", "--xcr0", "0", "g"), "rule x87-required");
 	expect_usage_error(PARSE("run", "--save-fpstate"), "needs a value");
@@ -176,7 +178,7 @@ START_TEST(probe_and_fpstate_commands)
 	ck_assert_int_eq(PARSE("probe", "--json", "--save-cpuid", "t.txt", "--kvm", "/k"), 0);
 	ck_assert(cli.json);
 	ck_assert_str_eq(cli.save_cpuid, "t.txt");
-	ck_assert_str_eq(cli.vm.kvm_path, "/k");
+	ck_assert_str_eq(cli.run.kvm_path, "/k");
 	expect_usage_error(PARSE("probe", "--save-cpuid"), "needs a value");
 	expect_usage_error(PARSE("probe", "extra"), "probe: unknown argument 'extra'");
 
@@ -212,7 +214,7 @@ START_TEST(leakcheck_command)
 	ck_assert_uint_eq(cli.leak.duration_ms, 60000);
 	ck_assert_str_eq(cli.leak.json_path, "r.json");
 	ck_assert(cli.leak.tap);
-	ck_assert_uint_eq(cli.vm.xcr0, 0x3);
+	ck_assert_uint_eq(cli.run.vm.xcr0, 0x3);
 	ck_assert_int_eq(PARSE("leakcheck", "--inject", "cross-vm"), 0);
 	ck_assert_int_eq(cli.leak.inject, INJECT_CROSS_VM);
 	ck_assert_int_eq(PARSE("leakcheck", "--inject", "fresh-vcpu", "--vms", "1"), 0);
@@ -264,6 +266,27 @@ START_TEST(seconds)
 }
 END_TEST
 
+/* How a VM's stop and a library error become exit statuses (cmd/status.c). */
+START_TEST(statuses)
+{
+	struct fpvm_error err = { .cls = FPVM_ERR_INPUT };
+
+	ck_assert_int_eq(status_of_stop(VM_STOP_GUEST_EXIT, 3, EXIT_MODE_DIRECT), 3);
+	ck_assert_int_eq(status_of_stop(VM_STOP_GUEST_EXIT, 300, EXIT_MODE_DIRECT), 255);
+	ck_assert_int_eq(status_of_stop(VM_STOP_GUEST_EXIT, 0, EXIT_MODE_QEMU), 1);
+	ck_assert_int_eq(status_of_stop(VM_STOP_GUEST_EXIT, 0x10, EXIT_MODE_QEMU), 0x21);
+	ck_assert_int_eq(status_of_stop(VM_STOP_TRIPLE_FAULT, 0, EXIT_MODE_DIRECT), 113);
+	ck_assert_int_eq(status_of_stop(VM_STOP_SIGNAL, SIGINT, EXIT_MODE_DIRECT), 130);
+	ck_assert_int_eq(status_of_stop(VM_STOP_SIGNAL, SIGTERM, EXIT_MODE_DIRECT), 143);
+	ck_assert_int_eq(status_of_stop(VM_STOP_ERROR, FPVM_ERR_OUTPUT, EXIT_MODE_DIRECT), 74);
+	ck_assert_int_eq(status_of_error(&err), 65);
+	err.cls = FPVM_ERR_KVM_STATE;
+	ck_assert_int_eq(status_of_error(&err), 121);
+	err.cls = FPVM_ERR_UNAVAILABLE;
+	ck_assert_int_eq(status_of_error(&err), 69);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -280,6 +303,7 @@ int main(void)
 	tcase_add_test(tc, leakcheck_command);
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, seconds);
+	tcase_add_test(tc, statuses);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

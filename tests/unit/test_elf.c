@@ -79,7 +79,7 @@ static void expect_bad(size_t len, const char *fragment)
 	int r = elf_validate(image, len, &lim, &img, &err);
 
 	ck_assert_int_lt(r, 0);
-	ck_assert_int_eq(err.status, FPVM_EXIT_DATAERR);
+	ck_assert_int_eq(err.cls, FPVM_ERR_INPUT);
 	ck_assert_msg(strstr(err.msg, fragment), "message '%s' lacks '%s'", err.msg, fragment);
 	ck_assert_ptr_null(strchr(err.msg, '\n'));
 }
@@ -287,7 +287,7 @@ START_TEST(load_rejects_directory_and_missing_file)
 	ck_assert_int_eq(guest_mem_alloc(&mem, RAM_SIZE, &err), 0);
 	ck_assert_int_lt(elf_load_file("/tmp", &mem, &lim, &img, &err), 0);
 	ck_assert_str_eq(err.msg, "/tmp: is a directory");
-	ck_assert_int_eq(err.status, FPVM_EXIT_DATAERR);
+	ck_assert_int_eq(err.cls, FPVM_ERR_INPUT);
 	ck_assert_int_lt(elf_load_file("/nonexistent/x.elf", &mem, &lim, &img, &err), 0);
 	ck_assert_str_eq(err.msg, "/nonexistent/x.elf: No such file or directory");
 	guest_mem_free(&mem);

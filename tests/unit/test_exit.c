@@ -34,19 +34,19 @@ static enum vcpu_action io(uint16_t port, bool out, uint8_t size, uint32_t count
 	run->io.data_offset = 1024;
 	if (data)
 		memcpy((uint8_t *)run + 1024, data, (size_t)size * count);
-	return vcpu_handle_exit(f.vcpu);
+	return vm_handle_exit(&f.vm, f.vcpu);
 }
 
 static enum vcpu_action exit_with(uint32_t reason)
 {
 	f.vcpu->run->exit_reason = reason;
-	return vcpu_handle_exit(f.vcpu);
+	return vm_handle_exit(&f.vm, f.vcpu);
 }
 
-static void expect_stopped(int status, const char *fragment)
+static void expect_stopped(enum vm_stop stop, const char *fragment)
 {
 	ck_assert(vm_stopping(&f.vm));
-	ck_assert_int_eq(f.vm.status, status);
+	ck_assert_int_eq(f.vm.stop, stop);
 	ck_assert_msg(strstr(f.vm.reason, fragment), "reason '%s' lacks '%s'", f.vm.reason,
 		      fragment);
 }
@@ -84,7 +84,7 @@ START_TEST(unknown_mmio_reads_all_ones)
 	run->mmio.len = 4;
 	run->mmio.is_write = 0;
 	memset(run->mmio.data, 0, 8);
-	ck_assert_int_eq(vcpu_handle_exit(f.vcpu), VCPU_CONTINUE);
+	ck_assert_int_eq(vm_handle_exit(&f.vm, f.vcpu), VCPU_CONTINUE);
 	ck_assert_uint_eq(*(uint32_t *)run->mmio.data, 0xffffffff);
 	ck_assert_uint_eq(run->mmio.data[4], 0);
 	ck_assert_uint_eq(atomic_load(&f.vm.unknown_mmio), 1);
@@ -95,7 +95,7 @@ START_TEST(strict_io_is_fatal)
 {
 	f.cfg.strict_io = true;
 	ck_assert_int_eq(io(0x2f8, false, 1, 1, NULL), VCPU_STOP);
-	expect_stopped(FPVM_EXIT_STRICT_IO, "1-byte read of unknown port 0x2f8 at rip");
+	expect_stopped(VM_STOP_STRICT_IO, "1-byte read of unknown port 0x2f8 at rip");
 }
 END_TEST
 
@@ -104,34 +104,32 @@ START_TEST(debug_exit_sets_status)
 	uint32_t v = 3;
 
 	ck_assert_int_eq(io(FPVM_PORT_DEBUG_EXIT, true, 4, 1, &v), VCPU_STOP);
-	expect_stopped(3, "guest wrote 0x3 to the exit port");
+	expect_stopped(VM_STOP_GUEST_EXIT, "guest wrote 0x3 to the exit port");
+	ck_assert_uint_eq(f.vm.stop_value, 3);
 	ck_assert_uint_eq(f.vm.stop_flags & STOP_GUEST_EXIT, STOP_GUEST_EXIT);
 }
 END_TEST
 
-START_TEST(debug_exit_modes)
+/* The whole value reaches the command, which decides the status (test_cli). */
+START_TEST(debug_exit_values)
 {
 	uint32_t v = 300;
 
 	ck_assert_int_eq(io(FPVM_PORT_DEBUG_EXIT, true, 4, 1, &v), VCPU_STOP);
-	ck_assert_int_eq(f.vm.status, 255);	/* clamped, never wrapped to a pass */
-	atomic_store(&f.vm.stopping, false);
-	f.cfg.exit_mode = EXIT_MODE_QEMU;
-	v = 0;
-	ck_assert_int_eq(io(FPVM_PORT_DEBUG_EXIT, true, 1, 1, &v), VCPU_STOP);
-	ck_assert_int_eq(f.vm.status, 1);
+	expect_stopped(VM_STOP_GUEST_EXIT, "guest wrote 0x12c to the exit port");
+	ck_assert_uint_eq(f.vm.stop_value, 300);
 	atomic_store(&f.vm.stopping, false);
 	v = 0x10;
 	ck_assert_int_eq(io(FPVM_PORT_DEBUG_EXIT, true, 1, 1, &v), VCPU_STOP);
-	ck_assert_int_eq(f.vm.status, 0x21);
+	ck_assert_uint_eq(f.vm.stop_value, 0x10);
 }
 END_TEST
 
 START_TEST(first_stop_wins)
 {
-	vm_request_stop(&f.vm, 7, 0, "first");
-	vm_request_stop(&f.vm, 9, 0, "second");
-	expect_stopped(7, "first");
+	vm_request_stop(&f.vm, VM_STOP_PANIC, 0, 0, "first");
+	vm_request_stop(&f.vm, VM_STOP_TIMEOUT, 0, 0, "second");
+	expect_stopped(VM_STOP_PANIC, "first");
 }
 END_TEST
 
@@ -146,7 +144,7 @@ END_TEST
 START_TEST(exit_shutdown)
 {
 	ck_assert_int_eq(exit_with(KVM_EXIT_SHUTDOWN), VCPU_STOP);
-	expect_stopped(FPVM_EXIT_TRIPLE_FAULT, "triple fault");
+	expect_stopped(VM_STOP_TRIPLE_FAULT, "triple fault");
 }
 END_TEST
 
@@ -154,7 +152,7 @@ START_TEST(exit_fail_entry)
 {
 	f.vcpu->run->fail_entry.hardware_entry_failure_reason = 0x80000021;
 	ck_assert_int_eq(exit_with(KVM_EXIT_FAIL_ENTRY), VCPU_STOP);
-	expect_stopped(FPVM_EXIT_FAIL_ENTRY, "hardware reason 0x80000021");
+	expect_stopped(VM_STOP_FAIL_ENTRY, "hardware reason 0x80000021");
 }
 END_TEST
 
@@ -169,7 +167,7 @@ START_TEST(exit_internal_error_with_instruction)
 	run->emulation_failure.insn_bytes[0] = 0xd9;
 	run->emulation_failure.insn_bytes[1] = 0xe8;
 	ck_assert_int_eq(exit_with(KVM_EXIT_INTERNAL_ERROR), VCPU_STOP);
-	expect_stopped(FPVM_EXIT_INTERNAL, "suberror 1 (instruction emulation failed), "
+	expect_stopped(VM_STOP_INTERNAL_ERROR, "suberror 1 (instruction emulation failed), "
 			"instruction bytes: d9 e8");
 }
 END_TEST
@@ -183,7 +181,7 @@ START_TEST(exit_internal_error_with_data)
 	run->internal.data[0] = 0x80000b0e;
 	run->internal.data[1] = 0x7;
 	ck_assert_int_eq(exit_with(KVM_EXIT_INTERNAL_ERROR), VCPU_STOP);
-	expect_stopped(FPVM_EXIT_INTERNAL, "event delivery failed), data 0x80000b0e 0x7");
+	expect_stopped(VM_STOP_INTERNAL_ERROR, "event delivery failed), data 0x80000b0e 0x7");
 }
 END_TEST
 
@@ -191,17 +189,17 @@ START_TEST(exit_system_event)
 {
 	f.vcpu->run->system_event.type = KVM_SYSTEM_EVENT_RESET;
 	ck_assert_int_eq(exit_with(KVM_EXIT_SYSTEM_EVENT), VCPU_STOP);
-	expect_stopped(FPVM_EXIT_SYSTEM_EVENT, "system event: reset");
+	expect_stopped(VM_STOP_SYSTEM_EVENT, "system event: reset");
 }
 END_TEST
 
 START_TEST(exit_unexpected)
 {
 	ck_assert_int_eq(exit_with(KVM_EXIT_DEBUG), VCPU_STOP);
-	expect_stopped(FPVM_EXIT_UNEXPECTED, "unexpected KVM exit reason 4 (DEBUG)");
+	expect_stopped(VM_STOP_UNHANDLED_EXIT, "unexpected KVM exit reason 4 (DEBUG)");
 	atomic_store(&f.vm.stopping, false);
 	ck_assert_int_eq(exit_with(999), VCPU_STOP);
-	expect_stopped(FPVM_EXIT_UNEXPECTED, "reason 999 (?)");
+	expect_stopped(VM_STOP_UNHANDLED_EXIT, "reason 999 (?)");
 }
 END_TEST
 
@@ -229,7 +227,7 @@ START_TEST(ctl_exception_report)
 	*req = (struct fpvm_ctl_req){ FPVM_CTL_MAGIC, FPVM_CTL_EXCEPTION, sizeof(*e), 1 };
 	*e = (struct fpvm_exception){ .vector = 14, .error_code = 6, .rip = 0x100123, .cs = 0x23 };
 	ctl(0x200000);
-	expect_stopped(FPVM_EXIT_EXCEPTION, "#PF page fault (vector 14) at rip 0x100123");
+	expect_stopped(VM_STOP_EXCEPTION, "#PF page fault (vector 14) at rip 0x100123");
 	ck_assert_int_eq(req->result, 0);
 }
 END_TEST
@@ -241,7 +239,7 @@ START_TEST(ctl_panic_is_sanitised)
 	*req = (struct fpvm_ctl_req){ FPVM_CTL_MAGIC, FPVM_CTL_PANIC, 12, 0 };
 	memcpy(req + 1, "bad\nthing\x1b!", 12);
 	ctl(0x200000);
-	expect_stopped(FPVM_EXIT_PANIC, "guest panic: bad?thing?!");
+	expect_stopped(VM_STOP_PANIC, "guest panic: bad?thing?!");
 }
 END_TEST
 
@@ -279,7 +277,7 @@ int main(void)
 	tcase_add_test(tc, unknown_mmio_reads_all_ones);
 	tcase_add_test(tc, strict_io_is_fatal);
 	tcase_add_test(tc, debug_exit_sets_status);
-	tcase_add_test(tc, debug_exit_modes);
+	tcase_add_test(tc, debug_exit_values);
 	tcase_add_test(tc, first_stop_wins);
 	tcase_add_test(tc, exit_reasons);
 	tcase_add_test(tc, exit_shutdown);

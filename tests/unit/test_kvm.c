@@ -42,7 +42,7 @@ static int fake_ioctl(int fd, unsigned long request, unsigned long arg)
 	return -1;
 }
 
-static const struct kvm_sys_ops fake_ops = { .ioctl = fake_ioctl };
+static const struct kvm_ops fake_ops = { .ioctl = fake_ioctl };
 static struct fpvm_error err;
 
 static void reset(void)
@@ -73,7 +73,7 @@ START_TEST(wrong_api_version)
 
 	api_version = 11;
 	ck_assert_int_lt(kvm_open_ops(&kvm, "/dev/null", &fake_ops, &err), 0);
-	ck_assert_int_eq(err.status, FPVM_EXIT_UNAVAILABLE);
+	ck_assert_int_eq(err.cls, FPVM_ERR_UNAVAILABLE);
 	ck_assert_str_eq(err.msg, "/dev/null: KVM API version 11, fpvm needs 12");
 	ck_assert_int_eq(kvm.fd, -1);
 }
@@ -85,7 +85,7 @@ START_TEST(missing_capability)
 
 	missing_cap = KVM_CAP_IMMEDIATE_EXIT;
 	ck_assert_int_lt(kvm_open_ops(&kvm, "/dev/null", &fake_ops, &err), 0);
-	ck_assert_int_eq(err.status, FPVM_EXIT_UNAVAILABLE);
+	ck_assert_int_eq(err.cls, FPVM_ERR_UNAVAILABLE);
 	ck_assert_str_eq(err.msg, "/dev/null: required capability KVM_CAP_IMMEDIATE_EXIT is missing");
 	missing_cap = KVM_CAP_XCRS;
 	ck_assert_int_lt(kvm_open_ops(&kvm, "/dev/null", &fake_ops, &err), 0);
@@ -99,7 +99,7 @@ START_TEST(not_a_kvm_device)
 
 	/* The real ioctl on /dev/null: ENOTTY. */
 	ck_assert_int_lt(kvm_open(&kvm, "/dev/null", &err), 0);
-	ck_assert_int_eq(err.status, FPVM_EXIT_UNAVAILABLE);
+	ck_assert_int_eq(err.cls, FPVM_ERR_UNAVAILABLE);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/dev/null: not a KVM device"));
 	/* A regular file is refused before any ioctl. */
 	ck_assert_int_lt(kvm_open_ops(&kvm, FIXTURE_FILE, &fake_ops, &err), 0);
@@ -112,7 +112,7 @@ START_TEST(missing_device)
 	struct kvm kvm;
 
 	ck_assert_int_lt(kvm_open(&kvm, "/nonexistent/kvm", &err), 0);
-	ck_assert_int_eq(err.status, FPVM_EXIT_UNAVAILABLE);
+	ck_assert_int_eq(err.cls, FPVM_ERR_UNAVAILABLE);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/kvm: no such device (is the kvm module"));
 }
 END_TEST

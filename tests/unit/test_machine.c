@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../guest/abi.h"
+#include "../../vmm/dtb.h"
 #include "testutil.h"
 
 static struct fpvm_error err;
@@ -97,7 +98,7 @@ START_TEST(layout_rejects_too_little_memory)
 	ck_assert_int_eq(guest_mem_alloc(&mem, 2ULL << 20, &err), 0);
 	ck_assert_int_eq(boot_layout_init(&b, &mem, 1, 0, &err), 0);
 	ck_assert_int_lt(boot_layout_init(&b, &mem, 32, 0, &err), 0);
-	ck_assert_int_eq(err.status, FPVM_EXIT_USAGE);
+	ck_assert_int_eq(err.cls, FPVM_ERR_CONFIG);
 	ck_assert_ptr_nonnull(strstr(err.msg, "too small for 32 vCPUs"));
 	guest_mem_free(&mem);
 }

@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 #include "../../vcpu/vcpu.h"
-#include "../../vmm/vmm.h"
+#include "../../cmd/cmd.h"
+#include "../../leakcheck/leakcheck.h"
+#include "../../vmm/vm.h"
 
 /*
  * A CPUID table file (tests/fixtures/cpuid/): KVM_GET_SUPPORTED_CPUID rows

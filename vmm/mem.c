@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 
 #include "../guest/abi.h"
-#include "vmm.h"
+#include "mem.h"
 
 int guest_mem_alloc(struct guest_mem *mem, uint64_t size, struct fpvm_error *err)
 {
@@ -20,7 +20,7 @@ int guest_mem_alloc(struct guest_mem *mem, uint64_t size, struct fpvm_error *err
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		 -1, 0);
 	if (p == MAP_FAILED)
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, errno,
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, errno,
 				 "cannot map %llu MiB of guest memory: %s",
 				 (unsigned long long)(size >> 20), strerror(errno));
 	mem->host = p;

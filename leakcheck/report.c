@@ -3,7 +3,8 @@
 #include <string.h>
 
 #include "../guest/canary.h"
-#include "vmm.h"
+#include "../base/json.h"
+#include "leakcheck.h"
 
 const char *leak_inject_name(enum leak_inject inject)
 {
@@ -56,7 +57,7 @@ void leak_judge(struct leak_run *run)
 		if (leak_cell_expected(run, &run->table.cells[i]))
 			expected += run->table.cells[i].count;
 	if (run->inject == INJECT_NONE) {
-		run->status = total ? FPVM_EXIT_LEAK : 0;
+		run->result = total ? LEAK_FOUND : LEAK_CLEAN;
 		if (total)
 			snprintf(run->verdict, sizeof(run->verdict),
 				 "LEAK: %llu register words crossed a boundary", (unsigned long long)total);
@@ -67,14 +68,14 @@ void leak_judge(struct leak_run *run)
 	}
 	/* Every injected word found, and nothing else: exact attribution. */
 	if (run->injected && expected && expected == total) {
-		run->status = 0;
+		run->result = LEAK_CLEAN;
 		snprintf(run->verdict, sizeof(run->verdict), "self-test passed: the injected %s leak "
 			 "was found (%llu words) and attributed to VM%u vCPU%u",
 			 leak_inject_name(run->inject), (unsigned long long)expected,
 			 run->expect.src_vm, run->expect.src_vcpu);
 		return;
 	}
-	run->status = FPVM_EXIT_SELFTEST;
+	run->result = LEAK_SELFTEST_FAILED;
 	snprintf(run->verdict, sizeof(run->verdict), "SELF-TEST FAILED: %s",
 		 !run->injected ? "the injection never took effect"
 		 : !expected ? "the injected leak was not found"
@@ -277,7 +278,7 @@ void leak_print_tap(FILE *f, const struct leak_run *run)
 		}
 	if (run->inject != INJECT_NONE)
 		fprintf(f, "%s %u - injected %s leak found and attributed to VM%u vCPU%u\n",
-			run->status ? "not ok" : "ok", ++n, leak_inject_name(run->inject),
+			run->result != LEAK_CLEAN ? "not ok" : "ok", ++n, leak_inject_name(run->inject),
 			run->expect.src_vm, run->expect.src_vcpu);
 	fprintf(f, "# %s\n1..%u\n", run->verdict, n);
 }

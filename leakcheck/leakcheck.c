@@ -5,6 +5,8 @@
  * carries injected state between them, and judges the result.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm.h"
+#include "proto.h"
 
 #define GRACE_MS	30000	/* beyond --duration before a VM is killed */
 #define PROGRESS_MS	500
@@ -23,7 +25,9 @@ struct child {
 	pid_t pid;
 	int fd;			/* -1 once the VM process is done */
 	bool armed;
-	int status;
+	bool done;		/* its LK_DONE arrived */
+	enum vm_stop stop;
+	uint32_t value;
 	char reason[160];
 	struct leak_stats st;
 };
@@ -80,7 +84,7 @@ static void expectation(struct leak_run *run)
 		run->expect.src_vcpu = 1;
 }
 
-static void inject(struct coordinator *co)
+static void send_injection(struct coordinator *co)
 {
 	const struct leak_config *c = co->run.cfg;
 	bool all_armed = true;
@@ -151,7 +155,9 @@ static void receive(struct coordinator *co, unsigned int i)
 		}
 		break;
 	case LK_DONE:
-		ch->status = (int)m->arg;
+		ch->done = true;
+		ch->stop = (enum vm_stop)m->arg;
+		ch->value = m->vcpu;
 		snprintf(ch->reason, sizeof(ch->reason), "%.*s", (int)m->len, (const char *)data);
 		break;
 	}
@@ -177,7 +183,7 @@ static void totals(struct coordinator *co)
 	}
 }
 
-static void progress(struct coordinator *co, bool last)
+static void show_progress(struct coordinator *co, bool last)
 {
 	uint64_t t = elapsed_ms(co);
 
@@ -193,12 +199,22 @@ static void progress(struct coordinator *co, bool last)
 		(unsigned long long)co->run.total.readers, last ? "\n" : "   ");
 }
 
+/* A VM ran to its end when its clock ran out, or its guest exited with 0. */
+static bool child_failed(const struct child *ch)
+{
+	return !ch->done || (ch->stop != VM_STOP_NONE &&
+			     !(ch->stop == VM_STOP_GUEST_EXIT && ch->value == 0));
+}
+
 /* A VM that failed decides the result; otherwise what was found does. */
 static void judge(struct coordinator *co)
 {
 	for (unsigned int i = 0; i < co->run.cfg->nr_vms; i++)
-		if (co->vm[i].status) {
-			co->run.status = co->vm[i].status;
+		if (child_failed(&co->vm[i])) {
+			co->run.result = LEAK_VM_FAILED;
+			co->run.failed.vm = i;
+			co->run.failed.stop = co->vm[i].stop;
+			co->run.failed.value = co->vm[i].value;
 			snprintf(co->run.verdict, sizeof(co->run.verdict), "VM%u failed: %s", i,
 				 co->vm[i].reason[0] ? co->vm[i].reason : "it died");
 			return;
@@ -206,94 +222,77 @@ static void judge(struct coordinator *co)
 	leak_judge(&co->run);
 }
 
-int cmd_leakcheck(const struct cli *cli)
+int leakcheck_run(const struct leak_config *c, enum leak_inject inject, bool progress,
+		  struct leak_run *run, struct fpvm_error *err)
 {
-	struct leak_config c = {
-		.nr_vms = cli->leak.vms, .writers = cli->leak.cpus,
-		.duration_ms = (unsigned int)cli->leak.duration_ms, .xcr0 = cli->vm.xcr0,
-		.kvm_path = cli->vm.kvm_path,
-	};
-	struct coordinator co = { .run = { .cfg = &c, .inject = cli->leak.inject } };
-	struct fpvm_error err = { 0 };
+	struct coordinator co = { .run = { .cfg = c, .inject = inject }, .progress = progress };
 	struct kvm kvm;
 	bool running = true;
 
+	*run = co.run;
 	/* Fail fast and once, rather than once per VM process. */
-	if (kvm_open(&kvm, c.kvm_path, &err)) {
-		fprintf(stderr, "fpvm: %s\n", err.msg);
-		return err.status;
-	}
+	if (kvm_open(&kvm, c->kvm_path, err))
+		return -ENODEV;
 	kvm_close(&kvm);
-	co.vm = calloc(c.nr_vms, sizeof(*co.vm));
+	co.vm = calloc(c->nr_vms, sizeof(*co.vm));
 	if (!co.vm)
-		return FPVM_EXIT_SOFTWARE;
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
 	expectation(&co.run);
-	co.progress = isatty(STDERR_FILENO) && !cli->leak.tap;
 	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &co.t0);
-	if (spawn(&co, &c)) {
-		fprintf(stderr, "fpvm: leakcheck: cannot start VM processes: %s\n", strerror(errno));
-		return FPVM_EXIT_SOFTWARE;
+	if (spawn(&co, c)) {
+		fpvm_fail(err, FPVM_ERR_SYSTEM, errno, "leakcheck: cannot start VM processes: %s",
+			  strerror(errno));
+		free(co.vm);
+		return -errno;
 	}
 	while (running) {
 		struct pollfd pfd[LEAK_MAX_VMS];
 		unsigned int n = 0;
 
-		for (unsigned int i = 0; i < c.nr_vms; i++)
+		for (unsigned int i = 0; i < c->nr_vms; i++)
 			if (co.vm[i].fd >= 0)
 				pfd[n++] = (struct pollfd){ .fd = co.vm[i].fd, .events = POLLIN };
 		if (!n)
 			break;
 		if (poll(pfd, n, 50) < 0 && errno != EINTR)
 			break;
-		for (unsigned int i = 0; i < c.nr_vms; i++)
+		for (unsigned int i = 0; i < c->nr_vms; i++)
 			for (unsigned int j = 0; j < n; j++)
 				if (pfd[j].fd == co.vm[i].fd && (pfd[j].revents & (POLLIN | POLLHUP)))
 					receive(&co, i);
 		if (co.run.inject != INJECT_NONE)
-			inject(&co);
-		progress(&co, false);
-		if (elapsed_ms(&co) > c.duration_ms + GRACE_MS) {
-			for (unsigned int i = 0; i < c.nr_vms; i++)
+			send_injection(&co);
+		show_progress(&co, false);
+		if (elapsed_ms(&co) > c->duration_ms + GRACE_MS) {
+			for (unsigned int i = 0; i < c->nr_vms; i++)
 				if (co.vm[i].fd >= 0) {
 					kill(co.vm[i].pid, SIGKILL);
-					co.vm[i].status = FPVM_EXIT_TIMEOUT;
+					co.vm[i].done = true;
+					co.vm[i].stop = VM_STOP_TIMEOUT;
 					snprintf(co.vm[i].reason, sizeof(co.vm[i].reason),
 						 "still running %u s after --duration", GRACE_MS / 1000);
 				}
 			running = false;
 		}
 	}
-	for (unsigned int i = 0; i < c.nr_vms; i++) {
+	for (unsigned int i = 0; i < c->nr_vms; i++) {
 		int ws;
 
 		if (co.vm[i].fd >= 0)
 			close(co.vm[i].fd);
-		if (waitpid(co.vm[i].pid, &ws, 0) == co.vm[i].pid && !co.vm[i].status &&
-		    (!WIFEXITED(ws) || WEXITSTATUS(ws))) {
-			co.vm[i].status = WIFEXITED(ws) ? WEXITSTATUS(ws) : FPVM_EXIT_SOFTWARE;
-			if (!co.vm[i].reason[0])
-				snprintf(co.vm[i].reason, sizeof(co.vm[i].reason), "VM process %s",
-					 WIFSIGNALED(ws) ? strsignal(WTERMSIG(ws)) : "failed");
+		if (waitpid(co.vm[i].pid, &ws, 0) == co.vm[i].pid && !co.vm[i].done) {
+			co.vm[i].stop = VM_STOP_ERROR;
+			co.vm[i].value = FPVM_ERR_SYSTEM;
+			snprintf(co.vm[i].reason, sizeof(co.vm[i].reason), "VM process %s",
+				 WIFSIGNALED(ws) ? strsignal(WTERMSIG(ws)) : "ended without a result");
 		}
 	}
 	co.run.elapsed_ms = elapsed_ms(&co);
-	progress(&co, true);
+	show_progress(&co, true);
 	totals(&co);
 	judge(&co);
-	if (cli->leak.tap)
-		leak_print_tap(stdout, &co.run);
-	else
-		leak_print_text(stdout, &co.run);
-	if (cli->leak.json_path) {
-		FILE *f = fopen(cli->leak.json_path, "w");
-
-		if (!f || (leak_print_json(f, &co.run), fclose(f))) {
-			fprintf(stderr, "fpvm: --json %s: %s\n", cli->leak.json_path, strerror(errno));
-			co.run.status = co.run.status ? co.run.status : FPVM_EXIT_IOERR;
-		}
-	}
-	leak_table_free(&co.run.table);
 	free(co.vm);
-	return co.run.status;
+	*run = co.run;
+	return 0;
 }

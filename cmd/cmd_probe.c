@@ -10,12 +10,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../base/json.h"
 #include "../vcpu/vcpu.h"
-#include "vmm.h"
+#include "cmd.h"
 
 extern const unsigned char probe_guest_elf[];
 extern const size_t probe_guest_elf_len;
@@ -24,7 +24,9 @@ extern const size_t probe_guest_elf_len;
 #define PROBE_TIMEOUT_MS 10000
 
 struct guest_run {
-	int status;		/* exit status, or -1 when the VM could not run */
+	int status;		/* 0 when the VM ran, -1 when it could not */
+	enum vm_stop stop;
+	uint32_t value;
 	uint64_t kvm_xcr0;	/* KVM_GET_XCRS after the run: what KVM holds */
 	char fpstate_error[320];	/* the guest fpstate KVM returned fails validation */
 	char reason[320];
@@ -71,14 +73,21 @@ static const struct quirk quirk_defs[NR_QUIRKS] = {
 		"KVM_GET_XSAVE2 returns state for features outside the guest's XCR0" },
 };
 
-static int run_guest(struct kvm *kvm, const char *mode, uint64_t xcr0, struct guest_run *gr)
+/* What every probe guest runs on: this KVM and its guest FPU configuration. */
+struct probe_env {
+	struct kvm *kvm;
+	const struct guest_fpu_cfg *fpu;
+};
+
+static int run_guest(const struct probe_env *env, const char *mode, uint64_t xcr0,
+		     struct guest_run *gr)
 {
 	char *args[] = { (char *)mode };
 	int fd = memfd_create("fpvm-probe", MFD_CLOEXEC);
 	struct vm_config cfg = {
 		.guest_path = "xcr0.elf", .guest_nargs = 1, .guest_args = args,
 		.nr_cpus = 1, .mem_size = PROBE_MEM, .timeout_ms = PROBE_TIMEOUT_MS,
-		.kvm_path = "", .quiet = true, .serial_fd = fd, .xcr0 = xcr0,
+		.quiet = true, .serial_fd = fd, .dtb_fd = -1, .xcr0 = xcr0,
 		.image = probe_guest_elf, .image_len = probe_guest_elf_len,
 	};
 	struct fpvm_error err = { 0 };
@@ -91,11 +100,12 @@ static int run_guest(struct kvm *kvm, const char *mode, uint64_t xcr0, struct gu
 		snprintf(gr->reason, sizeof(gr->reason), "memfd_create: %s", strerror(errno));
 		return -1;
 	}
-	if (vm_boot(&vm, kvm, &cfg, &err)) {
+	if (vm_boot(&vm, env->kvm, env->fpu, &cfg, &err)) {
 		gr->status = -1;
 		snprintf(gr->reason, sizeof(gr->reason), "%s", err.msg);
 	} else {
-		gr->status = vm.status;
+		gr->stop = vm.stop;
+		gr->value = vm.stop_value;
 		snprintf(gr->reason, sizeof(gr->reason), "%s", vm.reason);
 		/* XCR0 is read on its own, so it is known even if the state is invalid. */
 		if (!vcpu_sync_xcr0(vm.vcpus[0], &err))
@@ -137,12 +147,12 @@ static void found(struct quirk *q, int detected, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void probe_xcr0(struct kvm *kvm, struct quirk *q)
+static void probe_xcr0(const struct probe_env *env, struct quirk *q)
 {
 	struct guest_run gr;
 	char v[64], d0[128];
 
-	if (run_guest(kvm, "report", 0x3, &gr) || !value_of(&gr, "xgetbv", v, sizeof(v))) {
+	if (run_guest(env, "report", 0x3, &gr) || !value_of(&gr, "xgetbv", v, sizeof(v))) {
 		found(&q[Q_XCR0_NOT_ENFORCED], UNKNOWN, "probe guest failed: %s", gr.reason);
 		found(&q[Q_CPUID_NOT_VIRTUALIZED], UNKNOWN, "probe guest failed: %s", gr.reason);
 		return;
@@ -162,7 +172,7 @@ static void probe_xcr0(struct kvm *kvm, struct quirk *q)
 		      "CPUID 0xD.0 EAX at CPL3 is %.*s; fpvm set 0x3", (int)strcspn(d0, ","), d0);
 }
 
-static void probe_avx(struct kvm *kvm, uint64_t kvm_xcr0, struct quirk *q)
+static void probe_avx(const struct probe_env *env, uint64_t kvm_xcr0, struct quirk *q)
 {
 	struct guest_run gr;
 	char v[32];
@@ -172,7 +182,7 @@ static void probe_avx(struct kvm *kvm, uint64_t kvm_xcr0, struct quirk *q)
 		found(&q[Q_XSAVE_BEYOND_XCR0], UNKNOWN, "this KVM does not offer AVX");
 		return;
 	}
-	if (run_guest(kvm, "avx", 0x3, &gr) || !value_of(&gr, "avx", v, sizeof(v)))
+	if (run_guest(env, "avx", 0x3, &gr) || !value_of(&gr, "avx", v, sizeof(v)))
 		found(&q[Q_AVX_WITHOUT_XCR0], UNKNOWN, "probe guest failed: %s", gr.reason);
 	else if (gr.kvm_xcr0 != 0x3)
 		found(&q[Q_AVX_WITHOUT_XCR0], UNKNOWN, "KVM_GET_XCRS says 0x%llx after fpvm set "
@@ -189,26 +199,26 @@ static void probe_avx(struct kvm *kvm, uint64_t kvm_xcr0, struct quirk *q)
 					   : "KVM_GET_XSAVE2 after the AVX probe validates");
 }
 
-static void probe_cpl0(struct kvm *kvm, const char *mode, struct quirk *q)
+static void probe_cpl0(const struct probe_env *env, const char *mode, struct quirk *q)
 {
 	struct guest_run gr;
 
-	if (run_guest(kvm, mode, 0, &gr))
+	if (run_guest(env, mode, 0, &gr))
 		found(q, UNKNOWN, "probe guest failed: %s", gr.reason);
-	else if (gr.status == FPVM_EXIT_INTERNAL)
+	else if (gr.stop == VM_STOP_INTERNAL_ERROR)
 		found(q, YES, "%s", gr.reason);
-	else if (gr.status == 0 || gr.status == 1)
+	else if (gr.stop == VM_STOP_GUEST_EXIT && gr.value <= 1)
 		found(q, NO, "%s at CPL0 completed", mode + 5);
 	else
 		found(q, UNKNOWN, "probe guest stopped: %s", gr.reason);
 }
 
-static void probe_syscall(struct kvm *kvm, struct quirk *q)
+static void probe_syscall(const struct probe_env *env, struct quirk *q)
 {
 	struct guest_run gr;
 	char cs[32];
 
-	if (run_guest(kvm, "syscall", 0, &gr) || !value_of(&gr, "syscall.cs", cs, sizeof(cs)))
+	if (run_guest(env, "syscall", 0, &gr) || !value_of(&gr, "syscall.cs", cs, sizeof(cs)))
 		found(q, UNKNOWN, "probe guest failed: %s", gr.reason);
 	else
 		found(q, (strtoul(cs, NULL, 0) & 3) != 0,
@@ -273,9 +283,7 @@ static int save_cpuid(const char *path, const struct kvm *kvm, const struct host
 struct facts {
 	char brand[49];
 	int api, xsave2, nr_vcpus, max_vcpus;
-	struct host_fpu host;
-	struct xstate_layout guest;
-	uint64_t kvm_xcr0, default_xcr0;
+	struct guest_fpu_cfg fpu;
 	uint32_t uabi_size;
 	struct quirk q[NR_QUIRKS];
 };
@@ -283,37 +291,37 @@ struct facts {
 static void print_text(const struct facts *f)
 {
 	char n1[256];
-	uint32_t xf = f->host.layout.xsave_features;
+	uint32_t xf = f->fpu.host.layout.xsave_features;
 
 	printf("KVM\n  API version            %d\n  KVM_CAP_XSAVE2         %d bytes\n"
 	       "  vCPUs                  %d recommended, %d maximum\n", f->api, f->xsave2,
 	       f->nr_vcpus, f->max_vcpus);
 	printf("Host\n  CPU                    %s\n", f->brand);
-	printf("  XCR0                   0x%llx (%s)\n", (unsigned long long)f->host.xcr0,
-	       xfeatures_str(f->host.xcr0, n1, sizeof(n1)));
+	printf("  XCR0                   0x%llx (%s)\n", (unsigned long long)f->fpu.host.xcr0,
+	       xfeatures_str(f->fpu.host.xcr0, n1, sizeof(n1)));
 	printf("  user features          0x%llx (%s)\n",
-	       (unsigned long long)host_fpu_user_features(&f->host),
-	       f->host.has_xcomp_supp ? "ARCH_GET_XCOMP_SUPP" : "XGETBV");
+	       (unsigned long long)host_fpu_user_features(&f->fpu.host),
+	       f->fpu.host.has_xcomp_supp ? "ARCH_GET_XCOMP_SUPP" : "XGETBV");
 	printf("  supervisor (XSS) bits  0x%llx (%s)\n",
-	       (unsigned long long)f->host.layout.xss_supported,
-	       xfeatures_str(f->host.layout.xss_supported, n1, sizeof(n1)));
+	       (unsigned long long)f->fpu.host.layout.xss_supported,
+	       xfeatures_str(f->fpu.host.layout.xss_supported, n1, sizeof(n1)));
 	printf("  XSAVE instructions     %s%s%s%s%s\n", (xf & 1) ? "xsaveopt " : "",
 	       (xf & 2) ? "xsavec " : "", (xf & 4) ? "xgetbv1 " : "", (xf & 8) ? "xsaves " : "",
 	       (xf & 16) ? "xfd" : "");
-	printf("  MXCSR_MASK             0x%x\n", f->host.mxcsr_mask);
-	printf("Guest\n  KVM-supported XCR0     0x%llx (%s)\n", (unsigned long long)f->kvm_xcr0,
-	       xfeatures_str(f->kvm_xcr0, n1, sizeof(n1)));
-	printf("  default guest XCR0     0x%llx (%s)\n", (unsigned long long)f->default_xcr0,
-	       xfeatures_str(f->default_xcr0, n1, sizeof(n1)));
+	printf("  MXCSR_MASK             0x%x\n", f->fpu.host.mxcsr_mask);
+	printf("Guest\n  KVM-supported XCR0     0x%llx (%s)\n", (unsigned long long)f->fpu.kvm_xcr0,
+	       xfeatures_str(f->fpu.kvm_xcr0, n1, sizeof(n1)));
+	printf("  default guest XCR0     0x%llx (%s)\n", (unsigned long long)f->fpu.default_xcr0,
+	       xfeatures_str(f->fpu.default_xcr0, n1, sizeof(n1)));
 	printf("  uABI buffer            %u bytes\n", f->uabi_size);
 	printf("  AMX                    %s\n",
-	       !(host_fpu_user_features(&f->host) & XMASK(XTILE_DATA)) ? "not offered by this host"
-	       : (f->host.guest_perm & XMASK(XTILE_DATA)) ? "permitted"
+	       !(host_fpu_user_features(&f->fpu.host) & XMASK(XTILE_DATA)) ? "not offered by this host"
+	       : (f->fpu.host.guest_perm & XMASK(XTILE_DATA)) ? "permitted"
 							   : "offered; needs --amx");
 	printf("Guest XSAVE layout (KVM_GET_SUPPORTED_CPUID leaf 0xD)\n");
-	xstate_layout_print(stdout, &f->guest, f->default_xcr0, false);
+	xstate_layout_print(stdout, &f->fpu.layout, f->fpu.default_xcr0, false);
 	printf("Host XSAVE layout (CPUID leaf 0xD)\n");
-	xstate_layout_print(stdout, &f->host.layout, f->host.xcr0, false);
+	xstate_layout_print(stdout, &f->fpu.host.layout, f->fpu.host.xcr0, false);
 	printf("Quirks (each found by running a tiny guest)\n");
 	for (int i = 0; i < NR_QUIRKS; i++)
 		printf("  %-24s %-8s %s\n", f->q[i].name,
@@ -329,15 +337,15 @@ static void print_json(const struct facts *f)
 	json_str(stdout, f->brand);
 	printf(", \"xcr0\": \"0x%llx\", \"user_features\": \"0x%llx\", \"xss\": \"0x%llx\", "
 	       "\"xsave_features\": \"0x%x\", \"mxcsr_mask\": \"0x%x\", \"amx_guest_perm\": %s, "
-	       "\"layout\": ", (unsigned long long)f->host.xcr0,
-	       (unsigned long long)host_fpu_user_features(&f->host),
-	       (unsigned long long)f->host.layout.xss_supported, f->host.layout.xsave_features,
-	       f->host.mxcsr_mask, (f->host.guest_perm & XMASK(XTILE_DATA)) ? "true" : "false");
-	xstate_layout_print(stdout, &f->host.layout, f->host.xcr0, true);
+	       "\"layout\": ", (unsigned long long)f->fpu.host.xcr0,
+	       (unsigned long long)host_fpu_user_features(&f->fpu.host),
+	       (unsigned long long)f->fpu.host.layout.xss_supported, f->fpu.host.layout.xsave_features,
+	       f->fpu.host.mxcsr_mask, (f->fpu.host.guest_perm & XMASK(XTILE_DATA)) ? "true" : "false");
+	xstate_layout_print(stdout, &f->fpu.host.layout, f->fpu.host.xcr0, true);
 	printf("},\n \"guest\": {\"kvm_supported_xcr0\": \"0x%llx\", \"default_xcr0\": \"0x%llx\", "
-	       "\"uabi_size\": %u, \"layout\": ", (unsigned long long)f->kvm_xcr0,
-	       (unsigned long long)f->default_xcr0, f->uabi_size);
-	xstate_layout_print(stdout, &f->guest, f->default_xcr0, true);
+	       "\"uabi_size\": %u, \"layout\": ", (unsigned long long)f->fpu.kvm_xcr0,
+	       (unsigned long long)f->fpu.default_xcr0, f->uabi_size);
+	xstate_layout_print(stdout, &f->fpu.layout, f->fpu.default_xcr0, true);
 	printf("},\n \"quirks\": [");
 	for (int i = 0; i < NR_QUIRKS; i++) {
 		printf("%s\n  {\"name\": \"%s\", \"detected\": %s, \"meaning\": ", i ? "," : "",
@@ -354,45 +362,46 @@ static void print_json(const struct facts *f)
 int cmd_probe(const struct cli *cli)
 {
 	struct fpvm_error err = { 0 };
-	struct fpstate_error ferr;
 	struct facts *f = calloc(1, sizeof(*f));
-	struct guest_xcr0_inputs in;
+	struct probe_env env;
 	struct kvm kvm;
 	int vm_fd, status = 0;
 
-	if (!f)
+	if (!f) {
+		fprintf(stderr, "fpvm: out of memory\n");
 		return FPVM_EXIT_SOFTWARE;
-	if (kvm_open(&kvm, cli->vm.kvm_path, &err) || host_fpu_probe(&f->host, &err)) {
-		fprintf(stderr, "fpvm: %s\n", err.msg);
-		free(f);
-		return err.status;
 	}
+	if (kvm_open(&kvm, cli->run.kvm_path, &err)) {
+		free(f);
+		return report_error(&err);
+	}
+	if (guest_fpu_cfg_init(&f->fpu, &kvm, &err)) {
+		status = report_error(&err);
+		goto out_kvm;
+	}
+	env = (struct probe_env){ .kvm = &kvm, .fpu = &f->fpu };
 	memcpy(f->q, quirk_defs, sizeof(f->q));
 	cpu_brand(f->brand);
 	f->api = kvm.api_version;
 	f->nr_vcpus = kvm.nr_vcpus;
 	f->max_vcpus = kvm.max_vcpus;
-	vm_fd = ioctl(kvm.fd, KVM_CREATE_VM, 0);
-	f->xsave2 = vm_fd >= 0 ? ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2) : -1;
-	if (vm_fd >= 0)
-		close(vm_fd);
-	if (xstate_layout_init(&f->guest, kvm.cpuid, &ferr)) {
-		fprintf(stderr, "fpvm: KVM_GET_SUPPORTED_CPUID: %s\n", ferr.msg);
-		status = FPVM_EXIT_UNAVAILABLE;
+	/* KVM_CAP_XSAVE2 is a VM's answer (api.rst): ask a VM, as fpvm run does. */
+	vm_fd = kvm_create_vm(&kvm);
+	if (vm_fd < 0) {
+		fprintf(stderr, "fpvm: KVM_CREATE_VM: %s\n", strerror(-vm_fd));
+		status = FPVM_EXIT_SOFTWARE;
 		goto out;
 	}
-	f->kvm_xcr0 = f->guest.xcr0_supported;
-	in = (struct guest_xcr0_inputs){ f->kvm_xcr0, host_fpu_user_features(&f->host),
-					 f->host.guest_perm };
-	f->default_xcr0 = xcr0_guest_default(&in);
-	f->uabi_size = fpstate_guest_uabi_size(f->xsave2, &f->guest, f->default_xcr0);
+	f->xsave2 = kvm_check_extension(&kvm, vm_fd, KVM_CAP_XSAVE2);
+	close(vm_fd);
+	f->uabi_size = fpstate_guest_uabi_size(f->xsave2, &f->fpu.layout, f->fpu.default_xcr0);
 
-	probe_xcr0(&kvm, f->q);
-	probe_avx(&kvm, f->kvm_xcr0, f->q);
-	probe_cpl0(&kvm, "cpl0-xgetbv", &f->q[Q_CPL0_XGETBV]);
-	probe_cpl0(&kvm, "cpl0-xsave", &f->q[Q_CPL0_XSAVE]);
-	probe_cpl0(&kvm, "cpl0-x87", &f->q[Q_CPL0_X87]);
-	probe_syscall(&kvm, &f->q[Q_SYSCALL_CPL3]);
+	probe_xcr0(&env, f->q);
+	probe_avx(&env, f->fpu.kvm_xcr0, f->q);
+	probe_cpl0(&env, "cpl0-xgetbv", &f->q[Q_CPL0_XGETBV]);
+	probe_cpl0(&env, "cpl0-xsave", &f->q[Q_CPL0_XSAVE]);
+	probe_cpl0(&env, "cpl0-x87", &f->q[Q_CPL0_X87]);
+	probe_syscall(&env, &f->q[Q_SYSCALL_CPL3]);
 	probe_kvm_cpuid(&kvm, &f->q[Q_KVM_CPUID_NO_XSAVE]);
 
 	if (cli->json)
@@ -400,9 +409,10 @@ int cmd_probe(const struct cli *cli)
 	else
 		print_text(f);
 	if (cli->save_cpuid)
-		status = save_cpuid(cli->save_cpuid, &kvm, &f->host);
+		status = save_cpuid(cli->save_cpuid, &kvm, &f->fpu.host);
 out:
-	host_fpu_release(&f->host);
+	guest_fpu_cfg_release(&f->fpu);
+out_kvm:
 	kvm_close(&kvm);
 	free(f);
 	return status;

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm.h"
+#include "../base/json.h"
+#include "cmd.h"
 
 static int load(const char *path, struct fpstate_file *f, struct fpregs **r)
 {

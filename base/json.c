@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The one JSON helper fpvm needs: a quoted, escaped string. */
-#include "vmm.h"
+#include "json.h"
 
 void json_str(FILE *f, const char *s)
 {

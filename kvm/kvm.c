@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vmm.h"
+#include "kvm.h"
 
 struct required_cap {
 	int cap;
@@ -27,21 +27,21 @@ static int open_error(const char *path, int errnum, struct fpvm_error *err)
 {
 	switch (errnum) {
 	case ENOENT:
-		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errnum,
+		return fpvm_fail(err, FPVM_ERR_UNAVAILABLE, errnum,
 				 "%s: no such device (is the kvm module loaded, or is this a VM "
 				 "without nested virtualization?)", path);
 	case EACCES:
 	case EPERM:
-		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errnum,
+		return fpvm_fail(err, FPVM_ERR_UNAVAILABLE, errnum,
 				 "%s: permission denied (add yourself to the 'kvm' group or "
 				 "run as root)", path);
 	case ENXIO:
 	case ENODEV:
-		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errnum,
+		return fpvm_fail(err, FPVM_ERR_UNAVAILABLE, errnum,
 				 "%s: device not available (virtualization disabled in "
 				 "firmware?)", path);
 	default:
-		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errnum, "%s: %s", path,
+		return fpvm_fail(err, FPVM_ERR_UNAVAILABLE, errnum, "%s: %s", path,
 				 strerror(errnum));
 	}
 }
@@ -51,7 +51,7 @@ static int sys_ioctl(int fd, unsigned long request, unsigned long arg)
 	return ioctl(fd, request, arg);
 }
 
-const struct kvm_sys_ops kvm_sys_ops = { .ioctl = sys_ioctl };
+const struct kvm_ops kvm_sys_ops = { .ioctl = sys_ioctl };
 
 static int kvm_ioctl(struct kvm *kvm, unsigned long request, unsigned long arg)
 {
@@ -64,7 +64,7 @@ static int get_supported_cpuid(struct kvm *kvm, struct fpvm_error *err)
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
 
 		if (!c)
-			return fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
+			return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
 		c->nent = nent;
 		if (!kvm_ioctl(kvm, KVM_GET_SUPPORTED_CPUID, (unsigned long)c)) {
 			kvm->cpuid = c;
@@ -72,10 +72,10 @@ static int get_supported_cpuid(struct kvm *kvm, struct fpvm_error *err)
 		}
 		free(c);
 		if (errno != E2BIG)
-			return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errno,
+			return fpvm_fail(err, FPVM_ERR_UNAVAILABLE, errno,
 					 "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	}
-	return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, E2BIG, "KVM_GET_SUPPORTED_CPUID: too many entries");
+	return fpvm_fail(err, FPVM_ERR_UNAVAILABLE, E2BIG, "KVM_GET_SUPPORTED_CPUID: too many entries");
 }
 
 int kvm_open(struct kvm *kvm, const char *path, struct fpvm_error *err)
@@ -83,7 +83,7 @@ int kvm_open(struct kvm *kvm, const char *path, struct fpvm_error *err)
 	return kvm_open_ops(kvm, path, &kvm_sys_ops, err);
 }
 
-int kvm_open_ops(struct kvm *kvm, const char *path, const struct kvm_sys_ops *ops,
+int kvm_open_ops(struct kvm *kvm, const char *path, const struct kvm_ops *ops,
 		 struct fpvm_error *err)
 {
 	struct stat st;
@@ -94,24 +94,24 @@ int kvm_open_ops(struct kvm *kvm, const char *path, const struct kvm_sys_ops *op
 	if (kvm->fd < 0)
 		return open_error(path, errno, err);
 	if (fstat(kvm->fd, &st) || !S_ISCHR(st.st_mode)) {
-		r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, ENODEV, "%s: not a KVM device", path);
+		r = fpvm_fail(err, FPVM_ERR_UNAVAILABLE, ENODEV, "%s: not a KVM device", path);
 		goto fail;
 	}
 	kvm->api_version = kvm_ioctl(kvm, KVM_GET_API_VERSION, 0);
 	if (kvm->api_version < 0) {
-		r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, errno, "%s: not a KVM device (%s)", path,
+		r = fpvm_fail(err, FPVM_ERR_UNAVAILABLE, errno, "%s: not a KVM device (%s)", path,
 			      strerror(errno));
 		goto fail;
 	}
 	if (kvm->api_version != KVM_API_VERSION) {
-		r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, EPROTO,
+		r = fpvm_fail(err, FPVM_ERR_UNAVAILABLE, EPROTO,
 			      "%s: KVM API version %d, fpvm needs %d", path, kvm->api_version,
 			      KVM_API_VERSION);
 		goto fail;
 	}
 	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
 		if (kvm_ioctl(kvm, KVM_CHECK_EXTENSION, (unsigned long)required_caps[i].cap) <= 0) {
-			r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, ENOTSUP,
+			r = fpvm_fail(err, FPVM_ERR_UNAVAILABLE, ENOTSUP,
 				      "%s: required capability %s is missing", path,
 				      required_caps[i].name);
 			goto fail;
@@ -119,7 +119,7 @@ int kvm_open_ops(struct kvm *kvm, const char *path, const struct kvm_sys_ops *op
 	}
 	kvm->vcpu_mmap_size = kvm_ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (kvm->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
-		r = fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, EINVAL, "%s: KVM_GET_VCPU_MMAP_SIZE failed",
+		r = fpvm_fail(err, FPVM_ERR_UNAVAILABLE, EINVAL, "%s: KVM_GET_VCPU_MMAP_SIZE failed",
 			      path);
 		goto fail;
 	}

@@ -11,7 +11,7 @@
 
 #include "../guest/abi.h"
 #include "../guest/canary.h"
-#include "vmm.h"
+#include "leakcheck.h"
 
 void leak_table_add(struct leak_table *t, const struct leak_finding *f, uint64_t count)
 {

@@ -13,14 +13,13 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../guest/abi.h"
 #include "../vcpu/vcpu.h"
-#include "vmm.h"
+#include "proto.h"
 
 extern const unsigned char leak_guest_elf[];
 extern const size_t leak_guest_elf_len;
@@ -83,28 +82,34 @@ static void leak_start(struct vm *vm)
 {
 	struct leak_vm *lv = vm->ops_data;
 
-	leak_slots_init(&lv->guest_slots, &vm->guest_layout, vm->guest_xcr0);
-	leak_slots_init(&lv->host_slots, &vm->host.layout, vm->host.xcr0);
+	bool ok = !leak_slots_init(&lv->guest_slots, &vm->fpu.cfg->layout, vm->fpu.xcr0) &&
+		  !leak_slots_init(&lv->host_slots, &vm->fpu.cfg->host.layout,
+				   vm->fpu.cfg->host.xcr0);
+
 	for (unsigned int i = 0; i < lv->cfg->writers; i++) {
-		lv->v[i].capture_buf = aligned_alloc(64, vm->xsave_size);
-		lv->v[i].inject_buf = aligned_alloc(64, vm->xsave_size);
+		lv->v[i].capture_buf = aligned_alloc(64, vm->fpu.xsave_size);
+		lv->v[i].inject_buf = aligned_alloc(64, vm->fpu.xsave_size);
+		ok = ok && lv->v[i].capture_buf && lv->v[i].inject_buf;
 	}
+	/* A scan without its slots would find nothing: not a clean result. */
+	if (!ok)
+		vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0, "leakcheck: out of memory");
 	clock_gettime(CLOCK_MONOTONIC, &lv->t0);
 	lv->next_reader = lv->reader_period;
 	lv->next_stats = STATS_MS;
 }
 
 /* --inject host: the vCPU's guest state lands in the VMM thread's registers. */
-static void inject_host(struct vcpu *vcpu)
+static void inject_host(struct vm *vm, struct vcpu *vcpu)
 {
-	struct vm *vm = vcpu->vm;
+	uint64_t host_xcr0 = vm->fpu.cfg->host.xcr0;
 	struct fpvm_error err;
 
 	if (vcpu_sync_fpstate(vcpu, &err))
 		return;
-	host_xrstor(vcpu->guest_fps.buf, vm->guest_xcr0);
-	host_xsave(vcpu->host_after, vm->host.xcr0);
-	host_xrstor(vcpu->host_fps.buf, vm->host.xcr0);	/* the thread's own, back */
+	host_xrstor(vcpu->guest_fps.buf, vm->fpu.xcr0);
+	host_xsave(vcpu->host_after, host_xcr0);
+	host_xrstor(vcpu->host_fps.buf, host_xcr0);	/* the thread's own, back */
 }
 
 static void inject_state(struct vcpu *vcpu, struct leak_vcpu *v)
@@ -116,9 +121,8 @@ static void inject_state(struct vcpu *vcpu, struct leak_vcpu *v)
 		atomic_store(&v->injected, true);
 }
 
-static void leak_after_run(struct vcpu *vcpu)
+static void leak_after_run(struct vm *vm, struct vcpu *vcpu)
 {
-	struct vm *vm = vcpu->vm;
 	struct leak_vm *lv = vm->ops_data;
 	struct leak_vcpu *v = &lv->v[vcpu->id];
 	uint64_t t = elapsed_ms(lv);
@@ -127,7 +131,7 @@ static void leak_after_run(struct vcpu *vcpu)
 
 	atomic_fetch_add(&lv->exits, 1);
 	if (atomic_load(&v->armed) && atomic_exchange(&v->inject_host, false)) {
-		inject_host(vcpu);
+		inject_host(vm, vcpu);
 		atomic_store(&v->injected, true);
 	}
 	if (vcpu->host_after) {
@@ -174,7 +178,7 @@ static int leak_ctl(struct vm *vm, unsigned int cpu, uint32_t op, const void *pa
 		return 0;
 	}
 	atomic_store(&v->armed, true);
-	atomic_fetch_add(&lv->guest_bytes, xstate_size_standard(&vm->guest_layout, vm->guest_xcr0));
+	atomic_fetch_add(&lv->guest_bytes, xstate_size_standard(&vm->fpu.cfg->layout, vm->fpu.xcr0));
 	if (rep.round)
 		leak_report_findings(&rep, LEAK_GUEST, lv->id, elapsed_ms(lv), &v->table);
 	/* Make the host switch tasks often: other VMs' vCPUs share these CPUs. */
@@ -189,7 +193,7 @@ static void stats(const struct leak_vm *lv, const struct vm *vm, struct leak_sta
 		.rounds = atomic_load(&lv->rounds), .exits = atomic_load(&lv->exits),
 		.host_bytes = atomic_load(&lv->host_bytes), .kvm_bytes = atomic_load(&lv->kvm_bytes),
 		.guest_bytes = atomic_load(&lv->guest_bytes), .readers = atomic_load(&lv->readers),
-		.xcr0 = vm->guest_xcr0,
+		.xcr0 = vm->fpu.xcr0,
 	};
 }
 
@@ -210,7 +214,7 @@ static void handle_messages(struct leak_vm *lv, struct vm *vm)
 			atomic_store(&v->capture, CAPTURE_PARENT);
 			break;
 		case LK_INJECT:
-			if (m->len != vm->xsave_size || n != (ssize_t)(sizeof(*m) + m->len))
+			if (m->len != vm->fpu.xsave_size || n != (ssize_t)(sizeof(*m) + m->len))
 				break;
 			memcpy(v->inject_buf, buf + sizeof(*m), m->len);
 			atomic_store(&v->inject_pending, true);
@@ -248,12 +252,12 @@ static void leak_tick(struct vm *vm)
 		if (!atomic_load(&v->capture_ready))
 			continue;
 		if (atomic_load(&v->capture) == CAPTURE_PARENT) {
-			leak_send(lv->sock, LK_STATE, i, lv->id, v->capture_buf, vm->xsave_size);
+			leak_send(lv->sock, LK_STATE, i, lv->id, v->capture_buf, vm->fpu.xsave_size);
 		} else if (atomic_load(&v->capture) == CAPTURE_FRESH) {
 			lv->fresh_state = v->capture_buf;
 			lv->next_reader = t;
 		} else {
-			memcpy(lv->v[v->forward_to].inject_buf, v->capture_buf, vm->xsave_size);
+			memcpy(lv->v[v->forward_to].inject_buf, v->capture_buf, vm->fpu.xsave_size);
 			atomic_store(&lv->v[v->forward_to].inject_pending, true);
 		}
 		atomic_store(&v->capture, CAPTURE_NONE);
@@ -290,6 +294,12 @@ static const struct vm_ops leak_ops = {
 	.tick_ms = 10,
 };
 
+/* Sends LK_DONE: @vcpu carries the stop's value, @arg the stop (enum vm_stop). */
+static void send_done(int sock, enum vm_stop stop, uint32_t value, const char *reason)
+{
+	leak_send(sock, LK_DONE, value, stop, reason, (uint32_t)strlen(reason) + 1);
+}
+
 int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 {
 	struct leak_vm *lv = calloc(1, sizeof(*lv));
@@ -298,19 +308,23 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 	struct vm_config cfg = {
 		.guest_path = "leak.elf", .guest_nargs = 1, .guest_args = args,
 		.nr_cpus = c->writers, .mem_size = LEAK_MEM, .timeout_ms = c->duration_ms,
-		.kvm_path = c->kvm_path, .quiet = true, .xcr0 = c->xcr0,
+		.quiet = true, .xcr0 = c->xcr0, .dtb_fd = -1,
 		.image = leak_guest_elf, .image_len = leak_guest_elf_len,
 		.check_host_fpstate = true,
 	};
 	struct fpvm_error err = { 0 };
 	struct leak_table all = { 0 };
 	struct leak_stats st;
+	struct guest_fpu_cfg fpu_cfg;
+	enum vm_stop stop;
+	uint32_t value;
 	struct kvm kvm;
 	struct vm vm;
-	int status;
 
-	if (!lv)
-		return FPVM_EXIT_SOFTWARE;
+	if (!lv) {
+		send_done(sock, VM_STOP_ERROR, FPVM_ERR_SYSTEM, "out of memory");
+		return 1;
+	}
 	if (readers > LEAK_MAX_READERS)
 		readers = LEAK_MAX_READERS;
 	cfg.max_cpus = c->writers + readers;
@@ -322,18 +336,27 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 	if (lv->reader_period < 100)
 		lv->reader_period = 100;
 	cfg.serial_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-	if (kvm_open(&kvm, c->kvm_path, &err)) {
-		leak_send(sock, LK_DONE, 0, (uint32_t)err.status, err.msg, (uint32_t)strlen(err.msg) + 1);
+	if (cfg.serial_fd < 0 || kvm_open(&kvm, c->kvm_path, &err)) {
+		if (cfg.serial_fd < 0)
+			fpvm_fail(&err, FPVM_ERR_SYSTEM, errno, "/dev/null: %s", strerror(errno));
+		send_done(sock, VM_STOP_ERROR, err.cls, err.msg);
 		free(lv);
-		return err.status;
+		return 1;
 	}
-	if (vm_boot_ops(&vm, &kvm, &cfg, &leak_ops, lv, &err)) {
-		status = err.status;
+	if (guest_fpu_cfg_init(&fpu_cfg, &kvm, &err)) {
+		send_done(sock, VM_STOP_ERROR, err.cls, err.msg);
+		kvm_close(&kvm);
+		free(lv);
+		return 1;
+	}
+	if (vm_boot_ops(&vm, &kvm, &fpu_cfg, &cfg, &leak_ops, lv, &err)) {
+		stop = VM_STOP_ERROR;
+		value = err.cls;
 		snprintf(vm.reason, sizeof(vm.reason), "%.150s", err.msg);
 	} else {
 		/* Running out the clock is how a leakcheck VM ends. */
-		status = vm.status == FPVM_EXIT_TIMEOUT ? 0 : vm.status;
+		stop = vm.stop == VM_STOP_TIMEOUT ? VM_STOP_NONE : vm.stop;
+		value = vm.stop_value;
 	}
 	for (unsigned int i = 0; i < LEAK_MAX_VCPUS; i++) {
 		for (unsigned int j = 0; j < lv->v[i].table.nr; j++)
@@ -348,13 +371,14 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 	stats(lv, &vm, &st);
 	st.leaks = leak_table_total(&all);
 	leak_send(sock, LK_STATS, 0, vm_id, &st, sizeof(st));
-	leak_send(sock, LK_DONE, 0, (uint32_t)status, vm.reason, (uint32_t)strlen(vm.reason) + 1);
+	send_done(sock, stop, value, vm.reason);
 	leak_table_free(&all);
 	vm_destroy(&vm);
+	guest_fpu_cfg_release(&fpu_cfg);
 	kvm_close(&kvm);
 	close(cfg.serial_fd);
 	leak_slots_free(&lv->guest_slots);
 	leak_slots_free(&lv->host_slots);
 	free(lv);
-	return status;
+	return stop != VM_STOP_NONE;
 }

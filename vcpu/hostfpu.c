@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "vmm.h"
+#include "fpu.h"
 
 #define CPUID_1_ECX_XSAVE	(1U << 26)
 #define CPUID_1_ECX_OSXSAVE	(1U << 27)
@@ -81,7 +81,7 @@ int host_fpu_probe(struct host_fpu *h, struct fpvm_error *err)
 	memset(h, 0, sizeof(*h));
 	__cpuid(1, a, b, c, d);
 	if (!(c & CPUID_1_ECX_XSAVE) || !(c & CPUID_1_ECX_OSXSAVE))
-		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, ENOTSUP,
+		return fpvm_fail(err, FPVM_ERR_UNAVAILABLE, ENOTSUP,
 				 "this host has no XSAVE enabled (CPUID.1:ECX.OSXSAVE = 0)");
 	h->xcr0 = host_xgetbv0();
 	h->mxcsr_mask = fxsave_mxcsr_mask();
@@ -95,10 +95,10 @@ int host_fpu_probe(struct host_fpu *h, struct fpvm_error *err)
 	}
 	h->cpuid = host_leaf_0xd();
 	if (!h->cpuid)
-		return fpvm_fail(err, FPVM_EXIT_SOFTWARE, ENOMEM, "out of memory");
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
 	r = xstate_layout_init(&h->layout, h->cpuid, &ferr);
 	if (r)
-		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, -r, "host CPUID: %s", ferr.msg);
+		return fpvm_fail(err, FPVM_ERR_UNAVAILABLE, -r, "host CPUID: %s", ferr.msg);
 	h->layout.mxcsr_mask = h->mxcsr_mask;
 	return 0;
 }
@@ -122,16 +122,21 @@ int host_request_amx_guest_perm(struct fpvm_error *err)
 	if (arch_prctl(ARCH_REQ_XCOMP_GUEST_PERM, XFEATURE_XTILE_DATA)) {
 		int e = errno;
 
-		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, e,
-				 "--amx: AMX guest permission refused (ARCH_REQ_XCOMP_GUEST_PERM: "
+		fpvm_fail(err, FPVM_ERR_UNAVAILABLE, e,
+				 "AMX guest permission refused (ARCH_REQ_XCOMP_GUEST_PERM: "
 				 "%s): %s", strerror(e),
 				 e == EINVAL || e == EOPNOTSUPP ? "this CPU or kernel has no AMX"
 				 : e == EBUSY ? "a vCPU already exists in this process"
 				 : "see the kernel log");
+		err->item = CFG_AMX;
+		return -e;
 	}
-	if (arch_prctl(ARCH_GET_XCOMP_GUEST_PERM, (unsigned long)&perm) || !(perm & XMASK(XTILE_DATA)))
-		return fpvm_fail(err, FPVM_EXIT_UNAVAILABLE, EPERM,
-				 "--amx: permission request succeeded but XTILEDATA is not permitted");
+	if (arch_prctl(ARCH_GET_XCOMP_GUEST_PERM, (unsigned long)&perm) || !(perm & XMASK(XTILE_DATA))) {
+		fpvm_fail(err, FPVM_ERR_UNAVAILABLE, EPERM,
+			  "permission request succeeded but XTILEDATA is not permitted");
+		err->item = CFG_AMX;
+		return -EPERM;
+	}
 	return 0;
 }
 

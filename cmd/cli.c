@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm.h"
+#include "cmd.h"
 
 static const char usage[] =
 	"Usage: fpvm run [OPTIONS] GUEST [--] [GUEST-ARGS...]\n"
@@ -145,18 +145,18 @@ struct opt {
 	const char *long_name;
 	char short_name;
 	bool has_arg;
-	int (*set)(struct vm_config *c, const char *arg, struct fpvm_error *err);
+	int (*set)(struct run_opts *o, const char *arg, struct fpvm_error *err);
 	size_t field;
 };
 
-#define FLAG(name, short_name, member) { name, short_name, false, NULL, offsetof(struct vm_config, member) }
-#define STRING(name, member) { name, 0, true, NULL, offsetof(struct vm_config, member) }
+#define FLAG(name, short_name, member) { name, short_name, false, NULL, offsetof(struct run_opts, member) }
+#define STRING(name, member) { name, 0, true, NULL, offsetof(struct run_opts, member) }
 
-#define USAGE_FAIL(err, ...) fpvm_fail(err, FPVM_EXIT_USAGE, EINVAL, __VA_ARGS__)
+#define USAGE_FAIL(err, ...) fpvm_fail(err, FPVM_ERR_CONFIG, EINVAL, __VA_ARGS__)
 
-static int set_cpus(struct vm_config *c, const char *arg, struct fpvm_error *err)
+static int set_cpus(struct run_opts *o, const char *arg, struct fpvm_error *err)
 {
-	int r = parse_uint(arg, 1, FPVM_MAX_CPUS, &c->nr_cpus);
+	int r = parse_uint(arg, 1, FPVM_MAX_CPUS, &o->vm.nr_cpus);
 
 	if (r == -ERANGE)
 		return USAGE_FAIL(err, "--cpus %s: out of range (1..%d)", arg, FPVM_MAX_CPUS);
@@ -165,20 +165,20 @@ static int set_cpus(struct vm_config *c, const char *arg, struct fpvm_error *err
 	return 0;
 }
 
-static int set_mem(struct vm_config *c, const char *arg, struct fpvm_error *err)
+static int set_mem(struct run_opts *o, const char *arg, struct fpvm_error *err)
 {
-	int r = parse_size(arg, &c->mem_size);
+	int r = parse_size(arg, &o->vm.mem_size);
 
 	if (r == -EINVAL)
 		return USAGE_FAIL(err, "--mem '%s': not a size (examples: 64M, 1G, 512)", arg);
-	if (r || c->mem_size < FPVM_MIN_MEM || c->mem_size > FPVM_MAX_MEM)
+	if (r || o->vm.mem_size < FPVM_MIN_MEM || o->vm.mem_size > FPVM_MAX_MEM)
 		return USAGE_FAIL(err, "--mem %s: out of range (2M..64G)", arg);
 	return 0;
 }
 
-static int set_timeout(struct vm_config *c, const char *arg, struct fpvm_error *err)
+static int set_timeout(struct run_opts *o, const char *arg, struct fpvm_error *err)
 {
-	int r = parse_seconds_ms(arg, &c->timeout_ms);
+	int r = parse_seconds_ms(arg, &o->vm.timeout_ms);
 
 	if (r == -ERANGE)
 		return USAGE_FAIL(err, "--timeout %s: too large", arg);
@@ -187,24 +187,24 @@ static int set_timeout(struct vm_config *c, const char *arg, struct fpvm_error *
 	return 0;
 }
 
-static int set_exit_status(struct vm_config *c, const char *arg, struct fpvm_error *err)
+static int set_exit_status(struct run_opts *o, const char *arg, struct fpvm_error *err)
 {
 	if (!strcmp(arg, "direct"))
-		c->exit_mode = EXIT_MODE_DIRECT;
+		o->exit_mode = EXIT_MODE_DIRECT;
 	else if (!strcmp(arg, "qemu"))
-		c->exit_mode = EXIT_MODE_QEMU;
+		o->exit_mode = EXIT_MODE_QEMU;
 	else
 		return USAGE_FAIL(err, "--exit-status '%s': expected 'direct' or 'qemu'", arg);
 	return 0;
 }
 
-static int set_xcr0(struct vm_config *c, const char *arg, struct fpvm_error *err)
+static int set_xcr0(struct run_opts *o, const char *arg, struct fpvm_error *err)
 {
 	char msg[200];
 
-	if (xfeatures_parse(arg, &c->xcr0, msg, sizeof(msg)))
+	if (xfeatures_parse(arg, &o->vm.xcr0, msg, sizeof(msg)))
 		return USAGE_FAIL(err, "--xcr0 '%s': %s", arg, msg);
-	if (!c->xcr0)
+	if (!o->vm.xcr0)
 		return USAGE_FAIL(err, "--xcr0 %s: XCR0 0 violates rule x87-required: x87 (bit 0) "
 				  "must always be set", arg);
 	return 0;
@@ -220,11 +220,11 @@ static const struct opt run_opts[] = {
 	STRING("dump-dtb", dtb_path),
 	STRING("kvm", kvm_path),
 	STRING("save-fpstate", save_fpstate_dir),
-	FLAG("strict-io", 0, strict_io),
-	FLAG("verbose", 'v', verbose),
+	FLAG("strict-io", 0, vm.strict_io),
+	FLAG("verbose", 'v', vm.verbose),
 	FLAG("amx", 0, amx),
 	FLAG("dump-fpstate", 0, dump_fpstate),
-	FLAG("check-host-fpstate", 0, check_host_fpstate),
+	FLAG("check-host-fpstate", 0, vm.check_host_fpstate),
 };
 
 static const struct opt *find_opt(const char *arg, const char **value)
@@ -254,7 +254,7 @@ static const struct opt *find_opt(const char *arg, const char **value)
 	return NULL;
 }
 
-static int parse_run(int argc, char **argv, struct vm_config *c, struct fpvm_error *err)
+static int parse_run(int argc, char **argv, struct run_opts *c, struct fpvm_error *err)
 {
 	int i;
 
@@ -293,11 +293,11 @@ static int parse_run(int argc, char **argv, struct vm_config *c, struct fpvm_err
 	}
 	if (i >= argc)
 		return USAGE_FAIL(err, "run: no guest image given");
-	c->guest_path = argv[i++];
+	c->vm.guest_path = argv[i++];
 	if (i < argc && !strcmp(argv[i], "--"))
 		i++;
-	c->guest_nargs = argc - i;
-	c->guest_args = &argv[i];
+	c->vm.guest_nargs = argc - i;
+	c->vm.guest_args = &argv[i];
 	return 0;
 }
 
@@ -310,7 +310,7 @@ static int parse_probe(int argc, char **argv, struct cli *cli, struct fpvm_error
 			if (i + 1 >= argc)
 				return USAGE_FAIL(err, "option '%s' needs a value", argv[i]);
 			if (!strcmp(argv[i], "--kvm"))
-				cli->vm.kvm_path = argv[++i];
+				cli->run.kvm_path = argv[++i];
 			else
 				cli->save_cpuid = argv[++i];
 		} else {
@@ -397,11 +397,11 @@ static int parse_leakcheck(int argc, char **argv, struct cli *cli, struct fpvm_e
 						  "host or fresh-vcpu", v);
 			cli->leak.inject = (enum leak_inject)k;
 		} else if (!strcmp(o, "--xcr0")) {
-			r = set_xcr0(&cli->vm, v, err);
+			r = set_xcr0(&cli->run, v, err);
 			if (r)
 				return r;
 		} else if (!strcmp(o, "--kvm")) {
-			cli->vm.kvm_path = v;
+			cli->run.kvm_path = v;
 		} else {
 			return USAGE_FAIL(err, "leakcheck: unknown option '%s'", o);
 		}
@@ -419,12 +419,15 @@ int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
 
 	*cli = (struct cli){
 		.cmd = CLI_HELP,
-		.vm = {
-			.nr_cpus = 1,
-			.mem_size = FPVM_DEFAULT_MEM,
+		.run = {
+			.vm = {
+				.nr_cpus = 1,
+				.mem_size = FPVM_DEFAULT_MEM,
+				.serial_fd = -1,
+				.dtb_fd = -1,
+			},
 			.kvm_path = "/dev/kvm",
 			.exit_mode = EXIT_MODE_DIRECT,
-			.serial_fd = -1,
 		},
 	};
 	if (!cmd)
@@ -436,7 +439,7 @@ int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
 		return 0;
 	}
 	if (!strcmp(cmd, "run")) {
-		int r = parse_run(argc - 2, argv + 2, &cli->vm, err);
+		int r = parse_run(argc - 2, argv + 2, &cli->run, err);
 
 		cli->cmd = r == 1 ? CLI_HELP : CLI_RUN;
 		return r == 1 ? 0 : r;

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The one place that turns what went wrong into an exit status (README,
+ * "Exit status"): library error classes, a VM's stop, and the option a
+ * configuration error is about.
+ */
+#include <signal.h>
+#include <stdio.h>
+
+#include "cmd.h"
+
+int status_of_error(const struct fpvm_error *err)
+{
+	static const int status[] = {
+		[FPVM_ERR_NONE] = FPVM_EXIT_SOFTWARE,
+		[FPVM_ERR_CONFIG] = FPVM_EXIT_USAGE,
+		[FPVM_ERR_INPUT] = FPVM_EXIT_DATAERR,
+		[FPVM_ERR_UNAVAILABLE] = FPVM_EXIT_UNAVAILABLE,
+		[FPVM_ERR_SYSTEM] = FPVM_EXIT_SOFTWARE,
+		[FPVM_ERR_OUTPUT] = FPVM_EXIT_IOERR,
+		[FPVM_ERR_KVM_STATE] = FPVM_EXIT_BAD_FPSTATE,
+	};
+
+	return (unsigned int)err->cls < sizeof(status) / sizeof(status[0]) ? status[err->cls]
+									   : FPVM_EXIT_SOFTWARE;
+}
+
+int status_of_stop(enum vm_stop stop, uint32_t value, enum exit_mode mode)
+{
+	struct fpvm_error err = { .cls = (enum fpvm_err_class)value };
+
+	switch (stop) {
+	case VM_STOP_NONE:
+		return 0;
+	case VM_STOP_GUEST_EXIT:
+		if (mode == EXIT_MODE_QEMU)
+			return (int)(((value << 1) | 1) & 0xff);
+		return value > 255 ? 255 : (int)value;	/* never wrap to 0 */
+	case VM_STOP_HALTED:
+		return FPVM_EXIT_HALTED;
+	case VM_STOP_EXCEPTION:
+		return FPVM_EXIT_EXCEPTION;
+	case VM_STOP_PANIC:
+		return FPVM_EXIT_PANIC;
+	case VM_STOP_TRIPLE_FAULT:
+		return FPVM_EXIT_TRIPLE_FAULT;
+	case VM_STOP_FAIL_ENTRY:
+		return FPVM_EXIT_FAIL_ENTRY;
+	case VM_STOP_INTERNAL_ERROR:
+		return FPVM_EXIT_INTERNAL;
+	case VM_STOP_SYSTEM_EVENT:
+		return FPVM_EXIT_SYSTEM_EVENT;
+	case VM_STOP_UNHANDLED_EXIT:
+		return FPVM_EXIT_UNEXPECTED;
+	case VM_STOP_STRICT_IO:
+		return FPVM_EXIT_STRICT_IO;
+	case VM_STOP_TIMEOUT:
+		return FPVM_EXIT_TIMEOUT;
+	case VM_STOP_SIGNAL:
+		return value == SIGINT ? FPVM_EXIT_SIGINT : FPVM_EXIT_SIGTERM;
+	case VM_STOP_ERROR:
+		return status_of_error(&err);
+	}
+	return FPVM_EXIT_SOFTWARE;
+}
+
+int report_error(const struct fpvm_error *err)
+{
+	static const struct {
+		const char *before, *after;
+	} option[] = {
+		[CFG_NONE] = { "", "" },
+		[CFG_CPUS] = { "--cpus ", "" },
+		[CFG_MEM] = { "--mem ", "" },
+		[CFG_XCR0] = { "--xcr0: ", "" },
+		[CFG_XCR0_NEEDS_AMX] = { "--xcr0: ", " (AMX needs --amx)" },
+		[CFG_AMX] = { "--amx: ", "" },
+	};
+
+	fprintf(stderr, "fpvm: %s%s%s\n", option[err->item].before, err->msg,
+		option[err->item].after);
+	return status_of_error(err);
+}

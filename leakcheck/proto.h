@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How leakcheck's coordinator (leakcheck.c) and its VM processes (vm.c)
+ * talk: SOCK_SEQPACKET messages, a header then data.  Private to leakcheck/.
+ */
+#ifndef FPVM_LEAKCHECK_PROTO_H
+#define FPVM_LEAKCHECK_PROTO_H
+
+#include <stdint.h>
+
+#include "leakcheck.h"
+
+/* Coordinator <-> VM process messages (SOCK_SEQPACKET): header, then data. */
+enum leak_msg_type {
+	LK_STATS = 1,		/* VM: struct leak_stats */
+	LK_ARMED,		/* VM: every writer's registers hold canaries */
+	LK_STATE,		/* VM: vCPU state captured for LK_CAPTURE (uABI buffer) */
+	LK_INJECTED,		/* VM: an injection took effect on @vcpu */
+	LK_CELL,		/* VM: struct leak_cell, at the end */
+	LK_DONE,		/* VM: @arg enum vm_stop, @vcpu its value, then the reason */
+	LK_CAPTURE,		/* coordinator: send @vcpu's state */
+	LK_INJECT,		/* coordinator: KVM_SET_XSAVE this buffer into @vcpu */
+	LK_INJECT_VCPU,		/* coordinator: @arg's state into @vcpu, same VM */
+	LK_INJECT_HOST,		/* coordinator: load @vcpu's guest state into its host thread */
+	LK_INJECT_FRESH,	/* coordinator: @vcpu's state into the next fresh vCPU */
+};
+
+struct leak_msg {
+	uint32_t type, vcpu, arg, len;
+};
+
+int leak_send(int sock, uint32_t type, uint32_t vcpu, uint32_t arg, const void *data,
+	      uint32_t len);
+/* A VM process: boots a writer VM and serves the coordinator on @sock. */
+int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock);
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The boot machine: page tables, GDT, boot stacks and entry registers (guest/abi.h).
+ */
+#ifndef FPVM_VMM_BOOT_H
+#define FPVM_VMM_BOOT_H
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../base/error.h"
+#include "mem.h"
+
+struct boot_layout {
+	uint64_t stacks_base;	/* vCPU boot stacks: [stacks_base, low top) */
+	uint64_t map_top;	/* identity map covers [0, map_top) */
+	unsigned int nr_cpus;	/* started at boot (RDX, device tree) */
+	unsigned int nr_slots;	/* boot stacks: nr_cpus plus vCPUs added later */
+};
+
+int boot_layout_init(struct boot_layout *b, const struct guest_mem *mem, unsigned int nr_cpus,
+		     unsigned int nr_slots, struct fpvm_error *err);
+int boot_write_tables(const struct boot_layout *b, const struct guest_mem *mem);
+/* Entry state per guest/abi.h; @sregs comes from KVM_GET_SREGS. */
+void boot_vcpu_state(const struct boot_layout *b, unsigned int cpu, uint64_t entry, bool xsave,
+		     struct kvm_regs *regs, struct kvm_sregs *sregs);
+
+#endif

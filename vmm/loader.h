@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ELF64 guest loader: validates a whole image before copying anything.
+ */
+#ifndef FPVM_VMM_LOADER_H
+#define FPVM_VMM_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/error.h"
+#include "boot.h"
+#include "mem.h"
+
+#define ELF_MAX_SEGMENTS 16
+
+struct elf_segment {
+	uint64_t gpa;
+	uint64_t file_offset;
+	uint64_t file_size;
+	uint64_t mem_size;
+	uint32_t flags;
+};
+
+struct elf_image {
+	uint64_t entry;
+	unsigned int nr_segments;
+	struct elf_segment seg[ELF_MAX_SEGMENTS];
+};
+
+struct addr_range {
+	uint64_t start;
+	uint64_t end;		/* exclusive */
+	const char *what;
+};
+
+/* Where an image may load: RAM regions minus fpvm's own structures. */
+struct load_limits {
+	struct addr_range ram[2];
+	unsigned int nr_ram;
+	struct addr_range reserved[4];
+	unsigned int nr_reserved;
+};
+
+void load_limits_init(struct load_limits *lim, const struct guest_mem *mem,
+		      const struct boot_layout *b);
+int elf_validate(const void *buf, size_t len, const struct load_limits *lim,
+		 struct elf_image *img, struct fpvm_error *err);
+int elf_load_file(const char *path, const struct guest_mem *mem, const struct load_limits *lim,
+		  struct elf_image *img, struct fpvm_error *err);
+/* @name only labels error messages. */
+int elf_load_buffer(const void *buf, size_t len, const char *name, const struct guest_mem *mem,
+		    const struct load_limits *lim, struct elf_image *img, struct fpvm_error *err);
+
+#endif

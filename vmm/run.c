@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vCPU threads: one pthread per vCPU, named fpvm-vcpuN, each running
+ * the loop of vcpu_run() and vm_handle_exit().  Kicks set kvm_run's
+ * immediate_exit and send a real-time signal, so a kick that lands just
+ * before KVM_RUN is never lost (fpstate.md, "Known bugs").
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../vcpu/vcpu.h"
+#include "vm.h"
+
+#define SIG_VCPU_KICK	(SIGRTMIN + 0)
+
+/* Only the first few host changes per vCPU are reported; all are counted. */
+#define HOST_CHANGE_REPORTS 3
+
+static void kick_handler(int sig)
+{
+	/* Only here to make KVM_RUN return -EINTR; immediate_exit does the rest. */
+	(void)sig;
+}
+
+int vm_signals_init(void)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIG_VCPU_KICK, &sa, NULL) ? -errno : 0;
+}
+
+void vm_kick_vcpu(struct vcpu *vcpu)
+{
+	if (!vcpu->started)
+		return;
+	/* Order matters: immediate_exit first, so a signal that arrives before
+	 * KVM_RUN still makes KVM_RUN return at once. */
+	vcpu_request_immediate_exit(vcpu);
+	pthread_kill(vcpu->thread, SIG_VCPU_KICK);
+}
+
+void vm_join_vcpu(struct vcpu *vcpu)
+{
+	if (vcpu->started)
+		pthread_join(vcpu->thread, NULL);
+	vcpu->started = false;
+}
+
+void vm_report_vcpu(struct vm *vm, struct vcpu *vcpu, const char *why)
+{
+	char buf[2048];
+
+	vm_report(vm, "%.*s", (int)vcpu_format_state(vcpu, why, buf, sizeof(buf)), buf);
+}
+
+/* Before the first KVM_RUN: the thread's own registers, for later checks. */
+static int capture_host_fpstate(struct vm *vm, struct vcpu *vcpu)
+{
+	struct fpvm_error err = { 0 };
+	struct fpstate_diag diag = { 0 };
+	int r = vcpu_capture_host_fpstate(vcpu, &diag, &err);
+
+	for (unsigned int i = 0; i < diag.nr; i++)
+		vm_report(vm, "fpvm: %s: vcpu %u: %s\n", diag.item[i].error ? "error" : "warning",
+			  vcpu->id, diag.item[i].msg);
+	if (r)
+		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "%s", err.msg);
+	return r;
+}
+
+/* After a checked KVM_RUN: did the host's registers survive it? */
+static void check_host_fpstate(struct vm *vm, struct vcpu *vcpu)
+{
+	unsigned long n;
+	char *diff;
+	int r = vcpu_host_fpstate_diff(vcpu, &diff);
+
+	if (r < 0) {
+		vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0,
+				"vcpu %u: host fpstate check: out of memory", vcpu->id);
+		return;
+	}
+	if (!r)
+		return;
+	n = atomic_fetch_add(&vm->host_fpstate_changes, 1) + 1;
+	if (n <= HOST_CHANGE_REPORTS)
+		vm_report(vm, "fpvm: vcpu %u: host registers changed across KVM_RUN "
+			  "(exit reason %s); before, then after:\n%s", vcpu->id,
+			  kvm_exit_reason_name(vcpu->run->exit_reason), diff);
+	free(diff);
+}
+
+/* The last vCPU to finish ends the VM, if nothing else has. */
+static void vcpu_finished(struct vm *vm)
+{
+	if (atomic_fetch_sub(&vm->running, 1) == 1)
+		vm_request_stop(vm, VM_STOP_HALTED, 0, 0,
+				"all vCPUs halted without writing an exit status");
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->owner;
+	enum vcpu_action action = VCPU_CONTINUE;
+	char name[16];
+
+	snprintf(name, sizeof(name), "fpvm-vcpu%u", vcpu->id);
+	pthread_setname_np(pthread_self(), name);
+	if (capture_host_fpstate(vm, vcpu))
+		action = VCPU_STOP;
+
+	while (action == VCPU_CONTINUE) {
+		int r;
+
+		if (vm_stopping(vm))
+			break;
+		r = vcpu_run(vcpu);
+		/* A VM's own hook replaces the default check of the host images. */
+		if (vm->ops && vm->ops->after_run)
+			vm->ops->after_run(vm, vcpu);
+		else if (vcpu->host_after)
+			check_host_fpstate(vm, vcpu);
+		if (r == -EINTR || r == -EAGAIN) {
+			__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+			continue;
+		}
+		if (r) {
+			vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0, "vcpu %u: KVM_RUN: %s",
+					vcpu->id, strerror(-r));
+			break;
+		}
+		action = vm_handle_exit(vm, vcpu);
+	}
+	if (vm_stopping(vm) && (vm->stop_flags & STOP_DUMP_REGS) && action != VCPU_HALTED)
+		vm_report_vcpu(vm, vcpu, vm->reason);
+	vcpu_finished(vm);
+	return NULL;
+}
+
+int vm_start_vcpu(struct vm *vm, struct vcpu *vcpu, struct fpvm_error *err)
+{
+	int r;
+
+	vcpu->owner = vm;
+	r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+	if (r)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, r, "vcpu %u: cannot start thread: %s",
+				 vcpu->id, strerror(r));
+	vcpu->started = true;
+	return 0;
+}

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VM: its configuration, creation, devices, guest image, vCPUs, and the
+ * lifecycle that ends it.  Steps are explicit calls, in order; nothing runs
+ * from constructors.
+ */
+#ifndef FPVM_VMM_VM_H
+#define FPVM_VMM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/error.h"
+#include "../devices/devices.h"
+#include "../kvm/kvm.h"
+#include "../vcpu/fpu.h"
+#include "boot.h"
+#include "loader.h"
+#include "mem.h"
+
+/* What a VM is made of.  Files are the caller's: the VM gets descriptors. */
+struct vm_config {
+	const char *guest_path;		/* the image's name, the guest's argv[0] */
+	int guest_nargs;		/* arguments after the image path */
+	char **guest_args;
+	unsigned int nr_cpus;
+	uint64_t mem_size;
+	uint64_t timeout_ms;		/* 0: none */
+	bool verbose;			/* unknown accesses and statistics on stderr */
+	bool strict_io;			/* an access to no device stops the VM */
+	bool quiet;			/* no diagnostics on stderr (fpvm probe) */
+	int serial_fd;			/* the guest's serial output */
+	int dtb_fd;			/* >= 0: a copy of the device tree goes here */
+	const void *image;		/* in-memory guest image instead of guest_path */
+	size_t image_len;
+	unsigned int max_cpus;		/* > nr_cpus: room for vm_add_vcpu() later */
+
+	/* Guest FPU state */
+	uint64_t xcr0;			/* 0: the guest default */
+	bool check_host_fpstate;	/* XSAVE the host thread around every KVM_RUN */
+};
+
+/* Why a VM stopped; the command turns it into an exit status. */
+enum vm_stop {
+	VM_STOP_NONE,
+	VM_STOP_GUEST_EXIT,	/* value: what the guest wrote to the exit port */
+	VM_STOP_HALTED,		/* every vCPU halted without an exit value */
+	VM_STOP_EXCEPTION,	/* the guest runtime reported an unhandled exception */
+	VM_STOP_PANIC,		/* the guest runtime panicked */
+	VM_STOP_TRIPLE_FAULT,	/* KVM_EXIT_SHUTDOWN */
+	VM_STOP_FAIL_ENTRY,	/* KVM_EXIT_FAIL_ENTRY */
+	VM_STOP_INTERNAL_ERROR,	/* KVM_EXIT_INTERNAL_ERROR */
+	VM_STOP_SYSTEM_EVENT,	/* KVM_EXIT_SYSTEM_EVENT */
+	VM_STOP_UNHANDLED_EXIT,	/* a KVM exit reason fpvm does not handle */
+	VM_STOP_STRICT_IO,	/* an access to no device, with strict_io */
+	VM_STOP_TIMEOUT,
+	VM_STOP_SIGNAL,		/* value: SIGINT or SIGTERM */
+	VM_STOP_ERROR,		/* fpvm itself failed; value: enum fpvm_err_class */
+};
+
+#define FPVM_DEFAULT_MEM	(64ULL << 20)
+#define FPVM_MIN_MEM		(2ULL << 20)
+#define FPVM_MAX_MEM		(64ULL << 30)
+#define FPVM_MAX_CPUS		1024
+
+struct vcpu;
+struct vm;
+
+/*
+ * What a VM does beyond running its guest (fpvm leakcheck); every hook is
+ * optional, and a VM without ops runs exactly as fpvm run does.
+ */
+struct vm_ops {
+	/*
+	 * On the vCPU thread, after every KVM_RUN.  With cfg->check_host_fpstate
+	 * it replaces the default host check and gets the host images.
+	 */
+	void (*after_run)(struct vm *vm, struct vcpu *vcpu);
+	/* Control-port requests fpvm itself does not handle; returns -ENOSYS if unknown. */
+	int (*ctl)(struct vm *vm, unsigned int cpu, uint32_t op, const void *payload,
+		   uint32_t size);
+	/* On the main thread, once guest state is configured, before any vCPU runs. */
+	void (*start)(struct vm *vm);
+	/* On the main thread, every tick_ms while the VM runs. */
+	void (*tick)(struct vm *vm);
+	unsigned int tick_ms;
+};
+
+struct vm {
+	struct kvm *kvm;
+	int fd;
+	const struct vm_config *cfg;
+	struct guest_mem mem;
+	struct boot_layout boot;
+	struct elf_image image;
+	struct bus pio;
+	struct bus mmio;
+	struct serial8250 *serial;
+	struct debug_exit exit_dev;
+	struct vcpu **vcpus;
+	unsigned int nr_vcpus;
+
+	const struct vm_ops *ops;
+	void *ops_data;
+
+	/* Guest FPU state, shared by every vCPU (vm_setup_fpstate()) */
+	struct guest_fpu fpu;
+	atomic_ulong host_fpstate_changes;
+
+	/* Lifecycle: the first stop request wins and says why. */
+	pthread_mutex_t lock;
+	atomic_bool stopping;
+	unsigned int stop_flags;	/* STOP_* of the winning request */
+	enum vm_stop stop;
+	uint32_t stop_value;
+	char reason[160];
+	atomic_uint running;
+	int done_fd;		/* eventfd: wakes main when the VM ends */
+
+	atomic_ulong unknown_pio;
+	atomic_ulong unknown_mmio;
+	pthread_mutex_t report_lock;	/* keeps multi-line diagnostics whole */
+};
+
+/*
+ * Every step from vm_create() to vm_run(), in this order; then vm_destroy().
+ * @fpu_cfg is the host's guest FPU configuration, computed once.
+ */
+int vm_boot(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
+	    const struct vm_config *cfg, struct fpvm_error *err);
+/* vm_boot() with hooks in place from the start. */
+int vm_boot_ops(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
+		const struct vm_config *cfg, const struct vm_ops *ops, void *ops_data,
+		struct fpvm_error *err);
+int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg,
+	      struct fpvm_error *err);
+int vm_setup_fpstate(struct vm *vm, const struct guest_fpu_cfg *fpu_cfg, struct fpvm_error *err);
+/* Creates the devices on cfg->serial_fd and registers them on the buses. */
+int vm_attach_devices(struct vm *vm, struct fpvm_error *err);
+int vm_load_guest(struct vm *vm, struct fpvm_error *err);
+int vm_write_fdt(struct vm *vm, struct fpvm_error *err);
+int vm_create_vcpus(struct vm *vm, struct fpvm_error *err);
+/*
+ * A vCPU created and started while the VM runs (up to cfg->max_cpus).
+ * @xsave, if not NULL, replaces its initial XSAVE image (validated first).
+ */
+struct vcpu *vm_add_vcpu(struct vm *vm, const void *xsave, struct fpvm_error *err);
+int vm_run(struct vm *vm, struct fpvm_error *err);
+void vm_destroy(struct vm *vm);
+
+#define STOP_DUMP_REGS	(1U << 0)	/* every running vCPU dumps its registers */
+#define STOP_GUEST_EXIT	(1U << 1)	/* the guest asked to exit: not news */
+#define STOP_REPORTED	(1U << 2)	/* a full diagnostic is already on stderr */
+
+/* The first request wins: it says why, kicks every vCPU and wakes vm_run(). */
+void vm_request_stop(struct vm *vm, enum vm_stop stop, uint32_t value, unsigned int flags,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+bool vm_stopping(struct vm *vm);
+/* Writes one block to stderr without interleaving with other vCPUs. */
+void vm_report(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The vCPU threads (run.c): one each, the run loop, kicks. */
+int vm_signals_init(void);
+int vm_start_vcpu(struct vm *vm, struct vcpu *vcpu, struct fpvm_error *err);
+void vm_kick_vcpu(struct vcpu *vcpu);
+void vm_join_vcpu(struct vcpu *vcpu);
+/* The exit dispatcher, one step of the run loop (exit.c); public for tests. */
+enum vcpu_action {
+	VCPU_CONTINUE,
+	VCPU_HALTED,	/* this vCPU is done; the VM may go on */
+	VCPU_STOP,	/* the VM is ending */
+};
+enum vcpu_action vm_handle_exit(struct vm *vm, struct vcpu *vcpu);
+/* A vCPU's registers on stderr, as one block. */
+void vm_report_vcpu(struct vm *vm, struct vcpu *vcpu, const char *why);
+
+/* The control port's request handler (ctl.c). */
+extern const struct bus_device_ops fpvm_ctl_ops;
+
+#endif
