@@ -24,8 +24,6 @@ enum leak_inject {
 	INJECT_FRESH_VCPU,	/* VM 0 vCPU 0's state into VM 0's next fresh vCPU */
 };
 
-/* ---- fpvm leakcheck (leak_scan.c, leak_report.c, leak_vm.c, cmd_leakcheck.c) ---- */
-
 struct fpvm_leak_report;
 
 /* Where a leaked value turned up. */
@@ -94,7 +92,7 @@ const char *leak_kind_name(unsigned int kind);
 #define LEAK_MAX_VMS	32	/* canary VM ids: 5 bits */
 #define LEAK_MAX_CPUS	16	/* writers per VM; readers take the rest of 64 */
 
-/* One leakcheck run; each VM is a process of its own (leak_vm.c). */
+/* One leakcheck run; each VM is a process of its own (vm.c). */
 struct leak_config {
 	unsigned int nr_vms;
 	unsigned int writers;		/* vCPUs per VM at boot */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The VM: creation, devices, guest image, vCPUs, and the lifecycle that
- * ends it.  The first stop request wins; it sets the exit status, kicks
+ * ends it.  The first stop request wins; it says why the VM stopped, kicks
  * every vCPU and wakes the main thread, which joins them all.
  */
 #include <errno.h>

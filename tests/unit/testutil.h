@@ -31,7 +31,7 @@ const char *fixture_path(const char *name);
 
 /*
  * A VM with guest memory, buses and devices but no KVM, and one vCPU with
- * a heap-allocated kvm_run, for driving vcpu_handle_exit() directly.
+ * a heap-allocated kvm_run, for driving vm_handle_exit() directly.
  */
 struct fake_vm {
 	struct vm vm;
