@@ -6,7 +6,9 @@
 #ifndef FPVM_CMD_H
 #define FPVM_CMD_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -56,48 +58,96 @@ struct run_opts {
 	bool dump_fpstate;
 };
 
-enum cli_command {
-	CLI_HELP,
-	CLI_VERSION,
-	CLI_RUN,
-	CLI_PROBE,
-	CLI_FPSTATE,
-	CLI_LEAKCHECK,
+/*
+ * One option of a command.  With @set it is parsed by @set; without, it
+ * stores at @offset in the command's options: true for a flag (@arg NULL),
+ * the value for an option with an argument.  @name NULL makes @help a
+ * section heading in the command's help.
+ */
+struct opt {
+	const char *name;
+	char short_name;
+	const char *arg;		/* the value's name in help; NULL: a flag */
+	const char *help;		/* lines separated by '\n' */
+	int (*set)(void *opts, const char *value, struct fpvm_error *err);
+	size_t offset;
 };
 
-enum fpstate_op {
-	FPSTATE_SHOW,
-	FPSTATE_DIFF,
-	FPSTATE_CHECK,
+#define OPT_FLAG(n, s, type, member, h) { n, s, NULL, h, NULL, offsetof(type, member) }
+#define OPT_STRING(n, s, a, type, member, h) { n, s, a, h, NULL, offsetof(type, member) }
+#define OPT_CALL(n, s, a, fn, h) { n, s, a, h, fn, 0 }
+#define OPT_SECTION(title) { NULL, 0, NULL, title, NULL, 0 }
+
+/*
+ * A command owns its options, its operands, its help and its exit statuses
+ * (kvmtool's command table; errors are returned, never died on).
+ */
+struct command {
+	const char *name;		/* "run", or "fpstate show" for a group */
+	const char *synopsis;		/* after "fpvm NAME" */
+	const char *summary;		/* one line for 'fpvm --help' */
+	const char *description;
+	const struct opt *opts;
+	unsigned int nr_opts;
+	bool operands_end_options;	/* the first operand starts the guest's argv */
+	void (*init)(void *opts);
+	/* All operands, once options are parsed; also checks option pairs. */
+	int (*operands)(void *opts, int argc, char **argv, struct fpvm_error *err);
+	int (*run)(const void *opts);
+	const char *statuses;		/* the "Exit status" paragraph of its help */
 };
 
-struct cli {
-	enum cli_command cmd;
-	struct run_opts run;		/* run; probe and leakcheck use kvm_path, xcr0 */
-	bool json;			/* probe, fpstate */
-	const char *save_cpuid;		/* probe --save-cpuid FILE */
-	enum fpstate_op fpstate_op;
+#define NR_OPTS(table) ((unsigned int)(sizeof(table) / sizeof((table)[0])))
+#define USAGE_FAIL(err, ...) fpvm_fail(err, FPVM_ERR_CONFIG, EINVAL, __VA_ARGS__)
+
+struct probe_opts {
+	const char *kvm_path;
+	const char *save_cpuid;
+	bool json;
+};
+
+struct fpstate_opts {
 	const char *files[2];
-	bool host;			/* fpstate check --host */
-	struct {			/* leakcheck */
-		unsigned int vms, cpus;
-		uint64_t duration_ms;
-		const char *json_path;
-		bool tap;
-		enum leak_inject inject;
-	} leak;
+	bool json;
+	bool host;			/* check --host */
+};
+
+struct leakcheck_opts {
+	struct leak_config leak;
+	uint64_t duration_ms;
+	const char *json_path;
+	bool tap;
+	enum leak_inject inject;
+};
+
+extern const struct command cmd_run, cmd_probe, cmd_fpstate_show, cmd_fpstate_diff,
+	cmd_fpstate_check, cmd_leakcheck;
+
+/* What the command line asks for: a command and its options, or help. */
+struct cli {
+	const struct command *cmd;	/* NULL: fpvm's own help or version */
+	bool help;
+	bool version;
+	union {
+		struct run_opts run;
+		struct probe_opts probe;
+		struct fpstate_opts fpstate;
+		struct leakcheck_opts leakcheck;
+	} opts;
 };
 
 int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err);
+/* Help for @c, or fpvm's overview of every command when @c is NULL. */
+void cli_print_help(FILE *f, const struct command *c);
+
+/* The parser every command uses (opt.c). */
+int opt_parse(const struct command *c, int argc, char **argv, void *opts, bool *help,
+	      struct fpvm_error *err);
+void command_print_help(FILE *f, const struct command *c);
+int parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out);
 int parse_size(const char *s, uint64_t *out);
 int parse_seconds_ms(const char *s, uint64_t *ms);
-const char *cli_usage(void);
-
-/* The commands; each returns its exit status. */
-int cmd_run(const struct run_opts *o);
-int cmd_probe(const struct cli *cli);
-int cmd_fpstate(const struct cli *cli);
-int cmd_leakcheck(const struct cli *cli);
+int parse_xcr0(const char *option, const char *arg, uint64_t *xcr0, struct fpvm_error *err);
 
 /* What a library error or a VM's stop means as an exit status (status.c). */
 int status_of_error(const struct fpvm_error *err);

@@ -23,32 +23,128 @@ static int status_of_run(const struct leak_run *run)
 	return FPVM_EXIT_SOFTWARE;
 }
 
-int cmd_leakcheck(const struct cli *cli)
+static int leakcheck(const void *opts)
 {
-	const struct leak_config c = {
-		.nr_vms = cli->leak.vms, .writers = cli->leak.cpus,
-		.duration_ms = (unsigned int)cli->leak.duration_ms, .xcr0 = cli->run.vm.xcr0,
-		.kvm_path = cli->run.kvm_path,
-	};
+	const struct leakcheck_opts *o = opts;
 	struct fpvm_error err = { 0 };
 	struct leak_run run;
 
-	if (leakcheck_run(&c, cli->leak.inject, isatty(STDERR_FILENO) && !cli->leak.tap, &run,
+	if (leakcheck_run(&o->leak, o->inject, isatty(STDERR_FILENO) && !o->tap, &run,
 			  &err))
 		return report_error(&err);
 	run.status = status_of_run(&run);
-	if (cli->leak.tap)
+	if (o->tap)
 		leak_print_tap(stdout, &run);
 	else
 		leak_print_text(stdout, &run);
-	if (cli->leak.json_path) {
-		FILE *f = fopen(cli->leak.json_path, "w");
+	if (o->json_path) {
+		FILE *f = fopen(o->json_path, "w");
 
 		if (!f || (leak_print_json(f, &run), fclose(f))) {
-			fprintf(stderr, "fpvm: --json %s: %s\n", cli->leak.json_path, strerror(errno));
+			fprintf(stderr, "fpvm: --json %s: %s\n", o->json_path, strerror(errno));
 			run.status = run.status ? run.status : FPVM_EXIT_IOERR;
 		}
 	}
 	leak_table_free(&run.table);
 	return run.status;
 }
+
+static int set_count(const char *option, const char *arg, unsigned int max, unsigned int *n,
+		     struct fpvm_error *err)
+{
+	if (parse_uint(arg, 1, max, n))
+		return USAGE_FAIL(err, "%s %s: expected 1..%u", option, arg, max);
+	return 0;
+}
+
+static int set_vms(void *opts, const char *arg, struct fpvm_error *err)
+{
+	return set_count("--vms", arg, LEAK_MAX_VMS, &((struct leakcheck_opts *)opts)->leak.nr_vms,
+			 err);
+}
+
+static int set_cpus(void *opts, const char *arg, struct fpvm_error *err)
+{
+	return set_count("--cpus", arg, LEAK_MAX_CPUS,
+			 &((struct leakcheck_opts *)opts)->leak.writers, err);
+}
+
+static int set_duration(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct leakcheck_opts *o = opts;
+	uint64_t ms;
+
+	if (parse_seconds_ms(arg, &ms) || ms < 500 || ms > 86400000)
+		return USAGE_FAIL(err, "--duration %s: expected 0.5 to 86400 seconds", arg);
+	o->leak.duration_ms = (unsigned int)ms;
+	return 0;
+}
+
+static int set_inject(void *opts, const char *arg, struct fpvm_error *err)
+{
+	for (enum leak_inject k = INJECT_CROSS_VM; k <= INJECT_FRESH_VCPU; k++)
+		if (!strcmp(arg, leak_inject_name(k))) {
+			((struct leakcheck_opts *)opts)->inject = k;
+			return 0;
+		}
+	return USAGE_FAIL(err, "--inject '%s': expected cross-vm, cross-vcpu, host or fresh-vcpu",
+			  arg);
+}
+
+static int set_xcr0(void *opts, const char *arg, struct fpvm_error *err)
+{
+	return parse_xcr0("--xcr0", arg, &((struct leakcheck_opts *)opts)->leak.xcr0, err);
+}
+
+static const struct opt leakcheck_opts[] = {
+	OPT_CALL("vms", 0, "N", set_vms, "VMs side by side (default 2, at most 32)"),
+	OPT_CALL("cpus", 0, "N", set_cpus, "vCPUs per VM (default 2, at most 16)"),
+	OPT_CALL("duration", 0, "SECONDS", set_duration, "how long to run (default 3, 0.5 to 86400)"),
+	OPT_STRING("json", 0, "FILE", struct leakcheck_opts, json_path,
+		   "also write the report as JSON to FILE"),
+	OPT_FLAG("tap", 0, struct leakcheck_opts, tap, "print the report as TAP"),
+	OPT_CALL("inject", 0, "KIND", set_inject,
+		 "cross-vm, cross-vcpu, host or fresh-vcpu: a deliberate\n"
+		 "leak that must be found (the self-test)"),
+	OPT_CALL("xcr0", 0, "FEATURES", set_xcr0, "guest XCR0, as for run"),
+	OPT_STRING("kvm", 0, "PATH", struct leakcheck_opts, leak.kvm_path,
+		   "KVM device to use (default /dev/kvm)"),
+};
+
+static void leakcheck_init(void *opts)
+{
+	*(struct leakcheck_opts *)opts = (struct leakcheck_opts){
+		.leak = { .nr_vms = 2, .writers = 2, .duration_ms = 3000, .kvm_path = "/dev/kvm" },
+	};
+}
+
+static int leakcheck_check(void *opts, int argc, char **argv, struct fpvm_error *err)
+{
+	struct leakcheck_opts *o = opts;
+
+	if (argc)
+		return USAGE_FAIL(err, "leakcheck: unexpected argument '%s'", argv[0]);
+	if (o->inject == INJECT_CROSS_VM && o->leak.nr_vms < 2)
+		return USAGE_FAIL(err, "--inject cross-vm needs --vms 2 or more");
+	if (o->inject == INJECT_CROSS_VCPU && o->leak.writers < 2)
+		return USAGE_FAIL(err, "--inject cross-vcpu needs --cpus 2 or more");
+	return 0;
+}
+
+const struct command cmd_leakcheck = {
+	.name = "leakcheck",
+	.synopsis = "[--vms N] [--cpus N] [--duration SECONDS] [--json FILE] [--tap]\n"
+		    "                      [--inject KIND] [--xcr0 FEATURES] [--kvm PATH]",
+	.summary = "prove no register content crosses VMs, vCPUs or the host",
+	.description =
+		"Runs VMs whose vCPUs fill their registers with tagged patterns while others\n"
+		"scan theirs, the host's and fresh vCPUs' for tags that are not their own.",
+	.opts = leakcheck_opts,
+	.nr_opts = NR_OPTS(leakcheck_opts),
+	.init = leakcheck_init,
+	.operands = leakcheck_check,
+	.run = leakcheck,
+	.statuses = "0 no leak; 122 leak found; 123 --inject: the injected leak was\n"
+		    "missed; 64 usage error; 69 KVM unavailable; 70 internal error; 74 --json\n"
+		    "FILE cannot be written; a VM's failure gives run's status for it.",
+};

@@ -359,8 +359,9 @@ static void print_json(const struct facts *f)
 	printf("]}\n");
 }
 
-int cmd_probe(const struct cli *cli)
+static int probe(const void *opts)
 {
+	const struct probe_opts *o = opts;
 	struct fpvm_error err = { 0 };
 	struct facts *f = calloc(1, sizeof(*f));
 	struct probe_env env;
@@ -371,7 +372,7 @@ int cmd_probe(const struct cli *cli)
 		fprintf(stderr, "fpvm: out of memory\n");
 		return FPVM_EXIT_SOFTWARE;
 	}
-	if (kvm_open(&kvm, cli->run.kvm_path, &err)) {
+	if (kvm_open(&kvm, o->kvm_path, &err)) {
 		free(f);
 		return report_error(&err);
 	}
@@ -404,12 +405,12 @@ int cmd_probe(const struct cli *cli)
 	probe_syscall(&env, &f->q[Q_SYSCALL_CPL3]);
 	probe_kvm_cpuid(&kvm, &f->q[Q_KVM_CPUID_NO_XSAVE]);
 
-	if (cli->json)
+	if (o->json)
 		print_json(f);
 	else
 		print_text(f);
-	if (cli->save_cpuid)
-		status = save_cpuid(cli->save_cpuid, &kvm, &f->fpu.host);
+	if (o->save_cpuid)
+		status = save_cpuid(o->save_cpuid, &kvm, &f->fpu.host);
 out:
 	guest_fpu_cfg_release(&f->fpu);
 out_kvm:
@@ -417,3 +418,32 @@ out_kvm:
 	free(f);
 	return status;
 }
+
+static const struct opt probe_opts[] = {
+	OPT_FLAG("json", 0, struct probe_opts, json, "print the facts as one JSON object"),
+	OPT_STRING("save-cpuid", 0, "FILE", struct probe_opts, save_cpuid,
+		   "write KVM's supported CPUID table to FILE, a test\nfixture for fpstate/"),
+	OPT_STRING("kvm", 0, "PATH", struct probe_opts, kvm_path,
+		   "KVM device to use (default /dev/kvm)"),
+};
+
+static void probe_init(void *opts)
+{
+	*(struct probe_opts *)opts = (struct probe_opts){ .kvm_path = "/dev/kvm" };
+}
+
+const struct command cmd_probe = {
+	.name = "probe",
+	.synopsis = "[--json] [--save-cpuid FILE] [--kvm PATH]",
+	.summary = "host and KVM FPU facts, XSAVE layout, detected quirks",
+	.description =
+		"Reports what this host and its KVM offer for guest FPU state: XSAVE features,\n"
+		"the guest default XCR0, KVM_CAP_XSAVE2, and every quirk found by running tiny\n"
+		"guests (for example guest-xcr0-not-enforced on a paravirtual KVM).",
+	.opts = probe_opts,
+	.nr_opts = NR_OPTS(probe_opts),
+	.init = probe_init,
+	.run = probe,
+	.statuses = "0 facts printed; 64 usage error; 69 KVM unavailable; 70 internal\n"
+		    "error; 74 --save-cpuid FILE cannot be written.",
+};

@@ -98,8 +98,9 @@ static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_con
 	return status;
 }
 
-int cmd_run(const struct run_opts *o)
+static int run(const void *opts)
 {
+	const struct run_opts *o = opts;
 	struct vm_config cfg = o->vm;
 	struct fpvm_error err = { 0 };
 	struct kvm kvm;
@@ -125,3 +126,144 @@ out:
 		close(cfg.serial_fd);
 	return status;
 }
+
+static int set_cpus(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct run_opts *o = opts;
+	int r = parse_uint(arg, 1, FPVM_MAX_CPUS, &o->vm.nr_cpus);
+
+	if (r == -ERANGE)
+		return USAGE_FAIL(err, "--cpus %s: out of range (1..%d)", arg, FPVM_MAX_CPUS);
+	if (r)
+		return USAGE_FAIL(err, "--cpus '%s': not a number", arg);
+	return 0;
+}
+
+static int set_mem(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct run_opts *o = opts;
+	int r = parse_size(arg, &o->vm.mem_size);
+
+	if (r == -EINVAL)
+		return USAGE_FAIL(err, "--mem '%s': not a size (examples: 64M, 1G, 512)", arg);
+	if (r || o->vm.mem_size < FPVM_MIN_MEM || o->vm.mem_size > FPVM_MAX_MEM)
+		return USAGE_FAIL(err, "--mem %s: out of range (2M..64G)", arg);
+	return 0;
+}
+
+static int set_timeout(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct run_opts *o = opts;
+	int r = parse_seconds_ms(arg, &o->vm.timeout_ms);
+
+	if (r == -ERANGE)
+		return USAGE_FAIL(err, "--timeout %s: too large", arg);
+	if (r)
+		return USAGE_FAIL(err, "--timeout '%s': not a number of seconds", arg);
+	return 0;
+}
+
+static int set_exit_status(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct run_opts *o = opts;
+
+	if (!strcmp(arg, "direct"))
+		o->exit_mode = EXIT_MODE_DIRECT;
+	else if (!strcmp(arg, "qemu"))
+		o->exit_mode = EXIT_MODE_QEMU;
+	else
+		return USAGE_FAIL(err, "--exit-status '%s': expected 'direct' or 'qemu'", arg);
+	return 0;
+}
+
+static int set_xcr0(void *opts, const char *arg, struct fpvm_error *err)
+{
+	return parse_xcr0("--xcr0", arg, &((struct run_opts *)opts)->vm.xcr0, err);
+}
+
+static const struct opt run_opts[] = {
+	OPT_CALL("cpus", 'c', "N", set_cpus, "vCPUs, one thread each (default 1, at most KVM's limit)"),
+	OPT_CALL("mem", 'm', "SIZE", set_mem, "guest RAM; suffix K, M or G, plain numbers are MiB\n"
+		 "(default 64M, from 2M to 64G)"),
+	OPT_CALL("timeout", 't', "SECONDS", set_timeout,
+		 "stop the guest after SECONDS (may be fractional);\nexit status 124"),
+	OPT_STRING("serial", 0, "FILE", struct run_opts, serial_path,
+		   "write the guest's serial output to FILE, not stdout"),
+	OPT_CALL("exit-status", 0, "MODE", set_exit_status,
+		 "direct: status = value written to port 0xf4 (default)\n"
+		 "qemu:   status = (value << 1) | 1, like QEMU's\n        isa-debug-exit"),
+	OPT_FLAG("strict-io", 0, struct run_opts, vm.strict_io,
+		 "an access to an unknown port or MMIO address is fatal\n"
+		 "(exit status 117) instead of reading all-ones"),
+	OPT_STRING("dump-dtb", 0, "FILE", struct run_opts, dtb_path,
+		   "write the device tree given to the guest to FILE"),
+	OPT_STRING("kvm", 0, "PATH", struct run_opts, kvm_path,
+		   "KVM device to use (default /dev/kvm)"),
+	OPT_FLAG("verbose", 'v', struct run_opts, vm.verbose,
+		 "report setup and I/O statistics on stderr"),
+	OPT_SECTION("Guest FPU state:"),
+	OPT_CALL("xcr0", 0, "FEATURES", set_xcr0,
+		 "guest XCR0: names (x87,sse,avx,avx512,pkru,amx,...)\n"
+		 "or a number; default: what KVM and the host support"),
+	OPT_FLAG("amx", 0, struct run_opts, amx,
+		 "request AMX guest permission (before any vCPU exists)"),
+	OPT_FLAG("dump-fpstate", 0, struct run_opts, dump_fpstate,
+		 "print every vCPU's decoded guest registers at exit"),
+	OPT_STRING("save-fpstate", 0, "DIR", struct run_opts, save_fpstate_dir,
+		   "write DIR/vcpuN.xsave (KVM's buffer) and vcpuN.layout"),
+	OPT_FLAG("check-host-fpstate", 0, struct run_opts, vm.check_host_fpstate,
+		 "compare this process's registers across every\n"
+		 "KVM_RUN; report changes by register (status 120)"),
+};
+
+static void run_init(void *opts)
+{
+	*(struct run_opts *)opts = (struct run_opts){
+		.vm = {
+			.nr_cpus = 1,
+			.mem_size = FPVM_DEFAULT_MEM,
+			.serial_fd = -1,
+			.dtb_fd = -1,
+		},
+		.kvm_path = "/dev/kvm",
+		.exit_mode = EXIT_MODE_DIRECT,
+	};
+}
+
+/* GUEST [--] [GUEST-ARGS...]: everything after the image is the guest's. */
+static int run_operands(void *opts, int argc, char **argv, struct fpvm_error *err)
+{
+	struct run_opts *o = opts;
+	int i = 0;
+
+	if (argc < 1)
+		return USAGE_FAIL(err, "run: no guest image given");
+	o->vm.guest_path = argv[i++];
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	o->vm.guest_nargs = argc - i;
+	o->vm.guest_args = &argv[i];
+	return 0;
+}
+
+const struct command cmd_run = {
+	.name = "run",
+	.synopsis = "[OPTIONS] GUEST [--] [GUEST-ARGS...]",
+	.summary = "boot a test guest; its exit value is fpvm's status",
+	.description =
+		"Boots GUEST, a static x86-64 ELF test guest, under KVM. The value the guest\n"
+		"writes to the exit port (0xf4) becomes fpvm's exit status.",
+	.opts = run_opts,
+	.nr_opts = NR_OPTS(run_opts),
+	.operands_end_options = true,
+	.init = run_init,
+	.operands = run_operands,
+	.run = run,
+	.statuses =
+		"the guest's value (0-255); 64 usage error; 65 bad guest image;\n"
+		"69 KVM unavailable; 70 internal error; 74 output file error; 111 unexpected\n"
+		"KVM exit; 112 guest exception; 113 triple fault; 114 entry failure;\n"
+		"115 KVM internal error; 116 all vCPUs halted; 117 --strict-io violation;\n"
+		"118 system event; 119 guest panic; 120 host registers changed across KVM_RUN;\n"
+		"121 invalid guest fpstate from KVM; 124 timeout; 130 SIGINT; 143 SIGTERM.",
+};

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * fpvm's entry point.  Setup is a list of explicit steps in the order they
- * must happen; main is the only place that decides to exit.
+ * fpvm's entry point: find the command, run it, return its status.  main
+ * is the only place that exits.
  */
-#include <signal.h>
 #include <stdio.h>
 
 #include "cmd.h"
@@ -18,24 +17,17 @@ int main(int argc, char **argv)
 	struct cli cli;
 
 	if (cli_parse(argc, argv, &cli, &err)) {
-		fprintf(stderr, "fpvm: %s (see 'fpvm --help')\n", err.msg);
+		fprintf(stderr, "fpvm: %s (see 'fpvm %s%s--help')\n", err.msg,
+			cli.cmd ? cli.cmd->name : "", cli.cmd ? " " : "");
 		return status_of_error(&err);
 	}
-	switch (cli.cmd) {
-	case CLI_HELP:
-		fputs(cli_usage(), stdout);
-		return 0;
-	case CLI_VERSION:
+	if (cli.version) {
 		printf("fpvm %s\n", FPVM_VERSION);
 		return 0;
-	case CLI_RUN:
-		return cmd_run(&cli.run);
-	case CLI_PROBE:
-		return cmd_probe(&cli);
-	case CLI_FPSTATE:
-		return cmd_fpstate(&cli);
-	case CLI_LEAKCHECK:
-		return cmd_leakcheck(&cli);
 	}
-	return FPVM_EXIT_SOFTWARE;
+	if (cli.help) {
+		cli_print_help(stdout, cli.cmd);
+		return 0;
+	}
+	return cli.cmd->run(&cli.opts);
 }

@@ -84,6 +84,22 @@ static void expectation(struct leak_run *run)
 		run->expect.src_vcpu = 1;
 }
 
+/* A VM this process cannot reach has failed: the run must not pass without it. */
+static void send_to(struct coordinator *co, unsigned int i, uint32_t type, uint32_t vcpu,
+		    uint32_t arg, const void *data, uint32_t len)
+{
+	struct child *ch = &co->vm[i];
+	int r = ch->fd < 0 ? -EPIPE : leak_send(ch->fd, type, vcpu, arg, data, len);
+
+	if (!r)
+		return;
+	kill(ch->pid, SIGKILL);
+	ch->done = true;
+	ch->stop = VM_STOP_ERROR;
+	ch->value = FPVM_ERR_SYSTEM;
+	snprintf(ch->reason, sizeof(ch->reason), "cannot send to its process: %s", strerror(-r));
+}
+
 static void send_injection(struct coordinator *co)
 {
 	const struct leak_config *c = co->run.cfg;
@@ -96,16 +112,16 @@ static void send_injection(struct coordinator *co)
 	co->requested = true;
 	switch (co->run.inject) {
 	case INJECT_CROSS_VM:
-		leak_send(co->vm[1].fd, LK_CAPTURE, 0, 0, NULL, 0);
+		send_to(co, 1, LK_CAPTURE, 0, 0, NULL, 0);
 		break;
 	case INJECT_CROSS_VCPU:
-		leak_send(co->vm[0].fd, LK_INJECT_VCPU, 0, 1, NULL, 0);
+		send_to(co, 0, LK_INJECT_VCPU, 0, 1, NULL, 0);
 		break;
 	case INJECT_HOST:
-		leak_send(co->vm[0].fd, LK_INJECT_HOST, 0, 0, NULL, 0);
+		send_to(co, 0, LK_INJECT_HOST, 0, 0, NULL, 0);
 		break;
 	case INJECT_FRESH_VCPU:
-		leak_send(co->vm[0].fd, LK_INJECT_FRESH, 0, 0, NULL, 0);
+		send_to(co, 0, LK_INJECT_FRESH, 0, 0, NULL, 0);
 		break;
 	case INJECT_NONE:
 		break;
@@ -138,7 +154,7 @@ static void receive(struct coordinator *co, unsigned int i)
 	case LK_STATE:
 		/* The captured state of VM 1 vCPU 0 goes into VM 0 vCPU 0. */
 		if (co->run.inject == INJECT_CROSS_VM)
-			leak_send(co->vm[0].fd, LK_INJECT, 0, 0, data, m->len);
+			send_to(co, 0, LK_INJECT, 0, 0, data, m->len);
 		break;
 	case LK_INJECTED:
 		co->run.injected = true;
@@ -228,6 +244,7 @@ int leakcheck_run(const struct leak_config *c, enum leak_inject inject, bool pro
 	struct coordinator co = { .run = { .cfg = c, .inject = inject }, .progress = progress };
 	struct kvm kvm;
 	bool running = true;
+	int poll_errno = 0;
 
 	*run = co.run;
 	/* Fail fast and once, rather than once per VM process. */
@@ -255,8 +272,12 @@ int leakcheck_run(const struct leak_config *c, enum leak_inject inject, bool pro
 				pfd[n++] = (struct pollfd){ .fd = co.vm[i].fd, .events = POLLIN };
 		if (!n)
 			break;
-		if (poll(pfd, n, 50) < 0 && errno != EINTR)
+		if (poll(pfd, n, 50) < 0 && errno != EINTR) {
+			poll_errno = errno;
+			for (unsigned int i = 0; i < c->nr_vms; i++)
+				kill(co.vm[i].pid, SIGKILL);
 			break;
+		}
 		for (unsigned int i = 0; i < c->nr_vms; i++)
 			for (unsigned int j = 0; j < n; j++)
 				if (pfd[j].fd == co.vm[i].fd && (pfd[j].revents & (POLLIN | POLLHUP)))
@@ -287,6 +308,11 @@ int leakcheck_run(const struct leak_config *c, enum leak_inject inject, bool pro
 			snprintf(co.vm[i].reason, sizeof(co.vm[i].reason), "VM process %s",
 				 WIFSIGNALED(ws) ? strsignal(WTERMSIG(ws)) : "ended without a result");
 		}
+	}
+	if (poll_errno) {
+		free(co.vm);
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, poll_errno, "leakcheck: poll: %s",
+				 strerror(poll_errno));
 	}
 	co.run.elapsed_ms = elapsed_ms(&co);
 	show_progress(&co, true);

@@ -235,6 +235,17 @@ static void handle_messages(struct leak_vm *lv, struct vm *vm)
 	}
 }
 
+/* A VM that cannot reach the coordinator has no one to report to: stop it. */
+static void tell(struct leak_vm *lv, struct vm *vm, uint32_t type, uint32_t vcpu, uint32_t arg,
+		 const void *data, uint32_t len)
+{
+	int r = leak_send(lv->sock, type, vcpu, arg, data, len);
+
+	if (r)
+		vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0,
+				"leakcheck: cannot reach the coordinator: %s", strerror(-r));
+}
+
 static void leak_tick(struct vm *vm)
 {
 	struct leak_vm *lv = vm->ops_data;
@@ -248,11 +259,11 @@ static void leak_tick(struct vm *vm)
 
 		armed += atomic_load(&v->armed);
 		if (atomic_exchange(&v->injected, false))
-			leak_send(lv->sock, LK_INJECTED, i, 0, NULL, 0);
+			tell(lv, vm, LK_INJECTED, i, 0, NULL, 0);
 		if (!atomic_load(&v->capture_ready))
 			continue;
 		if (atomic_load(&v->capture) == CAPTURE_PARENT) {
-			leak_send(lv->sock, LK_STATE, i, lv->id, v->capture_buf, vm->fpu.xsave_size);
+			tell(lv, vm, LK_STATE, i, lv->id, v->capture_buf, vm->fpu.xsave_size);
 		} else if (atomic_load(&v->capture) == CAPTURE_FRESH) {
 			lv->fresh_state = v->capture_buf;
 			lv->next_reader = t;
@@ -265,7 +276,7 @@ static void leak_tick(struct vm *vm)
 	}
 	if (!lv->armed_sent && armed == lv->cfg->writers) {
 		lv->armed_sent = true;
-		leak_send(lv->sock, LK_ARMED, 0, lv->id, NULL, 0);
+		tell(lv, vm, LK_ARMED, 0, lv->id, NULL, 0);
 	}
 	/* Fresh vCPUs, added while the others run, must start from init state. */
 	if (armed == lv->cfg->writers && t >= lv->next_reader &&
@@ -273,7 +284,7 @@ static void leak_tick(struct vm *vm)
 		struct vcpu *fresh = vm_add_vcpu(vm, lv->fresh_state, &err);
 
 		if (fresh && lv->fresh_state)
-			leak_send(lv->sock, LK_INJECTED, fresh->id, 0, NULL, 0);
+			tell(lv, vm, LK_INJECTED, fresh->id, 0, NULL, 0);
 		lv->fresh_state = NULL;
 		lv->next_reader = t + lv->reader_period;
 	}
@@ -281,7 +292,7 @@ static void leak_tick(struct vm *vm)
 		struct leak_stats st;
 
 		stats(lv, vm, &st);
-		leak_send(lv->sock, LK_STATS, 0, lv->id, &st, sizeof(st));
+		tell(lv, vm, LK_STATS, 0, lv->id, &st, sizeof(st));
 		lv->next_stats = t + STATS_MS;
 	}
 }
@@ -295,9 +306,9 @@ static const struct vm_ops leak_ops = {
 };
 
 /* Sends LK_DONE: @vcpu carries the stop's value, @arg the stop (enum vm_stop). */
-static void send_done(int sock, enum vm_stop stop, uint32_t value, const char *reason)
+static int send_done(int sock, enum vm_stop stop, uint32_t value, const char *reason)
 {
-	leak_send(sock, LK_DONE, value, stop, reason, (uint32_t)strlen(reason) + 1);
+	return leak_send(sock, LK_DONE, value, stop, reason, (uint32_t)strlen(reason) + 1);
 }
 
 int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
@@ -320,6 +331,7 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 	uint32_t value;
 	struct kvm kvm;
 	struct vm vm;
+	int lost = 0;
 
 	if (!lv) {
 		send_done(sock, VM_STOP_ERROR, FPVM_ERR_SYSTEM, "out of memory");
@@ -366,12 +378,18 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 		free(lv->v[i].capture_buf);
 		free(lv->v[i].inject_buf);
 	}
-	for (unsigned int j = 0; j < all.nr; j++)
-		leak_send(sock, LK_CELL, 0, vm_id, &all.cells[j], sizeof(all.cells[j]));
+	/*
+	 * A lost result must not read as a clean one: without LK_DONE the
+	 * coordinator reports this VM as ended without a result.
+	 */
+	for (unsigned int j = 0; j < all.nr && !lost; j++)
+		lost = leak_send(sock, LK_CELL, 0, vm_id, &all.cells[j], sizeof(all.cells[j]));
 	stats(lv, &vm, &st);
 	st.leaks = leak_table_total(&all);
-	leak_send(sock, LK_STATS, 0, vm_id, &st, sizeof(st));
-	send_done(sock, stop, value, vm.reason);
+	if (!lost)
+		lost = leak_send(sock, LK_STATS, 0, vm_id, &st, sizeof(st));
+	if (!lost)
+		lost = send_done(sock, stop, value, vm.reason);
 	leak_table_free(&all);
 	vm_destroy(&vm);
 	guest_fpu_cfg_release(&fpu_cfg);
@@ -380,5 +398,5 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 	leak_slots_free(&lv->guest_slots);
 	leak_slots_free(&lv->host_slots);
 	free(lv);
-	return stop != VM_STOP_NONE;
+	return stop != VM_STOP_NONE || lost;
 }

@@ -261,8 +261,9 @@ void vm_request_stop(struct vm *vm, enum vm_stop stop, uint32_t value, unsigned 
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vm_kick_vcpu(vm->vcpus[i]);
 	pthread_mutex_unlock(&vm->lock);
+	/* Only a broken eventfd fails here; vm_wait would then wait for its timeout. */
 	if (write(vm->done_fd, &one, sizeof(one)) < 0)
-		perror("fpvm: eventfd");
+		vm_report(vm, "fpvm: waking the VM's main thread: %s\n", strerror(errno));
 }
 
 void vm_report(struct vm *vm, const char *fmt, ...)
@@ -306,8 +307,11 @@ static void vm_wait(struct vm *vm, int sig_fd)
 					(double)vm->cfg->timeout_ms / 1000.0);
 			break;
 		}
-		if (poll(pfd, 2, wait) < 0 && errno != EINTR)
+		if (poll(pfd, 2, wait) < 0 && errno != EINTR) {
+			vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0, "poll: %s",
+					strerror(errno));
 			break;
+		}
 		if (vm->ops && vm->ops->tick && !vm_stopping(vm))
 			vm->ops->tick(vm);
 		if (pfd[1].revents & POLLIN) {

@@ -5,7 +5,14 @@
 require_kvm
 
 run --help
-check "--help" 0 "out:Usage: fpvm run" "out:--timeout SECONDS"
+check "--help" 0 "out:Usage: fpvm COMMAND" "out:  leakcheck " "out:fpstate check "
+run run --help
+check "run --help" 0 "out:Usage: fpvm run" "out:--timeout SECONDS" "out:Exit status: the guest's"
+run help fpstate diff
+check "help fpstate diff" 0 "out:Usage: fpvm fpstate diff A B" "out:1 some do"
+run fpstate merge a
+check "unknown fpstate operation" 64 "err:fpstate: unknown operation 'merge' (show, diff, check)" \
+	"err:see 'fpvm --help'" lines:1
 run version
 check "version" 0 "out:fpvm "
 run

@@ -127,7 +127,8 @@ check "probe" 0 "out:Guest XSAVE layout" "out:Quirks" "out:guest-xcr0-not-enforc
 run probe --json
 check "probe --json" 0 'out:"quirks": [' "out:\"default_xcr0\": \"$default_xcr0\"" 'out:"name": "syscall-stays-cpl3", "detected": '
 run probe --bogus
-check "probe with a bad argument" 64 "err:unknown argument '--bogus'" lines:1
+check "probe with a bad option" 64 "err:probe: unknown option '--bogus'" \
+	"err:see 'fpvm probe --help'" lines:1
 
 # fpstate show / diff / check on saved images.
 run fpstate show "$TMP/fpu.xsave"

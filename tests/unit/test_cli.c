@@ -2,6 +2,8 @@
 /* Command line parsing: defaults, every option's forms, and every error. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <signal.h>
@@ -40,81 +42,125 @@ static void expect_usage_error(int r, const char *fragment)
 START_TEST(run_defaults)
 {
 	ck_assert_int_eq(PARSE("run", "g.elf"), 0);
-	ck_assert_int_eq(cli.cmd, CLI_RUN);
-	ck_assert_str_eq(cli.run.vm.guest_path, "g.elf");
-	ck_assert_uint_eq(cli.run.vm.nr_cpus, 1);
-	ck_assert_uint_eq(cli.run.vm.mem_size, 64ULL << 20);
-	ck_assert_uint_eq(cli.run.vm.timeout_ms, 0);
-	ck_assert_int_eq(cli.run.exit_mode, EXIT_MODE_DIRECT);
-	ck_assert_int_eq(cli.run.vm.guest_nargs, 0);
-	ck_assert_str_eq(cli.run.kvm_path, "/dev/kvm");
-	ck_assert(!cli.run.vm.strict_io && !cli.run.vm.verbose);
-	ck_assert_ptr_null(cli.run.serial_path);
+	ck_assert_ptr_eq(cli.cmd, &cmd_run);
+	ck_assert_str_eq(cli.opts.run.vm.guest_path, "g.elf");
+	ck_assert_uint_eq(cli.opts.run.vm.nr_cpus, 1);
+	ck_assert_uint_eq(cli.opts.run.vm.mem_size, 64ULL << 20);
+	ck_assert_uint_eq(cli.opts.run.vm.timeout_ms, 0);
+	ck_assert_int_eq(cli.opts.run.exit_mode, EXIT_MODE_DIRECT);
+	ck_assert_int_eq(cli.opts.run.vm.guest_nargs, 0);
+	ck_assert_str_eq(cli.opts.run.kvm_path, "/dev/kvm");
+	ck_assert(!cli.opts.run.vm.strict_io && !cli.opts.run.vm.verbose);
+	ck_assert_ptr_null(cli.opts.run.serial_path);
 }
 END_TEST
 
 START_TEST(option_forms)
 {
 	ck_assert_int_eq(PARSE("run", "--cpus", "4", "g"), 0);
-	ck_assert_uint_eq(cli.run.vm.nr_cpus, 4);
+	ck_assert_uint_eq(cli.opts.run.vm.nr_cpus, 4);
 	ck_assert_int_eq(PARSE("run", "--cpus=3", "g"), 0);
-	ck_assert_uint_eq(cli.run.vm.nr_cpus, 3);
+	ck_assert_uint_eq(cli.opts.run.vm.nr_cpus, 3);
 	ck_assert_int_eq(PARSE("run", "-c2", "g"), 0);
-	ck_assert_uint_eq(cli.run.vm.nr_cpus, 2);
+	ck_assert_uint_eq(cli.opts.run.vm.nr_cpus, 2);
 	ck_assert_int_eq(PARSE("run", "-c", "5", "-m", "1G", "-t", "0.25", "-v", "g"), 0);
-	ck_assert_uint_eq(cli.run.vm.nr_cpus, 5);
-	ck_assert_uint_eq(cli.run.vm.mem_size, 1ULL << 30);
-	ck_assert_uint_eq(cli.run.vm.timeout_ms, 250);
-	ck_assert(cli.run.vm.verbose);
+	ck_assert_uint_eq(cli.opts.run.vm.nr_cpus, 5);
+	ck_assert_uint_eq(cli.opts.run.vm.mem_size, 1ULL << 30);
+	ck_assert_uint_eq(cli.opts.run.vm.timeout_ms, 250);
+	ck_assert(cli.opts.run.vm.verbose);
 	ck_assert_int_eq(PARSE("run", "--serial", "out.txt", "--dump-dtb=x.dtb", "--strict-io",
 			       "--exit-status", "qemu", "--kvm", "/dev/null", "g"), 0);
-	ck_assert_str_eq(cli.run.serial_path, "out.txt");
-	ck_assert_str_eq(cli.run.dtb_path, "x.dtb");
-	ck_assert_str_eq(cli.run.kvm_path, "/dev/null");
-	ck_assert(cli.run.vm.strict_io);
-	ck_assert_int_eq(cli.run.exit_mode, EXIT_MODE_QEMU);
+	ck_assert_str_eq(cli.opts.run.serial_path, "out.txt");
+	ck_assert_str_eq(cli.opts.run.dtb_path, "x.dtb");
+	ck_assert_str_eq(cli.opts.run.kvm_path, "/dev/null");
+	ck_assert(cli.opts.run.vm.strict_io);
+	ck_assert_int_eq(cli.opts.run.exit_mode, EXIT_MODE_QEMU);
 	ck_assert_int_eq(PARSE("run", "--exit-status=direct", "g"), 0);
-	ck_assert_int_eq(cli.run.exit_mode, EXIT_MODE_DIRECT);
+	ck_assert_int_eq(cli.opts.run.exit_mode, EXIT_MODE_DIRECT);
 }
 END_TEST
 
 START_TEST(guest_arguments)
 {
 	ck_assert_int_eq(PARSE("run", "-c", "2", "g.elf", "--", "a", "-b", "--cpus"), 0);
-	ck_assert_str_eq(cli.run.vm.guest_path, "g.elf");
-	ck_assert_int_eq(cli.run.vm.guest_nargs, 3);
-	ck_assert_str_eq(cli.run.vm.guest_args[0], "a");
-	ck_assert_str_eq(cli.run.vm.guest_args[1], "-b");
-	ck_assert_str_eq(cli.run.vm.guest_args[2], "--cpus");
-	ck_assert_uint_eq(cli.run.vm.nr_cpus, 2);
+	ck_assert_str_eq(cli.opts.run.vm.guest_path, "g.elf");
+	ck_assert_int_eq(cli.opts.run.vm.guest_nargs, 3);
+	ck_assert_str_eq(cli.opts.run.vm.guest_args[0], "a");
+	ck_assert_str_eq(cli.opts.run.vm.guest_args[1], "-b");
+	ck_assert_str_eq(cli.opts.run.vm.guest_args[2], "--cpus");
+	ck_assert_uint_eq(cli.opts.run.vm.nr_cpus, 2);
 	/* Without "--", everything after the image is the guest's too. */
 	ck_assert_int_eq(PARSE("run", "g.elf", "x", "--mem", "1G"), 0);
-	ck_assert_int_eq(cli.run.vm.guest_nargs, 3);
-	ck_assert_uint_eq(cli.run.vm.mem_size, 64ULL << 20);
+	ck_assert_int_eq(cli.opts.run.vm.guest_nargs, 3);
+	ck_assert_uint_eq(cli.opts.run.vm.mem_size, 64ULL << 20);
 	/* "--" before the image ends fpvm's options. */
 	ck_assert_int_eq(PARSE("run", "--", "-weird-name.elf", "y"), 0);
-	ck_assert_str_eq(cli.run.vm.guest_path, "-weird-name.elf");
-	ck_assert_int_eq(cli.run.vm.guest_nargs, 1);
+	ck_assert_str_eq(cli.opts.run.vm.guest_path, "-weird-name.elf");
+	ck_assert_int_eq(cli.opts.run.vm.guest_nargs, 1);
 	/* A second "--" is an argument. */
 	ck_assert_int_eq(PARSE("run", "g", "--", "--"), 0);
-	ck_assert_int_eq(cli.run.vm.guest_nargs, 1);
-	ck_assert_str_eq(cli.run.vm.guest_args[0], "--");
+	ck_assert_int_eq(cli.opts.run.vm.guest_nargs, 1);
+	ck_assert_str_eq(cli.opts.run.vm.guest_args[0], "--");
 }
 END_TEST
 
+/* Help text from the command table, as a string. */
+static char *help_of(const struct command *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	cli_print_help(f, c);
+	fclose(f);
+	return buf;
+}
+
 START_TEST(commands)
 {
+	char *h;
+
 	ck_assert_int_eq(PARSE("--help"), 0);
-	ck_assert_int_eq(cli.cmd, CLI_HELP);
+	ck_assert(cli.help && !cli.cmd);
 	ck_assert_int_eq(PARSE("help"), 0);
-	ck_assert_int_eq(cli.cmd, CLI_HELP);
+	ck_assert(cli.help && !cli.cmd);
 	ck_assert_int_eq(PARSE("run", "--help"), 0);
-	ck_assert_int_eq(cli.cmd, CLI_HELP);
+	ck_assert(cli.help);
+	ck_assert_ptr_eq(cli.cmd, &cmd_run);
+	ck_assert_int_eq(PARSE("help", "fpstate", "check"), 0);
+	ck_assert(cli.help);
+	ck_assert_ptr_eq(cli.cmd, &cmd_fpstate_check);
+	ck_assert_int_eq(PARSE("leakcheck", "-h"), 0);
+	ck_assert_ptr_eq(cli.cmd, &cmd_leakcheck);
+	ck_assert(cli.help);
 	ck_assert_int_eq(PARSE("version"), 0);
-	ck_assert_int_eq(cli.cmd, CLI_VERSION);
+	ck_assert(cli.version);
 	ck_assert_int_eq(PARSE("--version"), 0);
-	ck_assert_int_eq(cli.cmd, CLI_VERSION);
-	ck_assert_ptr_nonnull(strstr(cli_usage(), "--exit-status"));
+	ck_assert(cli.version);
+	expect_usage_error(PARSE("help", "launch"), "unknown command 'launch'");
+
+	/* Every option of a command appears in its help, from the same table. */
+	h = help_of(&cmd_run);
+	ck_assert_ptr_nonnull(strstr(h, "Usage: fpvm run [OPTIONS] GUEST"));
+	ck_assert_ptr_nonnull(strstr(h, "  -c, --cpus N           vCPUs"));
+	ck_assert_ptr_nonnull(strstr(h, "      --exit-status MODE direct"));
+	ck_assert_ptr_nonnull(strstr(h, "      --check-host-fpstate\n"));
+	ck_assert_ptr_nonnull(strstr(h, "Guest FPU state:"));
+	ck_assert_ptr_nonnull(strstr(h, "Exit status: the guest's value"));
+	free(h);
+	h = help_of(&cmd_fpstate_check);
+	ck_assert_ptr_nonnull(strstr(h, "--host"));
+	free(h);
+	h = help_of(NULL);
+	for (const char *c = "run\0probe\0fpstate show\0fpstate diff\0fpstate check\0leakcheck\0";
+	     *c; c += strlen(c) + 1) {
+		char line[40];
+
+		snprintf(line, sizeof(line), "\n  %-16s ", c);
+		ck_assert_msg(strstr(h, line), "overview lacks '%s'", c);
+	}
+	free(h);
 }
 END_TEST
 
@@ -157,13 +203,13 @@ START_TEST(fpstate_run_options)
 {
 	ck_assert_int_eq(PARSE("run", "--xcr0", "x87,sse,avx", "--amx", "--dump-fpstate",
 			       "--save-fpstate", "/tmp/d", "--check-host-fpstate", "g"), 0);
-	ck_assert_uint_eq(cli.run.vm.xcr0, 0x7);
-	ck_assert(cli.run.amx && cli.run.dump_fpstate && cli.run.vm.check_host_fpstate);
-	ck_assert_str_eq(cli.run.save_fpstate_dir, "/tmp/d");
+	ck_assert_uint_eq(cli.opts.run.vm.xcr0, 0x7);
+	ck_assert(cli.opts.run.amx && cli.opts.run.dump_fpstate && cli.opts.run.vm.check_host_fpstate);
+	ck_assert_str_eq(cli.opts.run.save_fpstate_dir, "/tmp/d");
 	ck_assert_int_eq(PARSE("run", "--xcr0=0xe7", "g"), 0);
-	ck_assert_uint_eq(cli.run.vm.xcr0, 0xe7);
+	ck_assert_uint_eq(cli.opts.run.vm.xcr0, 0xe7);
 	ck_assert_int_eq(PARSE("run", "g"), 0);
-	ck_assert_uint_eq(cli.run.vm.xcr0, 0);	/* the guest default */
+	ck_assert_uint_eq(cli.opts.run.vm.xcr0, 0);	/* the guest default */
 	expect_usage_error(PARSE("run", "--xcr0", "x87,sse,avx9", "g"), "unknown feature 'avx9'");
 	expect_usage_error(PARSE("run", "--xcr0", "0", "g"), "rule x87-required");
 	expect_usage_error(PARSE("run", "--save-fpstate"), "needs a value");
@@ -173,26 +219,28 @@ END_TEST
 START_TEST(probe_and_fpstate_commands)
 {
 	ck_assert_int_eq(PARSE("probe"), 0);
-	ck_assert_int_eq(cli.cmd, CLI_PROBE);
-	ck_assert(!cli.json);
+	ck_assert_ptr_eq(cli.cmd, &cmd_probe);
+	ck_assert(!cli.opts.probe.json);
+	ck_assert_str_eq(cli.opts.probe.kvm_path, "/dev/kvm");
 	ck_assert_int_eq(PARSE("probe", "--json", "--save-cpuid", "t.txt", "--kvm", "/k"), 0);
-	ck_assert(cli.json);
-	ck_assert_str_eq(cli.save_cpuid, "t.txt");
-	ck_assert_str_eq(cli.run.kvm_path, "/k");
+	ck_assert(cli.opts.probe.json);
+	ck_assert_str_eq(cli.opts.probe.save_cpuid, "t.txt");
+	ck_assert_str_eq(cli.opts.probe.kvm_path, "/k");
 	expect_usage_error(PARSE("probe", "--save-cpuid"), "needs a value");
-	expect_usage_error(PARSE("probe", "extra"), "probe: unknown argument 'extra'");
+	expect_usage_error(PARSE("probe", "extra"), "probe: unexpected argument 'extra'");
+	expect_usage_error(PARSE("probe", "--jsn"), "probe: unknown option '--jsn'");
 
 	ck_assert_int_eq(PARSE("fpstate", "show", "a.xsave", "--json"), 0);
-	ck_assert_int_eq(cli.cmd, CLI_FPSTATE);
-	ck_assert_int_eq(cli.fpstate_op, FPSTATE_SHOW);
-	ck_assert_str_eq(cli.files[0], "a.xsave");
-	ck_assert(cli.json);
+	ck_assert_ptr_eq(cli.cmd, &cmd_fpstate_show);
+	ck_assert_str_eq(cli.opts.fpstate.files[0], "a.xsave");
+	ck_assert(cli.opts.fpstate.json);
 	ck_assert_int_eq(PARSE("fpstate", "diff", "a.xsave", "b.xsave"), 0);
-	ck_assert_int_eq(cli.fpstate_op, FPSTATE_DIFF);
-	ck_assert_str_eq(cli.files[1], "b.xsave");
+	ck_assert_ptr_eq(cli.cmd, &cmd_fpstate_diff);
+	ck_assert_str_eq(cli.opts.fpstate.files[1], "b.xsave");
 	ck_assert_int_eq(PARSE("fpstate", "check", "--host", "a.xsave"), 0);
-	ck_assert(cli.host);
-	expect_usage_error(PARSE("fpstate"), "expected show, diff or check");
+	ck_assert_ptr_eq(cli.cmd, &cmd_fpstate_check);
+	ck_assert(cli.opts.fpstate.host && !cli.opts.fpstate.json);
+	expect_usage_error(PARSE("fpstate"), "expected an operation (show, diff, check)");
 	expect_usage_error(PARSE("fpstate", "merge", "a"), "unknown operation 'merge'");
 	expect_usage_error(PARSE("fpstate", "diff", "a"), "expected two files");
 	expect_usage_error(PARSE("fpstate", "show", "a", "b"), "too many files");
@@ -203,22 +251,22 @@ END_TEST
 START_TEST(leakcheck_command)
 {
 	ck_assert_int_eq(PARSE("leakcheck"), 0);
-	ck_assert_int_eq(cli.cmd, CLI_LEAKCHECK);
-	ck_assert_uint_eq(cli.leak.vms, 2);
-	ck_assert_uint_eq(cli.leak.cpus, 2);
-	ck_assert_uint_eq(cli.leak.duration_ms, 3000);
-	ck_assert_int_eq(cli.leak.inject, INJECT_NONE);
+	ck_assert_ptr_eq(cli.cmd, &cmd_leakcheck);
+	ck_assert_uint_eq(cli.opts.leakcheck.leak.nr_vms, 2);
+	ck_assert_uint_eq(cli.opts.leakcheck.leak.writers, 2);
+	ck_assert_uint_eq(cli.opts.leakcheck.leak.duration_ms, 3000);
+	ck_assert_int_eq(cli.opts.leakcheck.inject, INJECT_NONE);
 	ck_assert_int_eq(PARSE("leakcheck", "--vms", "8", "--cpus", "2", "--duration", "60",
 			       "--json", "r.json", "--tap", "--xcr0", "x87,sse"), 0);
-	ck_assert_uint_eq(cli.leak.vms, 8);
-	ck_assert_uint_eq(cli.leak.duration_ms, 60000);
-	ck_assert_str_eq(cli.leak.json_path, "r.json");
-	ck_assert(cli.leak.tap);
-	ck_assert_uint_eq(cli.run.vm.xcr0, 0x3);
+	ck_assert_uint_eq(cli.opts.leakcheck.leak.nr_vms, 8);
+	ck_assert_uint_eq(cli.opts.leakcheck.leak.duration_ms, 60000);
+	ck_assert_str_eq(cli.opts.leakcheck.json_path, "r.json");
+	ck_assert(cli.opts.leakcheck.tap);
+	ck_assert_uint_eq(cli.opts.leakcheck.leak.xcr0, 0x3);
 	ck_assert_int_eq(PARSE("leakcheck", "--inject", "cross-vm"), 0);
-	ck_assert_int_eq(cli.leak.inject, INJECT_CROSS_VM);
+	ck_assert_int_eq(cli.opts.leakcheck.inject, INJECT_CROSS_VM);
 	ck_assert_int_eq(PARSE("leakcheck", "--inject", "fresh-vcpu", "--vms", "1"), 0);
-	ck_assert_int_eq(cli.leak.inject, INJECT_FRESH_VCPU);
+	ck_assert_int_eq(cli.opts.leakcheck.inject, INJECT_FRESH_VCPU);
 	expect_usage_error(PARSE("leakcheck", "--vms", "0"), "--vms 0: expected 1..32");
 	expect_usage_error(PARSE("leakcheck", "--vms", "33"), "expected 1..32");
 	expect_usage_error(PARSE("leakcheck", "--cpus", "17"), "--cpus 17: expected 1..16");
