@@ -8,7 +8,7 @@
 #include "cmd.h"
 
 static const struct command *const commands[] = {
-	&cmd_run, &cmd_probe, &cmd_fpstate_show, &cmd_fpstate_diff, &cmd_fpstate_check,
+	&cmd_run, &cmd_test, &cmd_probe, &cmd_fpstate_show, &cmd_fpstate_diff, &cmd_fpstate_check,
 	&cmd_leakcheck,
 };
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "../base/error.h"
+#include "../base/parse.h"
 #include "../leakcheck/leakcheck.h"
 #include "../vmm/vm.h"
 
@@ -91,7 +92,10 @@ struct command {
 	unsigned int nr_opts;
 	bool operands_end_options;	/* the first operand starts the guest's argv */
 	void (*init)(void *opts);
-	/* All operands, once options are parsed; also checks option pairs. */
+	/*
+	 * All operands, once options are parsed; also checks option pairs.  The
+	 * strings outlive the call, the array holding them does not.
+	 */
 	int (*operands)(void *opts, int argc, char **argv, struct fpvm_error *err);
 	int (*run)(const void *opts);
 	const char *statuses;		/* the "Exit status" paragraph of its help */
@@ -120,7 +124,24 @@ struct leakcheck_opts {
 	enum leak_inject inject;
 };
 
-extern const struct command cmd_run, cmd_probe, cmd_fpstate_show, cmd_fpstate_diff,
+#define TEST_MAX_SELECT	32
+
+struct test_opts {
+	const char *manifest;
+	const char *guest_dir;
+	const char *log_dir;
+	const char *junit_path;
+	const char *json_path;
+	const char *kvm_path;
+	unsigned int jobs;
+	bool list;
+	char *groups[TEST_MAX_SELECT];
+	unsigned int nr_groups;
+	char *globs[TEST_MAX_SELECT];
+	unsigned int nr_globs;
+};
+
+extern const struct command cmd_run, cmd_test, cmd_probe, cmd_fpstate_show, cmd_fpstate_diff,
 	cmd_fpstate_check, cmd_leakcheck;
 
 /* What the command line asks for: a command and its options, or help. */
@@ -133,6 +154,7 @@ struct cli {
 		struct probe_opts probe;
 		struct fpstate_opts fpstate;
 		struct leakcheck_opts leakcheck;
+		struct test_opts test;
 	} opts;
 };
 
@@ -144,10 +166,34 @@ void cli_print_help(FILE *f, const struct command *c);
 int opt_parse(const struct command *c, int argc, char **argv, void *opts, bool *help,
 	      struct fpvm_error *err);
 void command_print_help(FILE *f, const struct command *c);
-int parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out);
-int parse_size(const char *s, uint64_t *out);
-int parse_seconds_ms(const char *s, uint64_t *ms);
 int parse_xcr0(const char *option, const char *arg, uint64_t *xcr0, struct fpvm_error *err);
+
+/* Host quirks (quirks.c): detected is YES, NO or UNKNOWN. */
+enum { UNKNOWN = -1, NO, YES };
+
+struct quirk {
+	const char *name;
+	const char *meaning;
+	int detected;
+	char evidence[360];
+};
+
+enum quirk_id {
+	Q_XCR0_NOT_ENFORCED,
+	Q_AVX_WITHOUT_XCR0,
+	Q_CPUID_NOT_VIRTUALIZED,
+	Q_CPL0_XGETBV,
+	Q_CPL0_XSAVE,
+	Q_CPL0_X87,
+	Q_SYSCALL_CPL3,
+	Q_KVM_CPUID_NO_XSAVE,
+	Q_XSAVE_BEYOND_XCR0,
+	NR_QUIRKS,
+};
+
+extern const struct quirk quirk_defs[NR_QUIRKS];
+void probe_quirks(struct kvm *kvm, const struct guest_fpu_cfg *fpu, struct quirk q[NR_QUIRKS]);
+int quirk_find(const char *name);
 
 /* What a library error or a VM's stop means as an exit status (status.c). */
 int status_of_error(const struct fpvm_error *err);

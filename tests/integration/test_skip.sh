@@ -17,6 +17,14 @@ for dev in "$TMP/no-kvm:no such device" "$TMP/plain-file:not a character device"
 		[ "$(wc -l <"$TMP/out")" -eq 1 ] && ok "$s: the skip is the suite's only output" ||
 			not_ok "$s: the skip is the suite's only output" "$(wc -l <"$TMP/out") lines"
 	done
+	# The guests suite is fpvm test's TAP: each test a skip with the reason.
+	FPVM_KVM=$path sh "$dir/test_guests.sh" >"$TMP/out" 2>"$TMP/err"
+	status=$?
+	check "guests: every test skips when the KVM device is ${dev#*:}" 0 \
+		"out:ok 1 - hello # SKIP no usable KVM: $path: " "!out:not ok" lines:0
+	[ "$(grep -c '# SKIP no usable KVM' "$TMP/out")" -eq "$(grep -c '^\[' "$dir/../guests.cfg")" ] &&
+		ok "guests: one skip per test of tests/guests.cfg" ||
+		not_ok "guests: one skip per test of tests/guests.cfg" "$(cat "$TMP/out")"
 done
 
 # summary.py on a run with a passing unit suite, a skipped host suite and a

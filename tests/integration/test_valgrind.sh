@@ -28,6 +28,13 @@ vg "fpu guest, --check-host-fpstate, --save-fpstate" 0 run --check-host-fpstate 
 	--save-fpstate "$TMP/fs" --dump-fpstate "$GUEST_DIR/fpu.elf"
 vg "fpstate show" 0 fpstate show "$TMP/fs/vcpu0.xsave"
 vg "probe" 0 probe
+printf '[a]\nguest = hello.elf\nrequires = !quirk:frobnicated\n' >"$TMP/bad.cfg"
+vg "test: a malformed manifest" 65 test "$TMP/bad.cfg"
+# c runs or is skipped, as this host's quirk says; b fails either way.
+printf '[a]\nguest = hello.elf\noutput = Hello\n[b]\nguest = fault.elf\n[c]\nguest = hello.elf\nrequires = quirk:guest-xcr0-not-enforced\n' \
+	>"$TMP/s.cfg"
+vg "test: pass, failure, requirement; JUnit and JSON" 1 test -j 2 --guest-dir "$GUEST_DIR" \
+	--log-dir "$TMP/logs" --junit "$TMP/r.xml" --json "$TMP/r.json" "$TMP/s.cfg"
 vg "bad image" 65 run /nonexistent.elf
 vg "bad KVM device" 69 run --kvm /dev/null "$GUEST_DIR/hello.elf"
 

@@ -234,6 +234,10 @@ def build_initramfs(build, mods, job, extra):
         c.add_file('/fpvm/guest/' + os.path.basename(elf), elf, 0o100755)
     for sh in glob.glob(os.path.join(SOURCE, 'tests', 'integration', '*.sh')):
         c.add_file('/fpvm/tests/' + os.path.basename(sh), sh, 0o100755)
+    # The bundled manifest and the JUnit schema, beside the scripts.
+    for f in glob.glob(os.path.join(SOURCE, 'tests', '*.cfg')) + \
+            [os.path.join(SOURCE, 'tests', 'junit.xsd')]:
+        c.add_file('/fpvm/tests/' + os.path.basename(f), f)
     for f in extra:
         c.add_file('/add/' + os.path.basename(f), f)
     return c.finish()

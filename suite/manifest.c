@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The manifest: kvm-unit-tests' unittests.cfg shape, one [name] section
+ * per test and key = value lines, with fpvm's keys (README, "fpvm test").
+ * Every problem is reported as "path:line: problem".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../base/parse.h"
+#include "suite.h"
+
+#define MANIFEST_MAX	(1 << 20)
+#define MAX_TESTS	4096
+#define MAX_WORDS	256
+
+struct parser {
+	const char *path;
+	const char *guest_dir;
+	unsigned int line;
+	struct suite *s;
+	struct fpvm_error *err;
+};
+
+static int fail(struct parser *p, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return fpvm_fail(p->err, FPVM_ERR_INPUT, EINVAL, "%s:%u: %s", p->path, p->line, msg);
+}
+
+static int no_memory(struct parser *p)
+{
+	return fpvm_fail(p->err, FPVM_ERR_SYSTEM, ENOMEM, "%s: out of memory", p->path);
+}
+
+/*
+ * Shell-like words: blanks separate, '...' is literal, "..." and a
+ * backslash escape the next character.  No expansion of any kind.
+ */
+static int split_words(struct parser *p, const char *v, struct suite_words *out)
+{
+	char *buf = malloc(strlen(v) + 1);
+
+	if (!buf)
+		return no_memory(p);
+	free(out->w ? out->w[0] : NULL);
+	free(out->w);
+	*out = (struct suite_words){ .line = p->line };
+	out->w = calloc(MAX_WORDS, sizeof(*out->w));
+	if (!out->w) {
+		free(buf);
+		return no_memory(p);
+	}
+	for (char *o = buf; *v;) {
+		char quote = 0;
+
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (!*v)
+			break;
+		if (out->nr == MAX_WORDS)
+			return fail(p, "more than %d words", MAX_WORDS);
+		out->w[out->nr++] = o;
+		for (; *v && (quote || (*v != ' ' && *v != '\t')); v++) {
+			if (quote == '\'' && *v == '\'') {
+				quote = 0;
+			} else if (quote == '\'') {
+				*o++ = *v;
+			} else if (*v == '\\' && v[1] && (!quote || v[1] == '"' || v[1] == '\\')) {
+				*o++ = *++v;
+			} else if (*v == '"' || (!quote && *v == '\'')) {
+				quote = quote ? 0 : *v;
+			} else {
+				*o++ = *v;
+			}
+		}
+		if (quote)
+			return fail(p, "unterminated %c quote", quote);
+		*o++ = '\0';
+	}
+	if (!out->nr)
+		out->w[0] = buf;	/* owned through w[0], as when it has words */
+	return 0;
+}
+
+static int set_string(struct parser *p, const char *v, char **out)
+{
+	free(*out);
+	*out = strdup(v);
+	return *out ? 0 : no_memory(p);
+}
+
+static int set_guest(struct parser *p, struct suite_test *t, const char *v)
+{
+	size_t n;
+
+	if (!*v)
+		return fail(p, "guest: empty path");
+	free(t->guest);
+	if (*v == '/' || !p->guest_dir)
+		return set_string(p, v, &t->guest);
+	n = strlen(p->guest_dir) + strlen(v) + 2;
+	t->guest = malloc(n);
+	if (!t->guest)
+		return no_memory(p);
+	snprintf(t->guest, n, "%s/%s", p->guest_dir, v);
+	return 0;
+}
+
+static int set_key(struct parser *p, struct suite_test *t, const char *key, const char *v)
+{
+	unsigned int n;
+
+	if (!strcmp(key, "guest"))
+		return set_guest(p, t, v);
+	if (!strcmp(key, "args"))
+		return split_words(p, v, &t->args);
+	if (!strcmp(key, "options"))
+		return split_words(p, v, &t->options);
+	if (!strcmp(key, "groups"))
+		return split_words(p, v, &t->groups);
+	if (!strcmp(key, "requires"))
+		return split_words(p, v, &t->requires);
+	if (!strcmp(key, "output"))
+		return *v ? set_string(p, v, &t->output) : fail(p, "output: empty text");
+	if (!strcmp(key, "mem"))
+		return *v ? set_string(p, v, &t->mem) : fail(p, "mem: empty size");
+	if (!strcmp(key, "cpus")) {
+		if (parse_uint(v, 1, 1024, &t->cpus))
+			return fail(p, "cpus '%s': expected 1..1024", v);
+		return 0;
+	}
+	if (!strcmp(key, "expect")) {
+		if (parse_uint(v, 0, 255, &n))
+			return fail(p, "expect '%s': expected an exit status 0..255", v);
+		t->expect = (int)n;
+		return 0;
+	}
+	if (!strcmp(key, "timeout")) {
+		if (parse_seconds_ms(v, &t->timeout_ms) || !t->timeout_ms ||
+		    t->timeout_ms > 86400000)
+			return fail(p, "timeout '%s': expected seconds, more than 0 and at most 86400",
+				    v);
+		return 0;
+	}
+	return fail(p, "unknown key '%s' (guest, args, options, cpus, mem, timeout, expect, "
+		    "output, groups, requires)", key);
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("_-.+", *s)))
+			return false;
+	return true;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int start_test(struct parser *p, char *name)
+{
+	struct suite *s = p->s;
+
+	if (!valid_name(name))
+		return fail(p, "test name '%s': use letters, digits and _ - . +", name);
+	for (unsigned int i = 0; i < s->nr; i++)
+		if (!strcmp(s->tests[i].name, name))
+			return fail(p, "test '%s' already defined on line %u", name,
+				    s->tests[i].line);
+	if (s->nr == MAX_TESTS)
+		return fail(p, "more than %d tests", MAX_TESTS);
+	s->tests[s->nr] = (struct suite_test){
+		.line = p->line, .timeout_ms = SUITE_DEFAULT_TIMEOUT_MS, .selected = true,
+		.name = strdup(name),
+	};
+	if (!s->tests[s->nr].name)
+		return no_memory(p);
+	s->nr++;
+	return 0;
+}
+
+static int finish_test(struct parser *p)
+{
+	struct suite_test *t = p->s->nr ? &p->s->tests[p->s->nr - 1] : NULL;
+
+	if (t && !t->guest) {
+		p->line = t->line;
+		return fail(p, "test '%s' has no guest", t->name);
+	}
+	return 0;
+}
+
+static int parse_line(struct parser *p, char *line)
+{
+	char *l = trim(line), *eq;
+
+	if (!*l || *l == '#' || *l == ';')
+		return 0;
+	if (*l == '[') {
+		char *end = strchr(l, ']');
+
+		if (!end || trim(end + 1)[0])
+			return fail(p, "expected [test-name]");
+		*end = '\0';
+		return finish_test(p) ?: start_test(p, trim(l + 1));
+	}
+	eq = strchr(l, '=');
+	if (!eq)
+		return fail(p, "expected key = value or [test-name]");
+	*eq = '\0';
+	if (!p->s->nr)
+		return fail(p, "'%s' before the first [test-name]", trim(l));
+	return set_key(p, &p->s->tests[p->s->nr - 1], trim(l), trim(eq + 1));
+}
+
+static int set_names(struct suite *s, const char *path, struct fpvm_error *err)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 4 && !strcmp(base + n - 4, ".cfg"))
+		n -= 4;
+	s->path = strdup(path);
+	s->name = strndup(base, n);
+	if (!s->path || !s->name)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "%s: out of memory", path);
+	return 0;
+}
+
+int suite_parse(const char *text, const char *path, const char *guest_dir, struct suite *s,
+		struct fpvm_error *err)
+{
+	struct parser p = { .path = path, .guest_dir = guest_dir, .s = s, .err = err };
+	char *copy = strdup(text), *line, *next;
+	int r;
+
+	*s = (struct suite){ 0 };
+	s->tests = calloc(MAX_TESTS, sizeof(*s->tests));
+	if (!copy || !s->tests || set_names(s, path, err)) {
+		free(copy);
+		suite_free(s);
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "%s: out of memory", path);
+	}
+	r = 0;
+	for (line = copy; line && !r; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		p.line++;
+		r = parse_line(&p, line);
+	}
+	if (!r)
+		r = finish_test(&p);
+	if (!r && !s->nr)
+		r = fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: no tests ([test-name] sections)",
+			      path);
+	free(copy);
+	if (r)
+		suite_free(s);
+	return r;
+}
+
+int suite_load(const char *path, const char *guest_dir, struct suite *s, struct fpvm_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text = NULL, *slash;
+	char dir[4096];
+	struct stat st;
+	ssize_t n = 0;
+	int r;
+
+	if (fd < 0)
+		return fpvm_fail(err, FPVM_ERR_INPUT, errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > MANIFEST_MAX) {
+		r = fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: not a manifest (%s)", path,
+			      S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
+		goto out;
+	}
+	text = malloc((size_t)st.st_size + 1);
+	if (!text) {
+		r = fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	while (n < st.st_size) {
+		ssize_t k = read(fd, text + n, (size_t)(st.st_size - n));
+
+		if (k <= 0) {
+			r = fpvm_fail(err, FPVM_ERR_INPUT, k ? errno : EIO, "%s: %s", path,
+				      k ? strerror(errno) : "shorter than its size");
+			goto out;
+		}
+		n += k;
+	}
+	text[n] = '\0';
+	if (memchr(text, '\0', (size_t)n)) {
+		r = fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: not a manifest (a NUL byte)", path);
+		goto out;
+	}
+	/* Without --guest-dir, guests sit beside their manifest. */
+	if (!guest_dir) {
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			snprintf(dir, sizeof(dir), ".");
+		guest_dir = dir;
+	}
+	r = suite_parse(text, path, guest_dir, s, err);
+out:
+	free(text);
+	close(fd);
+	return r;
+}
+
+static void free_words(struct suite_words *w)
+{
+	if (w->w)
+		free(w->w[0]);
+	free(w->w);
+}
+
+void suite_free(struct suite *s)
+{
+	for (unsigned int i = 0; s->tests && i < s->nr; i++) {
+		struct suite_test *t = &s->tests[i];
+
+		free(t->name);
+		free(t->guest);
+		free(t->mem);
+		free(t->output);
+		free(t->log_path);
+		free_words(&t->args);
+		free_words(&t->options);
+		free_words(&t->groups);
+		free_words(&t->requires);
+	}
+	free(s->tests);
+	free(s->path);
+	free(s->name);
+	*s = (struct suite){ 0 };
+}
+
+bool suite_in_group(const struct suite_test *t, const char *group)
+{
+	for (unsigned int i = 0; i < t->groups.nr; i++)
+		if (!strcmp(t->groups.w[i], group))
+			return true;
+	return false;
+}
+
+unsigned int suite_select(struct suite *s, char *const *groups, unsigned int nr_groups,
+			  char *const *globs, unsigned int nr_globs)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < s->nr; i++) {
+		struct suite_test *t = &s->tests[i];
+		bool in_group = !nr_groups, named = !nr_globs;
+
+		for (unsigned int g = 0; g < nr_groups && !in_group; g++)
+			in_group = suite_in_group(t, groups[g]);
+		for (unsigned int g = 0; g < nr_globs && !named; g++)
+			named = !fnmatch(globs[g], t->name, 0);
+		t->selected = in_group && named;
+		n += t->selected;
+	}
+	return n;
+}

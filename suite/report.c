@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+/*
+ * How a suite ended, three ways: TAP13 as tests end (with YAML diagnostics
+ * for failures), JUnit XML as GitLab, GitHub and Jenkins read it, JSON.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../base/json.h"
+#include "suite.h"
+
+#define JUNIT_LOG_MAX	(64 << 10)	/* of each log in <system-out> */
+
+const char *suite_result_name(enum suite_result r)
+{
+	static const char *const names[] = {
+		[SUITE_NOT_RUN] = "not-run", [SUITE_PASS] = "pass", [SUITE_FAIL] = "fail",
+		[SUITE_TIMEOUT] = "timeout", [SUITE_SKIP] = "skip",
+	};
+
+	return names[r];
+}
+
+/* The end of the log: at most @lines lines and @max bytes of them. */
+char *suite_log_tail(const struct suite_test *t, unsigned int lines, size_t max)
+{
+	int fd = t->log_path ? open(t->log_path, O_RDONLY | O_CLOEXEC) : -1;
+	struct stat st;
+	off_t from = 0;
+	char *buf, *p;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return strdup("");
+	}
+	if ((size_t)st.st_size > max)
+		from = st.st_size - (off_t)max;
+	buf = malloc(max + 1);
+	n = buf ? pread(fd, buf, max, from) : -1;
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return strdup("");
+	}
+	buf[n] = '\0';
+	p = buf + n;
+	if (p > buf && p[-1] == '\n')
+		p--;
+	while (p > buf && lines) {
+		p--;
+		if (*p == '\n' && !--lines) {
+			p++;
+			break;
+		}
+	}
+	memmove(buf, p, strlen(p) + 1);
+	return buf;
+}
+
+void suite_tap_plan(FILE *f, const struct suite *s)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < s->nr; i++)
+		n += s->tests[i].selected;
+	fprintf(f, "TAP version 13\n1..%u\n", n);
+}
+
+/* A YAML block scalar: every line indented, no control characters. */
+static void yaml_block(FILE *f, const char *key, const char *text)
+{
+	fprintf(f, "  %s: |\n", key);
+	for (const char *l = text; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+
+		fputs("    ", f);
+		for (size_t i = 0; i < n; i++)
+			fputc((unsigned char)l[i] < 0x20 && l[i] != '\t' ? '?' : l[i], f);
+		fputc('\n', f);
+		l += n + (e ? 1 : 0);
+	}
+}
+
+/* A YAML single-quoted scalar: ' doubled, control characters replaced. */
+static void yaml_str(FILE *f, const char *key, const char *s)
+{
+	fprintf(f, "  %s: '", key);
+	for (; *s; s++)
+		if (*s == '\'')
+			fputs("''", f);
+		else
+			fputc((unsigned char)*s < 0x20 ? '?' : *s, f);
+	fputs("'\n", f);
+}
+
+void suite_tap_result(FILE *f, const struct suite_test *t, unsigned int number)
+{
+	char *tail;
+
+	switch (t->result) {
+	case SUITE_PASS:
+		fprintf(f, "ok %u - %s\n", number, t->name);
+		return;
+	case SUITE_SKIP:
+		fprintf(f, "ok %u - %s # SKIP %s\n", number, t->name, t->reason);
+		return;
+	default:
+		break;
+	}
+	fprintf(f, "not ok %u - %s\n  ---\n", number, t->name);
+	yaml_str(f, "message", t->reason);
+	fprintf(f, "  result: %s\n", suite_result_name(t->result));
+	fprintf(f, "  status: %d\n  expected: %d\n  duration_ms: %llu\n", t->status, t->expect,
+		(unsigned long long)t->duration_ms);
+	if (t->log_path)
+		yaml_str(f, "log", t->log_path);
+	tail = suite_log_tail(t, SUITE_TAIL_LINES, 4096);
+	if (tail && *tail)
+		yaml_block(f, "output", tail);
+	free(tail);
+	fputs("  ...\n", f);
+}
+
+/*
+ * XML 1.0 text: the five escapes, and no control characters (which XML
+ * cannot carry even as references) or invalid UTF-8.
+ */
+static void xml_text(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned int len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
+			: (*p & 0xf8) == 0xf0 ? 4 : 0;
+		bool valid = len > 0 && (len == 1 || *p >= 0xc2);
+
+		for (unsigned int i = 1; valid && i < len; i++)
+			valid = (p[i] & 0xc0) == 0x80;
+		if (!valid) {
+			fputs("\xef\xbf\xbd", f);	/* U+FFFD */
+			p++;
+			continue;
+		}
+		if (len > 1) {
+			fwrite(p, 1, len, f);
+			p += len;
+			continue;
+		}
+		switch (*p) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		case '\t': case '\n': fputc(*p, f); break;
+		default: fputc(*p < 0x20 ? '?' : *p, f); break;
+		}
+		p++;
+	}
+}
+
+struct counts {
+	unsigned int tests, failures, skipped;
+};
+
+static struct counts count(const struct suite *s)
+{
+	struct counts c = { 0 };
+
+	for (unsigned int i = 0; i < s->nr; i++) {
+		enum suite_result r = s->tests[i].result;
+
+		if (!s->tests[i].selected || r == SUITE_NOT_RUN)
+			continue;
+		c.tests++;
+		c.failures += r == SUITE_FAIL || r == SUITE_TIMEOUT;
+		c.skipped += r == SUITE_SKIP;
+	}
+	return c;
+}
+
+static void junit_case(FILE *f, const struct suite *s, const struct suite_test *t)
+{
+	char *log;
+
+	fputs("    <testcase name=\"", f);
+	xml_text(f, t->name);
+	fputs("\" classname=\"", f);
+	xml_text(f, s->name);
+	fprintf(f, "\" time=\"%.3f\">\n", (double)t->duration_ms / 1000);
+	if (t->result == SUITE_SKIP) {
+		fputs("      <skipped message=\"", f);
+		xml_text(f, t->reason);
+		fputs("\"/>\n", f);
+	} else if (t->result != SUITE_PASS) {
+		fprintf(f, "      <failure type=\"%s\" message=\"", suite_result_name(t->result));
+		xml_text(f, t->reason);
+		fprintf(f, "\">status %d, expected %d</failure>\n", t->status, t->expect);
+	}
+	log = suite_log_tail(t, ~0u, JUNIT_LOG_MAX);
+	if (log && *log) {
+		fputs("      <system-out>", f);
+		xml_text(f, log);
+		fputs("</system-out>\n", f);
+	}
+	free(log);
+	fputs("    </testcase>\n", f);
+}
+
+void suite_print_junit(FILE *f, const struct suite *s)
+{
+	struct counts c = count(s);
+	char stamp[32], host[256] = "localhost";
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	gethostname(host, sizeof(host) - 1);
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuites name=\"fpvm\" tests=\"%u\" failures=\"%u\" errors=\"0\" "
+		"skipped=\"%u\" time=\"%.3f\">\n", c.tests, c.failures, c.skipped,
+		(double)s->duration_ms / 1000);
+	fputs("  <testsuite name=\"", f);
+	xml_text(f, s->name);
+	fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"0\" skipped=\"%u\" time=\"%.3f\" "
+		"timestamp=\"%s\" hostname=\"", c.tests, c.failures, c.skipped,
+		(double)s->duration_ms / 1000, stamp);
+	xml_text(f, host);
+	fputs("\">\n", f);
+	for (unsigned int i = 0; i < s->nr; i++)
+		if (s->tests[i].selected && s->tests[i].result != SUITE_NOT_RUN)
+			junit_case(f, s, &s->tests[i]);
+	fputs("  </testsuite>\n</testsuites>\n", f);
+}
+
+void suite_print_json(FILE *f, const struct suite *s)
+{
+	struct counts c = count(s);
+	bool first = true;
+
+	fputs("{\"manifest\": ", f);
+	json_str(f, s->path);
+	fprintf(f, ", \"tests\": %u, \"passed\": %u, \"failed\": %u, \"skipped\": %u, "
+		"\"duration_ms\": %llu, \"interrupted\": %s, \"results\": [", c.tests,
+		c.tests - c.failures - c.skipped, c.failures, c.skipped,
+		(unsigned long long)s->duration_ms, s->interrupted ? "true" : "false");
+	for (unsigned int i = 0; i < s->nr; i++) {
+		const struct suite_test *t = &s->tests[i];
+
+		if (!t->selected || t->result == SUITE_NOT_RUN)
+			continue;
+		fprintf(f, "%s\n  {\"name\": ", first ? "" : ",");
+		first = false;
+		json_str(f, t->name);
+		fprintf(f, ", \"result\": \"%s\", \"status\": %d, \"expected\": %d, "
+			"\"duration_ms\": %llu, \"reason\": ", suite_result_name(t->result),
+			t->status, t->expect, (unsigned long long)t->duration_ms);
+		json_str(f, t->reason);
+		fputs(", \"log\": ", f);
+		if (t->log_path)
+			json_str(f, t->log_path);
+		else
+			fputs("null", f);
+		fputs(", \"groups\": [", f);
+		for (unsigned int g = 0; g < t->groups.nr; g++) {
+			fputs(g ? ", " : "", f);
+			json_str(f, t->groups.w[g]);
+		}
+		fputs("]}", f);
+	}
+	fputs("\n]}\n", f);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Suites of test guests: a manifest of tests, each run as its own fpvm
+ * process, and reports of how they ended (TAP13, JUnit XML, JSON).
+ * Nothing here knows KVM: requirements are judged by the command, which
+ * marks the tests it skips before suite_run().
+ */
+#ifndef FPVM_SUITE_H
+#define FPVM_SUITE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../base/error.h"
+
+#define SUITE_DEFAULT_TIMEOUT_MS	30000
+#define SUITE_TAIL_LINES		10	/* of a failed test's log, in TAP */
+
+enum suite_result {
+	SUITE_NOT_RUN,		/* not selected, or the run was interrupted first */
+	SUITE_PASS,
+	SUITE_FAIL,
+	SUITE_TIMEOUT,
+	SUITE_SKIP,
+};
+
+/* A list of words, as a value of args, options, groups or requires. */
+struct suite_words {
+	char **w;
+	unsigned int nr;
+	unsigned int line;	/* of its key in the manifest; 0 when absent */
+};
+
+struct suite_test {
+	char *name;
+	unsigned int line;		/* of its [name] */
+	char *guest;			/* resolved against the guest directory */
+	struct suite_words args;	/* the guest's arguments */
+	struct suite_words options;	/* extra 'fpvm run' options */
+	struct suite_words groups;
+	struct suite_words requires;
+	unsigned int cpus;		/* 0: fpvm's default */
+	char *mem;			/* NULL: fpvm's default */
+	uint64_t timeout_ms;
+	int expect;			/* the exit status that passes */
+	char *output;			/* text the log must hold, or NULL */
+
+	bool selected;
+	enum suite_result result;
+	int status;			/* fpvm's exit status; -1 when killed */
+	char reason[256];		/* why it failed or was skipped */
+	uint64_t duration_ms;
+	char *log_path;
+};
+
+struct suite {
+	char *path;			/* the manifest */
+	char *name;			/* its file name without .cfg */
+	struct suite_test *tests;
+	unsigned int nr;
+	uint64_t duration_ms;
+	int interrupted;			/* the signal that stopped the run, or 0 */
+};
+
+/*
+ * Parses manifest @text (from @path, which names it in errors: "path:line:
+ * problem").  Relative guest paths resolve against @guest_dir.
+ */
+int suite_parse(const char *text, const char *path, const char *guest_dir, struct suite *s,
+		struct fpvm_error *err);
+int suite_load(const char *path, const char *guest_dir, struct suite *s, struct fpvm_error *err);
+void suite_free(struct suite *s);
+
+/* Selects tests in any of @groups (none: all) whose name matches any of @globs (none: all). */
+unsigned int suite_select(struct suite *s, char *const *groups, unsigned int nr_groups,
+			  char *const *globs, unsigned int nr_globs);
+bool suite_in_group(const struct suite_test *t, const char *group);
+
+struct suite_run_cfg {
+	const char *fpvm;		/* the fpvm executable each test runs */
+	const char *kvm_path;
+	const char *log_dir;
+	unsigned int jobs;
+	bool progress;			/* a progress line on stderr */
+	FILE *tap;			/* TAP13, as tests end; NULL: none */
+};
+
+/*
+ * Runs every selected test not already skipped, @jobs at a time.  SIGINT
+ * or SIGTERM stops them all; what finished keeps its result and
+ * s->interrupted tells.  Returns 0, or a negative errno with @err set.
+ */
+int suite_run(struct suite *s, const struct suite_run_cfg *c, struct fpvm_error *err);
+
+/* Reports (report.c). */
+void suite_tap_plan(FILE *f, const struct suite *s);
+void suite_tap_result(FILE *f, const struct suite_test *t, unsigned int number);
+void suite_print_junit(FILE *f, const struct suite *s);
+void suite_print_json(FILE *f, const struct suite *s);
+const char *suite_result_name(enum suite_result r);
+/* The last @lines lines of a test's log, or "" (caller frees). */
+char *suite_log_tail(const struct suite_test *t, unsigned int lines, size_t max);
+
+#endif

@@ -1,0 +1,210 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# fpvm test, the suite runner: the four outcomes in TAP13, JUnit (validated
+# against tests/junit.xsd) and JSON; selection; -j; Ctrl-C; malformed
+# manifests; and every test a skip without a usable KVM.
+. "$(dirname "$0")/lib.sh"
+KVM=${FPVM_KVM:-/dev/kvm}
+XSD=$(dirname "$0")/../junit.xsd
+[ -f "$XSD" ] || XSD=$(dirname "$0")/junit.xsd	# inside the TCG lane
+
+# manifest NAME: writes stdin to $TMP/NAME.cfg.
+manifest() {
+	cat >"$TMP/$1.cfg"
+}
+
+# fpvm_test ARGS...: fpvm test with this run's guests and a fresh log dir.
+fpvm_test() {
+	rm -rf "$TMP/logs"
+	run test --kvm "$KVM" --guest-dir "$GUEST_DIR" --log-dir "$TMP/logs" "$@"
+}
+
+# junit_valid FILE DESC: FILE validates against the JUnit schema.
+junit_valid() {
+	if ! command -v xmllint >/dev/null 2>&1; then
+		skip "$2" "xmllint not installed (Debian: libxml2-utils)"
+	elif xmllint --noout --schema "$XSD" "$1" >"$TMP/xmllint" 2>&1; then
+		ok "$2"
+	else
+		not_ok "$2" "$(cat "$TMP/xmllint")"
+	fi
+}
+
+# has FILE TEXT DESC: FILE holds TEXT.
+has() {
+	grep -qF -- "$2" "$1" && ok "$3" || not_ok "$3" "$1 lacks '$2'"
+}
+
+# --- Malformed input: one line naming file and line, status 65 or 64. -------
+manifest bad-key <<'EOF'
+[a]
+guest = hello.elf
+colour = blue
+EOF
+fpvm_test "$TMP/bad-key.cfg"
+check "unknown key" 65 "err:bad-key.cfg:3: unknown key 'colour'" lines:1
+manifest bad-option <<'EOF'
+[a]
+guest = hello.elf
+
+[b]
+guest = hello.elf
+options = --strict-io --cpus 0
+EOF
+fpvm_test "$TMP/bad-option.cfg"
+check "a run option is checked by run's parser" 65 \
+	"err:bad-option.cfg:6: test 'b': --cpus 0: out of range" lines:1
+manifest bad-req <<'EOF'
+[a]
+guest = hello.elf
+requires = cpu:avx9000
+EOF
+fpvm_test "$TMP/bad-req.cfg"
+check "unknown requirement" 65 "err:bad-req.cfg:3: test 'a': requires 'cpu:avx9000'" lines:1
+manifest bad-quirk <<'EOF'
+[a]
+guest = hello.elf
+requires = !quirk:frobnicated
+EOF
+fpvm_test "$TMP/bad-quirk.cfg"
+check "unknown quirk" 65 "err:unknown quirk (see 'fpvm probe')" lines:1
+printf '[a]\nguest = hello.elf\nargs = "unterminated\n' >"$TMP/quote.cfg"
+fpvm_test "$TMP/quote.cfg"
+check "unterminated quote" 65 "err:quote.cfg:3: unterminated \" quote" lines:1
+printf '[a]\nguest = a\0\n' >"$TMP/nul.cfg"
+fpvm_test "$TMP/nul.cfg"
+check "a NUL byte" 65 "err:not a manifest (a NUL byte)" lines:1
+fpvm_test "$TMP/missing.cfg"
+check "missing manifest" 65 "err:missing.cfg: No such file" lines:1
+fpvm_test "$TMP"
+check "a directory as manifest" 65 "err:not a regular file" lines:1
+fpvm_test
+check "no manifest" 64 "err:test: no manifest given" lines:1
+fpvm_test -j 0 "$TMP/bad-key.cfg"
+check "-j 0" 64 "err:--jobs 0: expected 1..256" lines:1
+
+# --- Selection and --list need no KVM. -----------------------------------
+manifest sel <<'EOF'
+[alpha]
+guest = hello.elf
+groups = fast
+
+[beta]
+guest = hello.elf
+args = b
+groups = slow fpu
+
+[gamma]
+guest = hello.elf
+EOF
+fpvm_test --list "$TMP/sel.cfg"
+check "--list" 0 "out:alpha" "out:beta" "out:gamma" "out: fast " "out:/hello.elf b"
+fpvm_test --list -g fpu "$TMP/sel.cfg"
+check "--list -g fpu" 0 "out:beta" "!out:alpha" "!out:gamma"
+fpvm_test --list "$TMP/sel.cfg" 'a*' gamma
+check "--list with name globs" 0 "out:alpha" "out:gamma" "!out:beta"
+fpvm_test -g nosuch "$TMP/sel.cfg"
+check "no test selected" 64 "err:no test matches the groups and names given" lines:1
+
+# --- Without a usable KVM, every test is a skip with its reason. --------------
+rm -rf "$TMP/logs"
+run test --kvm "$TMP/no-kvm" --guest-dir "$GUEST_DIR" --log-dir "$TMP/logs" \
+	--junit "$TMP/nokvm.xml" --json "$TMP/nokvm.json" "$TMP/sel.cfg"
+check "no KVM: all skipped, status 0" 0 "out:TAP version 13" "out:1..3" \
+	"out:ok 1 - alpha # SKIP no usable KVM: $TMP/no-kvm" "out:ok 3 - gamma # SKIP" "!out:not ok"
+junit_valid "$TMP/nokvm.xml" "no KVM: the JUnit report validates"
+has "$TMP/nokvm.xml" 'tests="3" failures="0" errors="0" skipped="3"' "no KVM: JUnit counts 3 skips"
+has "$TMP/nokvm.json" '"tests": 3, "passed": 0, "failed": 0, "skipped": 3' "no KVM: JSON counts 3 skips"
+
+if ! why=$(kvm_usable "$KVM"); then
+	skip "the four outcomes on a KVM" "$why"
+	done_testing
+	exit
+fi
+
+# --- The four outcomes. -------------------------------------------------
+# 'skipped' requires a quirk and its absence: one of the two never holds.
+manifest four <<'EOF'
+[passing]
+guest = hello.elf
+output = Hello from fpvm guest!
+
+[failing]
+guest = fault.elf
+
+[timing-out]
+guest = spin.elf
+timeout = 0.3
+
+[skipped]
+guest = hello.elf
+requires = quirk:guest-xcr0-not-enforced !quirk:guest-xcr0-not-enforced
+
+[wrong-output]
+guest = hello.elf
+output = Goodbye
+EOF
+fpvm_test -j 2 --junit "$TMP/four.xml" --json "$TMP/four.json" "$TMP/four.cfg"
+check "four outcomes: status 1" 1 "out:TAP version 13" "out:1..5" "out:- skipped # SKIP requires" \
+	"out:- passing" "out:not ok " "out:  message: 'exit status 112, expected 0'" \
+	"out:  result: timeout" "out:  message: 'timed out after 0.3 s'" \
+	"out:  message: 'output lacks ''Goodbye'''" "out:vector 14 (#PF page fault)"
+[ "$(grep -c '^not ok' "$TMP/out")" -eq 3 ] && ok "three tests fail" ||
+	not_ok "three tests fail" "$(cat "$TMP/out")"
+junit_valid "$TMP/four.xml" "the JUnit report of the four outcomes validates"
+has "$TMP/four.xml" 'tests="5" failures="3" errors="0" skipped="1"' "JUnit counts"
+has "$TMP/four.xml" '<failure type="fail" message="exit status 112, expected 0">' "JUnit failure"
+has "$TMP/four.xml" '<failure type="timeout" message="timed out after 0.3 s">' "JUnit timeout"
+has "$TMP/four.xml" '<skipped message="requires ' "JUnit skipped"
+has "$TMP/four.xml" '<system-out>Hello from fpvm guest!' "JUnit system-out holds the log"
+has "$TMP/four.json" '"name": "timing-out", "result": "timeout", "status": 124' "JSON timeout"
+has "$TMP/logs/failing.log" "guest exception: vector 14" "the log holds fpvm's messages"
+
+# --- -j 1 and the default -j give the same results. ---------------------------
+fpvm_test -j 1 --json "$TMP/j1.json" "$TMP/sel.cfg"
+check "-j 1" 0 "out:ok 1 - alpha" "out:ok 2 - beta" "out:ok 3 - gamma"
+fpvm_test --json "$TMP/jn.json" "$TMP/sel.cfg"
+check "default -j" 0 "out:- alpha" "out:- beta" "out:- gamma" "!out:not ok"
+grep -o '"name": "[a-z]*", "result": "[a-z]*", "status": [0-9]*' "$TMP/j1.json" >"$TMP/j1"
+grep -o '"name": "[a-z]*", "result": "[a-z]*", "status": [0-9]*' "$TMP/jn.json" >"$TMP/jn"
+cmp -s "$TMP/j1" "$TMP/jn" && [ -s "$TMP/j1" ] && ok "same results with -j 1 and the default" ||
+	not_ok "same results with -j 1 and the default" "$(cat "$TMP/j1" "$TMP/jn")"
+
+# --- A hostile manifest: a missing guest fails that test, not the runner. -----
+manifest hostile <<'EOF'
+[missing-guest]
+guest = no-such-guest.elf
+
+[fine]
+guest = hello.elf
+EOF
+fpvm_test "$TMP/hostile.cfg"
+check "a missing guest is that test's failure" 1 "out:ok 2 - fine" \
+	"out:  message: 'exit status 65, expected 0'" "out:no-such-guest.elf"
+
+# --- SIGINT stops every test and still writes what finished. ----------------
+manifest slow <<'EOF'
+[quick]
+guest = hello.elf
+
+[spins]
+guest = spin.elf
+timeout = 60
+EOF
+rm -rf "$TMP/logs"
+"$FPVM" test -j 2 --kvm "$KVM" --guest-dir "$GUEST_DIR" --log-dir "$TMP/logs" \
+	--junit "$TMP/int.xml" "$TMP/slow.cfg" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+sleep 1
+kill -INT $pid
+t0=$(date +%s)
+wait $pid
+status=$?
+t1=$(date +%s)
+check "SIGINT: status 130" 130 "out:ok 1 - quick" "out:Bail out! interrupted by Interrupt"
+[ $((t1 - t0)) -le 5 ] && ok "SIGINT stops the spinning test promptly" ||
+	not_ok "SIGINT stops the spinning test promptly" "took $((t1 - t0)) s"
+junit_valid "$TMP/int.xml" "SIGINT: the JUnit report of what finished validates"
+has "$TMP/int.xml" 'tests="1" failures="0"' "SIGINT: JUnit holds the finished test only"
+
+done_testing

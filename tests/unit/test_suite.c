@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/* Manifests (every key, every error with its line), selection, reports. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../suite/suite.h"
+#include "testutil.h"
+
+static struct suite s;
+static struct fpvm_error err;
+
+static int parse(const char *text)
+{
+	memset(&err, 0, sizeof(err));
+	return suite_parse(text, "t.cfg", "/g", &s, &err);
+}
+
+static void expect_error(const char *text, const char *msg)
+{
+	ck_assert_int_lt(parse(text), 0);
+	ck_assert_int_eq(err.cls, FPVM_ERR_INPUT);
+	ck_assert_msg(strstr(err.msg, msg), "message '%s' lacks '%s'", err.msg, msg);
+	ck_assert_ptr_null(s.tests);	/* freed on error */
+}
+
+START_TEST(every_key)
+{
+	ck_assert_int_eq(parse("# comment\n"
+			       "[a]\n"
+			       "guest = a.elf\n"
+			       "\n"
+			       "[b.c-2]\r\n"
+			       "  guest = /abs/b.elf  \n"
+			       "args = one 'two words' \"say \\\"hi\\\"\" back\\ slash\n"
+			       "options = --xcr0 x87,sse --check-host-fpstate\n"
+			       "cpus = 4\n"
+			       "mem = 128M\n"
+			       "timeout = 1.5\n"
+			       "expect = 112\n"
+			       "output = vector 14 (#PF\n"
+			       "groups = smoke faults\n"
+			       "requires = cpu:avx !quirk:x\n"), 0);
+	ck_assert_uint_eq(s.nr, 2);
+	ck_assert_str_eq(s.name, "t");
+	ck_assert_str_eq(s.tests[0].name, "a");
+	ck_assert_str_eq(s.tests[0].guest, "/g/a.elf");
+	ck_assert_uint_eq(s.tests[0].timeout_ms, SUITE_DEFAULT_TIMEOUT_MS);
+	ck_assert_int_eq(s.tests[0].expect, 0);
+	ck_assert_uint_eq(s.tests[0].args.nr, 0);
+	ck_assert_uint_eq(s.tests[0].line, 2);
+	ck_assert_str_eq(s.tests[1].guest, "/abs/b.elf");
+	ck_assert_uint_eq(s.tests[1].line, 5);
+	ck_assert_uint_eq(s.tests[1].args.nr, 4);
+	ck_assert_str_eq(s.tests[1].args.w[1], "two words");
+	ck_assert_str_eq(s.tests[1].args.w[2], "say \"hi\"");
+	ck_assert_str_eq(s.tests[1].args.w[3], "back slash");
+	ck_assert_uint_eq(s.tests[1].options.nr, 3);
+	ck_assert_uint_eq(s.tests[1].options.line, 8);
+	ck_assert_uint_eq(s.tests[1].cpus, 4);
+	ck_assert_str_eq(s.tests[1].mem, "128M");
+	ck_assert_uint_eq(s.tests[1].timeout_ms, 1500);
+	ck_assert_int_eq(s.tests[1].expect, 112);
+	ck_assert_str_eq(s.tests[1].output, "vector 14 (#PF");
+	ck_assert(suite_in_group(&s.tests[1], "faults") && !suite_in_group(&s.tests[0], "faults"));
+	ck_assert_uint_eq(s.tests[1].requires.nr, 2);
+	ck_assert_uint_eq(s.tests[1].requires.line, 15);
+	suite_free(&s);
+}
+END_TEST
+
+START_TEST(errors_name_their_line)
+{
+	expect_error("", "t.cfg: no tests");
+	expect_error("# only a comment\n", "no tests");
+	expect_error("guest = a\n", "t.cfg:1: 'guest' before the first [test-name]");
+	expect_error("[a]\nguest = a\n[a]\nguest = b\n", "t.cfg:3: test 'a' already defined on line 1");
+	expect_error("[a b]\n", "t.cfg:1: test name 'a b'");
+	expect_error("[]\n", "t.cfg:1: test name ''");
+	expect_error("[a\n", "t.cfg:1: expected [test-name]");
+	expect_error("[a] x\n", "t.cfg:1: expected [test-name]");
+	expect_error("[a]\nguest\n", "t.cfg:2: expected key = value");
+	expect_error("[a]\nguest = a\nbogus = 1\n", "t.cfg:3: unknown key 'bogus'");
+	expect_error("[a]\ncpus = 2\n", "t.cfg:1: test 'a' has no guest");
+	expect_error("[a]\nguest = x\n[b]\nguest = y\n[c]\n", "t.cfg:5: test 'c' has no guest");
+	expect_error("[a]\nguest =\n", "t.cfg:2: guest: empty path");
+	expect_error("[a]\nguest = a\ncpus = 0\n", "t.cfg:3: cpus '0': expected 1..1024");
+	expect_error("[a]\nguest = a\ncpus = two\n", "cpus 'two'");
+	expect_error("[a]\nguest = a\nexpect = 256\n", "t.cfg:3: expect '256': expected an exit status");
+	expect_error("[a]\nguest = a\nexpect = -1\n", "expect '-1'");
+	expect_error("[a]\nguest = a\ntimeout = 0\n", "t.cfg:3: timeout '0'");
+	expect_error("[a]\nguest = a\ntimeout = soon\n", "timeout 'soon'");
+	expect_error("[a]\nguest = a\nargs = 'open\n", "t.cfg:3: unterminated ' quote");
+	expect_error("[a]\nguest = a\nargs = \"open\n", "unterminated \" quote");
+	expect_error("[a]\nguest = a\noutput =\n", "t.cfg:3: output: empty text");
+}
+END_TEST
+
+START_TEST(a_key_given_twice_keeps_the_last)
+{
+	ck_assert_int_eq(parse("[a]\nguest = a\nargs = 1 2 3\nargs = 4\nguest = b\n"), 0);
+	ck_assert_uint_eq(s.tests[0].args.nr, 1);
+	ck_assert_str_eq(s.tests[0].args.w[0], "4");
+	ck_assert_str_eq(s.tests[0].guest, "/g/b");
+	suite_free(&s);
+}
+END_TEST
+
+START_TEST(selection)
+{
+	char *groups[] = { "fast", "fpu" }, *globs[] = { "x*", "b" };
+
+	ck_assert_int_eq(parse("[a]\nguest = a\ngroups = fast\n[b]\nguest = b\n"
+			       "[xa]\nguest = c\ngroups = fpu slow\n[xb]\nguest = d\n"), 0);
+	ck_assert_uint_eq(suite_select(&s, NULL, 0, NULL, 0), 4);
+	ck_assert_uint_eq(suite_select(&s, groups, 1, NULL, 0), 1);
+	ck_assert(s.tests[0].selected && !s.tests[1].selected);
+	ck_assert_uint_eq(suite_select(&s, groups, 2, NULL, 0), 2);
+	ck_assert(s.tests[2].selected);
+	ck_assert_uint_eq(suite_select(&s, NULL, 0, globs, 2), 3);
+	ck_assert(!s.tests[0].selected && s.tests[1].selected && s.tests[3].selected);
+	ck_assert_uint_eq(suite_select(&s, groups, 2, globs, 1), 1);	/* both must hold */
+	ck_assert(s.tests[2].selected);
+	ck_assert_uint_eq(suite_select(&s, groups + 1, 1, globs + 1, 1), 0);
+	suite_free(&s);
+}
+END_TEST
+
+START_TEST(load_rejects_what_is_no_manifest)
+{
+	char path[] = "/tmp/fpvm-suite-XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "[a]\nguest = a\0b\n", 16), 16);
+	close(fd);
+	ck_assert_int_lt(suite_load(path, NULL, &s, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "a NUL byte"));
+	ck_assert_int_lt(suite_load("/nonexistent/m.cfg", NULL, &s, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/m.cfg: No such file"));
+	ck_assert_int_lt(suite_load("/tmp", NULL, &s, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a regular file"));
+	/* Guests sit beside their manifest by default. */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ck_assert_int_eq(write(fd, "[a]\nguest = a.elf\n", 18), 18);
+	close(fd);
+	ck_assert_int_eq(suite_load(path, NULL, &s, &err), 0);
+	ck_assert_str_eq(s.tests[0].guest, "/tmp/a.elf");
+	suite_free(&s);
+	unlink(path);
+}
+END_TEST
+
+static char *print(void (*fn)(FILE *, const struct suite *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fn(f, &s);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(reports_escape_what_they_carry)
+{
+	const char *text = "one\ntwo <&>\n\x01\xff three\n";
+	char log[] = "/tmp/fpvm-suite-log-XXXXXX", *x, *tap = NULL;
+	int fd = mkstemp(log);
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	ck_assert_int_eq(parse("[ok]\nguest = a\n[bad]\nguest = b\ngroups = g\n[skip]\nguest = c\n"), 0);
+	s.tests[0].result = SUITE_PASS;
+	s.tests[1].result = SUITE_FAIL;
+	s.tests[1].status = 3;
+	snprintf(s.tests[1].reason, sizeof(s.tests[1].reason), "exit status 3, expected 0 'q'");
+	s.tests[1].log_path = strdup(log);
+	s.tests[2].result = SUITE_SKIP;
+	snprintf(s.tests[2].reason, sizeof(s.tests[2].reason), "needs \"avx\" & more");
+
+	x = print(suite_print_junit);
+	ck_assert_ptr_nonnull(strstr(x, "<testsuite name=\"t\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""));
+	ck_assert_ptr_nonnull(strstr(x, "<skipped message=\"needs &quot;avx&quot; &amp; more\"/>"));
+	ck_assert_ptr_nonnull(strstr(x, "<failure type=\"fail\" message=\"exit status 3, expected 0 &apos;q&apos;\">"));
+	/* Control bytes become '?', invalid UTF-8 U+FFFD: XML 1.0 carries neither. */
+	ck_assert_ptr_nonnull(strstr(x, "<system-out>one\ntwo &lt;&amp;&gt;\n?\xef\xbf\xbd three\n</system-out>"));
+	free(x);
+
+	x = print(suite_print_json);
+	ck_assert_ptr_nonnull(strstr(x, "\"tests\": 3, \"passed\": 1, \"failed\": 1, \"skipped\": 1"));
+	ck_assert_ptr_nonnull(strstr(x, "\"name\": \"bad\", \"result\": \"fail\", \"status\": 3"));
+	ck_assert_ptr_nonnull(strstr(x, "\"groups\": [\"g\"]"));
+	free(x);
+
+	f = open_memstream(&tap, &len);
+	suite_tap_result(f, &s.tests[1], 2);
+	suite_tap_result(f, &s.tests[2], 3);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(tap, "not ok 2 - bad\n  ---\n  message: 'exit status 3, expected 0 ''q'''\n"));
+	ck_assert_ptr_nonnull(strstr(tap, "  output: |\n    one\n    two <&>\n    ?\xff three\n  ...\n"));
+	ck_assert_ptr_nonnull(strstr(tap, "ok 3 - skip # SKIP needs \"avx\" & more\n"));
+	free(tap);
+
+	x = suite_log_tail(&s.tests[1], 2, 4096);
+	ck_assert_str_eq(x, "two <&>\n\x01\xff three\n");
+	free(x);
+	x = suite_log_tail(&s.tests[1], 10, 6);
+	ck_assert_str_eq(x, "three\n");
+	free(x);
+	unlink(log);
+	suite_free(&s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *su = suite_create("suite");
+	TCase *tc = tcase_create("manifest");
+
+	tcase_add_test(tc, every_key);
+	tcase_add_test(tc, errors_name_their_line);
+	tcase_add_test(tc, a_key_given_twice_keeps_the_last);
+	tcase_add_test(tc, selection);
+	tcase_add_test(tc, load_rejects_what_is_no_manifest);
+	tcase_add_test(tc, reports_escape_what_they_carry);
+	suite_add_tcase(su, tc);
+	return run_suite(su);
+}
