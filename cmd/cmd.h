@@ -57,7 +57,32 @@ struct run_opts {
 	enum exit_mode exit_mode;
 	bool amx;			/* request AMX guest permission */
 	bool dump_fpstate;
+	bool stats_text;		/* --stats */
+	bool stats_json;		/* --stats=json */
+	const char *stats_path;		/* --stats-file; NULL: stderr */
 };
+
+/* What 'fpvm run --stats' reports beyond the VM's own figures (stats.c). */
+struct mem_figures {
+	uint64_t rss_kib, pss_kib, uss_kib;
+	uint64_t guest_rss_kib, guest_private_kib;	/* guest RAM's share of them */
+};
+
+struct run_stats {
+	uint64_t kvm_open_ns, fpu_cfg_ns, teardown_ns, total_ns;
+	struct vm_stats vm;
+	unsigned int nr_vcpus;
+	struct vcpu_stats *vcpus;	/* copied out before the VM is destroyed */
+	struct mem_figures mem;
+	bool have_mem;
+};
+
+/* Reads this process's RSS, PSS and USS, and guest RAM's part, from /proc/self. */
+int stats_read_memory(const void *guest, uint64_t guest_size, struct mem_figures *m);
+/* Copies what @vm counted and measures memory, while the VM still exists. */
+int stats_collect(struct run_stats *rs, const struct vm *vm);
+void stats_print(FILE *f, bool json, const struct run_stats *rs);
+void stats_release(struct run_stats *rs);
 
 /*
  * One option of a command.  With @set it is parsed by @set; without, it
@@ -69,15 +94,17 @@ struct opt {
 	const char *name;
 	char short_name;
 	const char *arg;		/* the value's name in help; NULL: a flag */
+	bool optional;			/* the value only as --name=VALUE; NULL otherwise */
 	const char *help;		/* lines separated by '\n' */
 	int (*set)(void *opts, const char *value, struct fpvm_error *err);
 	size_t offset;
 };
 
-#define OPT_FLAG(n, s, type, member, h) { n, s, NULL, h, NULL, offsetof(type, member) }
-#define OPT_STRING(n, s, a, type, member, h) { n, s, a, h, NULL, offsetof(type, member) }
-#define OPT_CALL(n, s, a, fn, h) { n, s, a, h, fn, 0 }
-#define OPT_SECTION(title) { NULL, 0, NULL, title, NULL, 0 }
+#define OPT_FLAG(n, s, type, member, h) { n, s, NULL, false, h, NULL, offsetof(type, member) }
+#define OPT_STRING(n, s, a, type, member, h) { n, s, a, false, h, NULL, offsetof(type, member) }
+#define OPT_CALL(n, s, a, fn, h) { n, s, a, false, h, fn, 0 }
+#define OPT_CALL_OPTIONAL(n, s, a, fn, h) { n, s, a, true, h, fn, 0 }
+#define OPT_SECTION(title) { NULL, 0, NULL, false, title, NULL, 0 }
 
 /*
  * A command owns its options, its operands, its help and its exit statuses

@@ -70,15 +70,18 @@ static int report_fpstate(const struct run_opts *o, struct vm *vm)
 	return status;
 }
 
-static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_config *cfg)
+static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_config *cfg,
+		  struct run_stats *rs)
 {
 	struct fpvm_error err = { 0 };
 	struct guest_fpu_cfg fpu_cfg;
+	uint64_t t = vm_now_ns();
 	struct vm vm;
 	int status;
 
 	if (guest_fpu_cfg_init(&fpu_cfg, kvm, &err))
 		return report_error(&err);
+	rs->fpu_cfg_ns = vm_now_ns() - t;
 	if (vm_boot(&vm, kvm, &fpu_cfg, cfg, &err)) {
 		status = report_error(&err);
 	} else {
@@ -93,33 +96,74 @@ static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_con
 			status = FPVM_EXIT_HOST_FPSTATE;
 		}
 	}
+	if (cfg->stats && stats_collect(rs, &vm)) {
+		fprintf(stderr, "fpvm: --stats: out of memory\n");
+		status = status ?: FPVM_EXIT_SOFTWARE;
+	}
+	t = vm_now_ns();
 	vm_destroy(&vm);
 	guest_fpu_cfg_release(&fpu_cfg);
+	rs->teardown_ns = vm_now_ns() - t;
+	return status;
+}
+
+static int print_stats(const struct run_opts *o, int fd, struct run_stats *rs)
+{
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : stderr;
+	int status = 0;
+
+	if (!f) {
+		fprintf(stderr, "fpvm: --stats-file %s: %s\n", o->stats_path, strerror(errno));
+		close(fd);
+		return FPVM_EXIT_IOERR;
+	}
+	stats_print(f, o->stats_json, rs);
+	if (f != stderr && (ferror(f) | fclose(f))) {
+		fprintf(stderr, "fpvm: --stats-file %s: write failed\n", o->stats_path);
+		status = FPVM_EXIT_IOERR;
+	}
 	return status;
 }
 
 static int run(const void *opts)
 {
 	const struct run_opts *o = opts;
+	uint64_t t0 = vm_now_ns(), t;
+	struct run_stats rs = { 0 };
 	struct vm_config cfg = o->vm;
 	struct fpvm_error err = { 0 };
+	int status, stats_fd = -1;
 	struct kvm kvm;
-	int status;
 
 	signal(SIGPIPE, SIG_IGN);
 	cfg.serial_fd = STDOUT_FILENO;
+	cfg.stats = o->stats_json || o->stats_path || o->stats_text;
 	if (o->serial_path && (status = open_output("--serial", o->serial_path, &cfg.serial_fd)))
 		return status;
 	if (o->dtb_path && (status = open_output("--dump-dtb", o->dtb_path, &cfg.dtb_fd)))
 		goto out;
+	if (o->stats_path && (status = open_output("--stats-file", o->stats_path, &stats_fd)))
+		goto out;
 	/* Permission first: KVM's supported CPUID and XSAVE2 size depend on it. */
+	t = vm_now_ns();
 	if ((o->amx && host_request_amx_guest_perm(&err)) || kvm_open(&kvm, o->kvm_path, &err)) {
 		status = report_error(&err);
 		goto out;
 	}
-	status = run_vm(o, &kvm, &cfg);
+	rs.kvm_open_ns = vm_now_ns() - t;
+	status = run_vm(o, &kvm, &cfg, &rs);
+	t = vm_now_ns();
 	kvm_close(&kvm);
+	rs.teardown_ns += vm_now_ns() - t;
+	rs.total_ns = vm_now_ns() - t0;
+	if (cfg.stats) {
+		status = print_stats(o, stats_fd, &rs) ?: status;
+		stats_fd = -1;
+	}
+	stats_release(&rs);
 out:
+	if (stats_fd >= 0)
+		close(stats_fd);
 	if (cfg.dtb_fd >= 0)
 		close(cfg.dtb_fd);
 	if (cfg.serial_fd != STDOUT_FILENO)
@@ -181,6 +225,17 @@ static int set_xcr0(void *opts, const char *arg, struct fpvm_error *err)
 	return parse_xcr0("--xcr0", arg, &((struct run_opts *)opts)->vm.xcr0, err);
 }
 
+static int set_stats(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct run_opts *o = opts;
+
+	if (arg && strcmp(arg, "json"))
+		return USAGE_FAIL(err, "--stats=%s: expected --stats or --stats=json", arg);
+	o->stats_text = !arg;
+	o->stats_json = arg != NULL;
+	return 0;
+}
+
 static const struct opt run_opts[] = {
 	OPT_CALL("cpus", 'c', "N", set_cpus, "vCPUs, one thread each (default 1, at most KVM's limit)"),
 	OPT_CALL("mem", 'm', "SIZE", set_mem, "guest RAM; suffix K, M or G, plain numbers are MiB\n"
@@ -214,6 +269,12 @@ static const struct opt run_opts[] = {
 	OPT_FLAG("check-host-fpstate", 0, struct run_opts, vm.check_host_fpstate,
 		 "compare this process's registers across every\n"
 		 "KVM_RUN; report changes by register (status 120)"),
+	OPT_SECTION("Statistics:"),
+	OPT_CALL_OPTIONAL("stats", 0, "json", set_stats,
+			  "at exit: time per phase, exits by reason per vCPU,\n"
+			  "KVM_RUN against VMM time, RSS/PSS/USS; on stderr"),
+	OPT_STRING("stats-file", 0, "FILE", struct run_opts, stats_path,
+		   "write the --stats report to FILE instead"),
 };
 
 static void run_init(void *opts)

@@ -58,7 +58,7 @@ static const struct opt *find_opt(const struct command *c, const char *arg, cons
 static int apply_opt(const struct opt *o, void *opts, const char *arg, const char *value,
 		     struct fpvm_error *err)
 {
-	if (o->arg && !value)
+	if (o->arg && !o->optional && !value)
 		return USAGE_FAIL(err, "option '%s' needs a value", arg);
 	if (!o->arg && value)
 		return USAGE_FAIL(err, "option '--%s' takes no value", o->name);
@@ -105,7 +105,7 @@ int opt_parse(const struct command *c, int argc, char **argv, void *opts, bool *
 			r = USAGE_FAIL(err, "%s: unknown option '%s'", c->name, arg);
 			goto out;
 		}
-		if (o->arg && !value && i + 1 < argc)
+		if (o->arg && !o->optional && !value && i + 1 < argc)
 			value = argv[++i];
 		r = apply_opt(o, opts, arg, value, err);
 		if (r)
@@ -131,6 +131,7 @@ out:
 
 static void print_opt(FILE *f, const struct opt *o)
 {
+	const char *sep = !o->arg ? "" : o->optional ? "[=" : " ";
 	const char *h = o->help, *nl;
 	int w;
 
@@ -139,10 +140,11 @@ static void print_opt(FILE *f, const struct opt *o)
 		return;
 	}
 	if (o->short_name)
-		w = fprintf(f, "  -%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
-			    o->arg ? o->arg : "");
+		w = fprintf(f, "  -%c, --%s%s%s%s", o->short_name, o->name, sep,
+			    o->arg ? o->arg : "", o->optional ? "]" : "");
 	else
-		w = fprintf(f, "      --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		w = fprintf(f, "      --%s%s%s%s", o->name, sep, o->arg ? o->arg : "",
+			    o->optional ? "]" : "");
 	if (w >= HELP_COLUMN) {
 		fputc('\n', f);
 		w = 0;

@@ -58,9 +58,14 @@ static int kvm_ioctl(struct kvm *kvm, unsigned long request, unsigned long arg)
 	return kvm->ops->ioctl(kvm->fd, request, arg);
 }
 
+/*
+ * KVM computes the whole table before it finds a buffer too small (E2BIG),
+ * so a short first guess costs a full second call: start at the kernel's
+ * KVM_MAX_CPUID_ENTRIES (256), which every KVM to date fits.
+ */
 static int get_supported_cpuid(struct kvm *kvm, struct fpvm_error *err)
 {
-	for (int nent = 64; nent <= 4096; nent *= 2) {
+	for (int nent = 256; nent <= 4096; nent *= 2) {
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
 
 		if (!c)

@@ -28,6 +28,14 @@ struct vcpu_params {
 	bool check_host_fpstate;	/* keep a second host image for kvm_run_checked() */
 };
 
+/* What one vCPU cost, kept when the VM is told to (vm_config.stats). */
+#define VCPU_EXIT_REASONS	64	/* KVM_EXIT_* today end below 40 */
+struct vcpu_stats {
+	uint64_t exits[VCPU_EXIT_REASONS];	/* the last one counts every larger reason */
+	uint64_t run_ns;			/* inside KVM_RUN */
+	uint64_t vmm_ns;			/* in the VMM between two KVM_RUNs */
+};
+
 struct vcpu {
 	const struct kvm *kvm;
 	const struct guest_fpu *fpu;
@@ -43,6 +51,8 @@ struct vcpu {
 	uint64_t xcr0;			/* KVM_GET_XCRS at the last vcpu_sync_xcr0() */
 	struct fpstate host_fps;	/* the thread's registers before KVM_RUN */
 	uint8_t *host_after;		/* ... and after, with check_host_fpstate */
+
+	struct vcpu_stats stats;
 
 	/* The thread running it: the VM's (vmm/run.c), not touched here. */
 	pthread_t thread;

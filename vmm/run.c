@@ -102,11 +102,35 @@ static void vcpu_finished(struct vm *vm)
 				"all vCPUs halted without writing an exit status");
 }
 
+/* The VMM's time since the last exit; returns when KVM_RUN starts. */
+static uint64_t account_vmm(struct vcpu *vcpu, const uint64_t *t_exit)
+{
+	uint64_t now = vm_now_ns();
+
+	if (*t_exit)
+		vcpu->stats.vmm_ns += now - *t_exit;
+	return now;
+}
+
+static void account_run(struct vm *vm, struct vcpu *vcpu, uint64_t t0, uint64_t *t_exit, int r)
+{
+	uint32_t reason = vcpu->run->exit_reason;
+
+	*t_exit = vm_now_ns();
+	vcpu->stats.run_ns += *t_exit - t0;
+	if (vcpu->id == 0 && !vm->stats.first_exit_ns)
+		vm->stats.first_exit_ns = *t_exit - vm->stats.run_start_ns;
+	/* An interrupted KVM_RUN is a kick, not a guest exit. */
+	if (!r)
+		vcpu->stats.exits[reason < VCPU_EXIT_REASONS ? reason : VCPU_EXIT_REASONS - 1]++;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->owner;
 	enum vcpu_action action = VCPU_CONTINUE;
+	uint64_t t_exit = 0;
 	char name[16];
 
 	snprintf(name, sizeof(name), "fpvm-vcpu%u", vcpu->id);
@@ -115,11 +139,16 @@ static void *vcpu_thread(void *arg)
 		action = VCPU_STOP;
 
 	while (action == VCPU_CONTINUE) {
+		uint64_t t0 = 0;
 		int r;
 
 		if (vm_stopping(vm))
 			break;
+		if (vm->cfg->stats)
+			t0 = account_vmm(vcpu, &t_exit);
 		r = vcpu_run(vcpu);
+		if (vm->cfg->stats)
+			account_run(vm, vcpu, t0, &t_exit, r);
 		/* A VM's own hook replaces the default check of the host images. */
 		if (vm->ops && vm->ops->after_run)
 			vm->ops->after_run(vm, vcpu);

@@ -130,33 +130,54 @@ int vm_load_guest(struct vm *vm, struct fpvm_error *err)
 	return 0;
 }
 
+/*
+ * The tree is built in a small heap buffer and copied: libfdt's
+ * fdt_create() clears the whole buffer and its sequential writer puts
+ * strings at the buffer's end, so building in place would fault in every
+ * page of the 640 KiB window for a tree of about 2 KiB.
+ */
 int vm_write_fdt(struct vm *vm, struct fpvm_error *err)
 {
-	void *fdt = guest_mem_ptr(&vm->mem, FPVM_FDT_ADDR, FPVM_FDT_MAX);
+	void *dst = guest_mem_ptr(&vm->mem, FPVM_FDT_ADDR, FPVM_FDT_MAX);
 	const struct machine_desc m = {
 		.mem = &vm->mem, .boot = &vm->boot, .xcr0 = vm->fpu.xcr0,
 		.layout = &vm->fpu.cfg->layout,
 		.image_path = vm->cfg->guest_path,
 		.nargs = vm->cfg->guest_nargs, .args = vm->cfg->guest_args,
 	};
-	int r = fdt_build(fdt, FPVM_FDT_MAX, &m);
+	size_t size = 8192;
+	void *fdt = NULL;
+	int r;
 
+	do {
+		free(fdt);
+		fdt = malloc(size);
+		if (!fdt)
+			return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "device tree: out of memory");
+		r = fdt_build(fdt, size, &m);
+		size *= 2;
+	} while (r == -FDT_ERR_NOSPACE && size <= FPVM_FDT_MAX);
 	if (r == -FDT_ERR_NOSPACE)
-		return fpvm_fail(err, FPVM_ERR_CONFIG, ENOSPC,
-				 "device tree larger than %llu KiB: too many vCPUs or guest arguments",
-				 FPVM_FDT_MAX >> 10);
-	if (r)
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, EINVAL, "device tree: %s",
-				 fdt_strerror(r));
-	if (vm->cfg->dtb_fd >= 0) {
-		ssize_t n = write(vm->cfg->dtb_fd, fdt, fdt_totalsize(fdt));
+		r = fpvm_fail(err, FPVM_ERR_CONFIG, ENOSPC,
+			      "device tree larger than %llu KiB: too many vCPUs or guest arguments",
+			      FPVM_FDT_MAX >> 10);
+	else if (r)
+		r = fpvm_fail(err, FPVM_ERR_SYSTEM, EINVAL, "device tree: %s", fdt_strerror(r));
+	else
+		r = fdt_pack(fdt);
+	if (!r) {
+		memcpy(dst, fdt, fdt_totalsize(fdt));
+		if (vm->cfg->dtb_fd >= 0) {
+			ssize_t n = write(vm->cfg->dtb_fd, fdt, fdt_totalsize(fdt));
 
-		if (n != (ssize_t)fdt_totalsize(fdt))
-			return fpvm_fail(err, FPVM_ERR_OUTPUT, n < 0 ? errno : EIO,
-					 "writing the device tree: %s",
-					 n < 0 ? strerror(errno) : "short write");
+			if (n != (ssize_t)fdt_totalsize(fdt))
+				r = fpvm_fail(err, FPVM_ERR_OUTPUT, n < 0 ? errno : EIO,
+					      "writing the device tree: %s",
+					      n < 0 ? strerror(errno) : "short write");
+		}
 	}
-	return 0;
+	free(fdt);
+	return r;
 }
 
 static struct vcpu_params vcpu_params_of(const struct vm *vm)
@@ -348,6 +369,7 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 
 	if (vm->ops && vm->ops->start)
 		vm->ops->start(vm);
+	vm->stats.run_start_ns = vm_now_ns();
 	pthread_mutex_lock(&vm->lock);
 	atomic_store(&vm->running, vm->nr_vcpus);
 	for (unsigned int i = 0; i < vm->nr_vcpus && !r; i++)
@@ -389,23 +411,58 @@ int vm_boot(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
 	return vm_boot_ops(vm, kvm, fpu_cfg, cfg, NULL, NULL, err);
 }
 
+uint64_t vm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+const char *vm_phase_name(enum vm_phase phase)
+{
+	static const char *const names[NR_VM_PHASES] = {
+		[VM_PHASE_CREATE] = "vm_create", [VM_PHASE_FPSTATE] = "fpstate",
+		[VM_PHASE_DEVICES] = "devices", [VM_PHASE_LOAD] = "load",
+		[VM_PHASE_FDT] = "fdt", [VM_PHASE_VCPUS] = "vcpus", [VM_PHASE_RUN] = "run",
+	};
+
+	return names[phase];
+}
+
+/* Ends phase @p, which began at *@t, and begins the next one. */
+static void phase_done(struct vm *vm, enum vm_phase p, uint64_t *t)
+{
+	uint64_t now = vm_now_ns();
+
+	vm->stats.phase_ns[p] += now - *t;
+	*t = now;
+}
+
 int vm_boot_ops(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
 		const struct vm_config *cfg, const struct vm_ops *ops, void *ops_data,
 		struct fpvm_error *err)
 {
+	static int (*const steps[])(struct vm *, struct fpvm_error *) = {
+		[VM_PHASE_DEVICES] = vm_attach_devices, [VM_PHASE_LOAD] = vm_load_guest,
+		[VM_PHASE_FDT] = vm_write_fdt, [VM_PHASE_VCPUS] = vm_create_vcpus,
+		[VM_PHASE_RUN] = vm_run,
+	};
+	uint64_t t = vm_now_ns();
 	int r = vm_create(vm, kvm, cfg, err);
 
 	vm->ops = ops;
 	vm->ops_data = ops_data;
-	if (r ||
-	    vm_setup_fpstate(vm, fpu_cfg, err) ||
-	    vm_attach_devices(vm, err) ||
-	    vm_load_guest(vm, err) ||
-	    vm_write_fdt(vm, err) ||
-	    vm_create_vcpus(vm, err) ||
-	    vm_run(vm, err))
+	phase_done(vm, VM_PHASE_CREATE, &t);
+	if (r)
 		return -EINVAL;
-	return 0;
+	r = vm_setup_fpstate(vm, fpu_cfg, err);
+	phase_done(vm, VM_PHASE_FPSTATE, &t);
+	for (enum vm_phase p = VM_PHASE_DEVICES; !r && p < NR_VM_PHASES; p++) {
+		r = steps[p](vm, err);
+		phase_done(vm, p, &t);
+	}
+	return r ? -EINVAL : 0;
 }
 
 void vm_destroy(struct vm *vm)

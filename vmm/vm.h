@@ -38,6 +38,8 @@ struct vm_config {
 	size_t image_len;
 	unsigned int max_cpus;		/* > nr_cpus: room for vm_add_vcpu() later */
 
+	bool stats;			/* time each phase and KVM_RUN, count exits */
+
 	/* Guest FPU state */
 	uint64_t xcr0;			/* 0: the guest default */
 	bool check_host_fpstate;	/* XSAVE the host thread around every KVM_RUN */
@@ -89,6 +91,27 @@ struct vm_ops {
 	unsigned int tick_ms;
 };
 
+/* The steps of vm_boot(), each timed when the VM keeps statistics. */
+enum vm_phase {
+	VM_PHASE_CREATE,	/* KVM_CREATE_VM, guest memory and its slots */
+	VM_PHASE_FPSTATE,	/* the guest XCR0 and uABI size */
+	VM_PHASE_DEVICES,
+	VM_PHASE_LOAD,		/* the guest image and the page tables */
+	VM_PHASE_FDT,
+	VM_PHASE_VCPUS,		/* vCPUs: CPUID, XCR0, XSAVE image, registers */
+	VM_PHASE_RUN,		/* threads started until every one is joined */
+	NR_VM_PHASES,
+};
+
+struct vm_stats {
+	uint64_t phase_ns[NR_VM_PHASES];
+	uint64_t first_exit_ns;	/* vCPU 0's first KVM_RUN, from the start of the run phase */
+	uint64_t run_start_ns;
+};
+
+uint64_t vm_now_ns(void);
+const char *vm_phase_name(enum vm_phase phase);
+
 struct vm {
 	struct kvm *kvm;
 	int fd;
@@ -120,6 +143,7 @@ struct vm {
 	atomic_uint running;
 	int done_fd;		/* eventfd: wakes main when the VM ends */
 
+	struct vm_stats stats;
 	atomic_ulong unknown_pio;
 	atomic_ulong unknown_mmio;
 	pthread_mutex_t report_lock;	/* keeps multi-line diagnostics whole */

@@ -49,4 +49,31 @@ check "--strict-io stops at an unknown access" 117 "err:of unknown MMIO address 
 run run --strict-io "$GUEST_DIR/io.elf" uart
 check "--strict-io passes a guest that stays on known devices" 0 "out:uart probe ok"
 
+# --stats: the min guest makes exactly four exits, all port I/O (three
+# serial bytes and the exit port), on every KVM.
+run run --stats=json --stats-file "$TMP/stats.json" "$GUEST_DIR/min.elf"
+check "--stats=json --stats-file" 0 "out:ok" lines:0
+grep -qF '"id": 0, "exits": 4, "exits_by_reason": {"io": 4}' "$TMP/stats.json" &&
+	ok "--stats counts the min guest's 4 I/O exits" ||
+	not_ok "--stats counts the min guest's 4 I/O exits" "$(cat "$TMP/stats.json")"
+for key in '"phases_ms": {"kvm_open": ' '"vcpus": ' '"first_exit": ' '"teardown": ' \
+	'"memory_kib": {"rss": ' '"fpvm_private": '; do
+	grep -qF "$key" "$TMP/stats.json" && ok "--stats=json has $key" ||
+		not_ok "--stats=json has $key" "$(cat "$TMP/stats.json")"
+done
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["vcpus"][0]["exits"] == 4' \
+		"$TMP/stats.json" >"$TMP/out" 2>"$TMP/err" && status=0 || status=$?
+	check "--stats=json parses as JSON" 0
+else
+	skip "--stats=json parses as JSON" "no python3 (the TCG lane's busybox)"
+fi
+run run --stats --cpus 2 "$GUEST_DIR/smp.elf"
+check "--stats on stderr, one line per vCPU" 0 "err:fpvm: stats: phases (ms): kvm_open " \
+	"err:fpvm: stats: vcpu 0: " "err:fpvm: stats: vcpu 1: " "err:fpvm: stats: memory (KiB): RSS " lines:4
+run run --stats=yaml "$GUEST_DIR/min.elf"
+check "--stats=yaml" 64 "err:--stats=yaml: expected --stats or --stats=json" lines:1
+run run --stats-file /nonexistent/dir/s.json "$GUEST_DIR/min.elf"
+check "--stats-file that cannot be written" 74 "err:--stats-file /nonexistent/dir/s.json:" lines:1
+
 done_testing

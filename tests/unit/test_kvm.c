@@ -10,6 +10,7 @@
 static int api_version = KVM_API_VERSION;
 static int missing_cap = -1;
 static int cpuid_calls;
+static unsigned int cpuid_needs;	/* entries the fake KVM_GET_SUPPORTED_CPUID has */
 
 /* A KVM that answers what the test says; /dev/null stands in for the fd. */
 static int fake_ioctl(int fd, unsigned long request, unsigned long arg)
@@ -29,7 +30,7 @@ static int fake_ioctl(int fd, unsigned long request, unsigned long arg)
 
 		cpuid_calls++;
 		/* Too small a buffer gets E2BIG, as from the real thing. */
-		if (c->nent < 100) {
+		if (c->nent < cpuid_needs) {
 			errno = E2BIG;
 			return -1;
 		}
@@ -50,6 +51,7 @@ static void reset(void)
 	api_version = KVM_API_VERSION;
 	missing_cap = -1;
 	cpuid_calls = 0;
+	cpuid_needs = 100;
 }
 
 START_TEST(opens_a_good_kvm)
@@ -60,9 +62,21 @@ START_TEST(opens_a_good_kvm)
 	ck_assert_int_eq(kvm.max_vcpus, 288);
 	ck_assert_int_eq(kvm.vcpu_mmap_size, 3 * 4096);
 	ck_assert_uint_eq(kvm.cpuid->nent, 1);
-	ck_assert_int_eq(cpuid_calls, 2);	/* 64 entries: E2BIG; 128: fits */
+	/* One call: a second would make KVM compute the whole table again. */
+	ck_assert_int_eq(cpuid_calls, 1);
 	ck_assert_ptr_nonnull(kvm_cpuid_find(kvm.cpuid, 0, 0));
 	ck_assert_ptr_null(kvm_cpuid_find(kvm.cpuid, 1, 0));
+	kvm_close(&kvm);
+}
+END_TEST
+
+START_TEST(a_larger_cpuid_table_is_retried)
+{
+	struct kvm kvm;
+
+	cpuid_needs = 300;
+	ck_assert_int_eq(kvm_open_ops(&kvm, "/dev/null", &fake_ops, &err), 0);
+	ck_assert_int_eq(cpuid_calls, 2);	/* 256 entries: E2BIG; 512: fits */
 	kvm_close(&kvm);
 }
 END_TEST
@@ -124,6 +138,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, reset, NULL);
 	tcase_add_test(tc, opens_a_good_kvm);
+	tcase_add_test(tc, a_larger_cpuid_table_is_retried);
 	tcase_add_test(tc, wrong_api_version);
 	tcase_add_test(tc, missing_capability);
 	tcase_add_test(tc, not_a_kvm_device);
