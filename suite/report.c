@@ -241,6 +241,29 @@ void suite_print_junit(FILE *f, const struct suite *s)
 	fputs("  </testsuite>\n</testsuites>\n", f);
 }
 
+/* The test's 'fpvm run --stats=json' object, or null when it wrote none. */
+static void print_stats(FILE *f, const struct suite_test *t)
+{
+	char path[4096 + 16], buf[16384];
+	size_t n = 0;
+	FILE *in;
+
+	snprintf(path, sizeof(path), "%s.stats", t->log_path ? t->log_path : "");
+	in = t->log_path ? fopen(path, "r") : NULL;
+	if (in) {
+		n = fread(buf, 1, sizeof(buf) - 1, in);
+		fclose(in);
+	}
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	/* Only a whole object that fits: never half of one in the report. */
+	if (n < 2 || n == sizeof(buf) - 1 || buf[0] != '{' || buf[n - 1] != '}') {
+		fputs("null", f);
+		return;
+	}
+	fwrite(buf, 1, n, f);
+}
+
 void suite_print_json(FILE *f, const struct suite *s)
 {
 	struct counts c = count(s);
@@ -269,6 +292,8 @@ void suite_print_json(FILE *f, const struct suite *s)
 			json_str(f, t->log_path);
 		else
 			fputs("null", f);
+		fputs(", \"stats\": ", f);
+		print_stats(f, t);
 		fputs(", \"groups\": [", f);
 		for (unsigned int g = 0; g < t->groups.nr; g++) {
 			fputs(g ? ", " : "", f);

@@ -52,7 +52,7 @@ static uint64_t now_ms(void)
 static void exec_test(const struct suite_test *t, const struct suite_run_cfg *c, int log_fd,
 		      const sigset_t *mask)
 {
-	char cpus[16], timeout[32];
+	char cpus[16], timeout[32], stats[4096 + 16];
 	const char *argv[16 + 256 + 256];
 	unsigned int n = 0;
 	int null_fd = open("/dev/null", O_RDONLY);
@@ -77,6 +77,11 @@ static void exec_test(const struct suite_test *t, const struct suite_run_cfg *c,
 		 (unsigned long long)t->timeout_ms % 1000);
 	argv[n++] = "--timeout";
 	argv[n++] = timeout;
+	/* Every test's figures, for the JSON report: fpvm run's own --stats. */
+	snprintf(stats, sizeof(stats), "%s.stats", t->log_path);
+	argv[n++] = "--stats=json";
+	argv[n++] = "--stats-file";
+	argv[n++] = stats;
 	for (unsigned int i = 0; i < t->options.nr; i++)
 		argv[n++] = t->options.w[i];
 	argv[n++] = t->guest;

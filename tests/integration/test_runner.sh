@@ -159,6 +159,9 @@ has "$TMP/four.xml" '<skipped message="requires ' "JUnit skipped"
 has "$TMP/four.xml" '<system-out>Hello from fpvm guest!' "JUnit system-out holds the log"
 has "$TMP/four.json" '"name": "timing-out", "result": "timeout", "status": 124' "JSON timeout"
 has "$TMP/logs/failing.log" "guest exception: vector 14" "the log holds fpvm's messages"
+has "$TMP/four.json" '"stats": {"phases_ms": {"kvm_open": ' "JSON carries each run's --stats"
+has "$TMP/four.json" '"name": "skipped", "result": "skip", "status": 0, "expected": 0, "duration_ms": 0' \
+	"JSON: a skip ran nothing"
 
 # --- -j 1 and the default -j give the same results. ---------------------------
 fpvm_test -j 1 --json "$TMP/j1.json" "$TMP/sel.cfg"

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Startup cost: fpvm against the raw KVM floor (kvm_floor.c) on the same
+ * minimal guest (guest/min.S), in one run, rounds interleaved so that
+ * machine noise hits every contender alike; medians, as ratios to the
+ * floor.  Then where fpvm's time goes (its --stats phases) and what a VM
+ * costs in private memory with 1, 2 and 8 vCPUs.
+ *
+ *   bench_startup FPVM KVM_FLOOR GUEST_DIR [ROUNDS]
+ *
+ * Targets (issue 13): the minimal guest at most 1.3x the floor, hello at
+ * most 1.5x, fpvm's own private memory at most 1.5 MiB per VM.
+ */
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include "bench.h"
+
+#define MAX_ROUNDS	200
+#define TARGET_MIN	1.3
+#define TARGET_HELLO	1.5
+#define TARGET_PRIVATE_KIB 1536
+
+extern char **environ;
+
+struct contender {
+	const char *name;
+	char *argv[12];
+	double t[MAX_ROUNDS];
+};
+
+/* One process, stdout and stderr to /dev/null; its wall time, or < 0. */
+static double spawn_wait(char *const argv[], int *status)
+{
+	posix_spawn_file_actions_t fa;
+	double t0 = bench_now();
+	pid_t pid;
+	int ws;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (waitpid(pid, &ws, 0) != pid)
+		return -1;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return bench_now() - t0;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return bench_cmp(a, b);
+}
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* A number after "key": in a --stats=json file, or -1. */
+static double json_number(const char *text, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	p = strstr(text, pat);
+	return p ? strtod(p + strlen(pat), NULL) : -1;
+}
+
+static int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static const char *const phases[] = {
+	"kvm_open", "fpu_config", "vm_create", "fpstate", "devices", "load", "fdt", "vcpus",
+	"run", "first_exit", "teardown", "total",
+};
+#define NR_PHASES (sizeof(phases) / sizeof(phases[0]))
+
+/* fpvm run --stats=json of @guest, @rounds times: the median of each phase. */
+static int phase_medians(const char *fpvm, const char *guest, const char *cpus,
+			 unsigned int rounds, double *out, double *private_kib)
+{
+	static double v[NR_PHASES + 1][MAX_ROUNDS];
+	char path[] = "/tmp/fpvm-bench-stats-XXXXXX";
+	int fd = mkstemp(path), status;
+	char text[16384];
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	for (unsigned int r = 0; r < rounds; r++) {
+		char *argv[] = { (char *)fpvm, "run", "--cpus", (char *)cpus, "--stats=json",
+				 "--stats-file", path, (char *)guest, NULL };
+
+		if (spawn_wait(argv, &status) < 0 || status || read_file(path, text, sizeof(text))) {
+			unlink(path);
+			return -1;
+		}
+		for (unsigned int p = 0; p < NR_PHASES; p++)
+			v[p][r] = json_number(text, phases[p]);
+		v[NR_PHASES][r] = json_number(text, "fpvm_private");
+	}
+	unlink(path);
+	for (unsigned int p = 0; p < NR_PHASES; p++)
+		out[p] = median(v[p], rounds);
+	*private_kib = median(v[NR_PHASES], rounds);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct contender c[4];
+	char min[4096], hello[4096], smp[4096];
+	unsigned int rounds = argc > 4 ? (unsigned int)atoi(argv[4]) : 30;
+	double med[4], ph[NR_PHASES], private_kib[3];
+	static const char *const cpus[] = { "1", "2", "8" };
+
+	if (argc < 4 || rounds < 3 || rounds > MAX_ROUNDS) {
+		fprintf(stderr, "usage: bench_startup FPVM KVM_FLOOR GUEST_DIR [ROUNDS 3..%d]\n",
+			MAX_ROUNDS);
+		return 64;
+	}
+	if (!bench_kvm_usable("startup", "/dev/kvm"))
+		return BENCH_SKIP;
+	snprintf(min, sizeof(min), "%s/min.elf", argv[3]);
+	snprintf(hello, sizeof(hello), "%s/hello.elf", argv[3]);
+	snprintf(smp, sizeof(smp), "%s/smp.elf", argv[3]);
+	c[0] = (struct contender){ .name = "raw KVM floor, min guest", .argv = { argv[2], min } };
+	c[1] = (struct contender){ .name = "fpvm run, min guest", .argv = { argv[1], "run", min } };
+	c[2] = (struct contender){ .name = "fpvm run, hello guest",
+				   .argv = { argv[1], "run", hello } };
+	c[3] = (struct contender){ .name = "fpvm version (process start)",
+				   .argv = { argv[1], "version" } };
+	for (unsigned int r = 0; r < rounds; r++)
+		for (unsigned int i = 0; i < 4; i++) {
+			int status;
+
+			c[i].t[r] = spawn_wait(c[i].argv, &status);
+			if (c[i].t[r] < 0 || status) {
+				fprintf(stderr, "startup: %s: failed (status %d)\n", c[i].name, status);
+				return 1;
+			}
+		}
+	printf("startup: %u rounds, medians\n", rounds);
+	for (unsigned int i = 0; i < 4; i++) {
+		med[i] = median(c[i].t, rounds);
+		printf("  %-30s %8.3f ms  %5.2fx the floor\n", c[i].name, med[i] * 1e3,
+		       med[i] / med[0]);
+	}
+	printf("  targets: min %.2fx (at most %.1fx) %s; hello %.2fx (at most %.1fx) %s\n",
+	       med[1] / med[0], TARGET_MIN, med[1] / med[0] <= TARGET_MIN ? "met" : "MISSED",
+	       med[2] / med[0], TARGET_HELLO, med[2] / med[0] <= TARGET_HELLO ? "met" : "MISSED");
+
+	if (phase_medians(argv[1], min, "1", rounds, ph, &private_kib[0])) {
+		fprintf(stderr, "startup: fpvm run --stats=json failed\n");
+		return 1;
+	}
+	printf("  fpvm's phases, min guest (ms, medians; process start is 'fpvm version'):\n   ");
+	for (unsigned int p = 0; p < NR_PHASES; p++)
+		printf(" %s %.3f%s", phases[p], ph[p], p == NR_PHASES - 1 ? "\n" : ",");
+	for (unsigned int i = 0; i < 3; i++) {
+		double unused[NR_PHASES];
+
+		if (phase_medians(argv[1], smp, cpus[i], rounds < 10 ? rounds : 10, unused,
+				  &private_kib[i])) {
+			fprintf(stderr, "startup: fpvm run --cpus %s smp.elf failed\n", cpus[i]);
+			return 1;
+		}
+	}
+	printf("  fpvm's own private memory (USS without guest RAM), smp guest: 1 vCPU %.0f KiB, "
+	       "2 vCPUs %.0f KiB, 8 vCPUs %.0f KiB (target at most %d KiB per VM: %s)\n",
+	       private_kib[0], private_kib[1], private_kib[2], TARGET_PRIVATE_KIB,
+	       private_kib[2] <= TARGET_PRIVATE_KIB ? "met" : "MISSED");
+	return 0;
+}
