@@ -62,28 +62,6 @@ struct run_opts {
 	const char *stats_path;		/* --stats-file; NULL: stderr */
 };
 
-/* What 'fpvm run --stats' reports beyond the VM's own figures (stats.c). */
-struct mem_figures {
-	uint64_t rss_kib, pss_kib, uss_kib;
-	uint64_t guest_rss_kib, guest_private_kib;	/* guest RAM's share of them */
-};
-
-struct run_stats {
-	uint64_t kvm_open_ns, fpu_cfg_ns, teardown_ns, total_ns;
-	struct vm_stats vm;
-	unsigned int nr_vcpus;
-	struct vcpu_stats *vcpus;	/* copied out before the VM is destroyed */
-	struct mem_figures mem;
-	bool have_mem;
-};
-
-/* Reads this process's RSS, PSS and USS, and guest RAM's part, from /proc/self. */
-int stats_read_memory(const void *guest, uint64_t guest_size, struct mem_figures *m);
-/* Copies what @vm counted and measures memory, while the VM still exists. */
-int stats_collect(struct run_stats *rs, const struct vm *vm);
-void stats_print(FILE *f, bool json, const struct run_stats *rs);
-void stats_release(struct run_stats *rs);
-
 /*
  * One option of a command.  With @set it is parsed by @set; without, it
  * stores at @offset in the command's options: true for a flag (@arg NULL),

@@ -45,7 +45,7 @@ static int leakcheck(const void *opts)
 			run.status = run.status ? run.status : FPVM_EXIT_IOERR;
 		}
 	}
-	leak_table_free(&run.table);
+	leak_run_release(&run);
 	return run.status;
 }
 

@@ -71,7 +71,7 @@ static int report_fpstate(const struct run_opts *o, struct vm *vm)
 }
 
 static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_config *cfg,
-		  struct run_stats *rs)
+		  struct vm_run_stats *rs)
 {
 	struct fpvm_error err = { 0 };
 	struct guest_fpu_cfg fpu_cfg;
@@ -96,7 +96,7 @@ static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_con
 			status = FPVM_EXIT_HOST_FPSTATE;
 		}
 	}
-	if (cfg->stats && stats_collect(rs, &vm)) {
+	if (cfg->stats && vm_stats_collect(rs, &vm)) {
 		fprintf(stderr, "fpvm: --stats: out of memory\n");
 		status = status ?: FPVM_EXIT_SOFTWARE;
 	}
@@ -107,7 +107,7 @@ static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_con
 	return status;
 }
 
-static int print_stats(const struct run_opts *o, int fd, struct run_stats *rs)
+static int print_stats(const struct run_opts *o, int fd, struct vm_run_stats *rs)
 {
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : stderr;
 	int status = 0;
@@ -117,7 +117,7 @@ static int print_stats(const struct run_opts *o, int fd, struct run_stats *rs)
 		close(fd);
 		return FPVM_EXIT_IOERR;
 	}
-	stats_print(f, o->stats_json, rs);
+	vm_stats_print(f, o->stats_json, rs);
 	if (f != stderr && (ferror(f) | fclose(f))) {
 		fprintf(stderr, "fpvm: --stats-file %s: write failed\n", o->stats_path);
 		status = FPVM_EXIT_IOERR;
@@ -129,7 +129,7 @@ static int run(const void *opts)
 {
 	const struct run_opts *o = opts;
 	uint64_t t0 = vm_now_ns(), t;
-	struct run_stats rs = { 0 };
+	struct vm_run_stats rs = { 0 };
 	struct vm_config cfg = o->vm;
 	struct fpvm_error err = { 0 };
 	int status, stats_fd = -1;
@@ -160,7 +160,7 @@ static int run(const void *opts)
 		status = print_stats(o, stats_fd, &rs) ?: status;
 		stats_fd = -1;
 	}
-	stats_release(&rs);
+	vm_stats_release(&rs);
 out:
 	if (stats_fd >= 0)
 		close(stats_fd);

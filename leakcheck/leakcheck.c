@@ -130,7 +130,7 @@ static void send_injection(struct coordinator *co)
 
 static void receive(struct coordinator *co, unsigned int i)
 {
-	uint8_t buf[sizeof(struct leak_msg) + 65536];
+	uint8_t buf[sizeof(struct leak_msg) + LEAK_MSG_MAX];
 	const struct leak_msg *m = (const void *)buf;
 	const void *data = buf + sizeof(*m);
 	struct child *ch = &co->vm[i];
@@ -169,6 +169,10 @@ static void receive(struct coordinator *co, unsigned int i)
 			memcpy(&cell, data, sizeof(cell));
 			leak_table_add(&co->run.table, &cell.first, cell.count);
 		}
+		break;
+	case LK_VMSTATS:
+		free(co->run.vm_stats[i]);
+		co->run.vm_stats[i] = strndup(data, m->len);
 		break;
 	case LK_DONE:
 		ch->done = true;
@@ -252,8 +256,12 @@ int leakcheck_run(const struct leak_config *c, enum leak_inject inject, bool pro
 		return -ENODEV;
 	kvm_close(&kvm);
 	co.vm = calloc(c->nr_vms, sizeof(*co.vm));
-	if (!co.vm)
+	co.run.vm_stats = calloc(c->nr_vms, sizeof(*co.run.vm_stats));
+	if (!co.vm || !co.run.vm_stats) {
+		free(co.vm);
+		free(co.run.vm_stats);
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+	}
 	expectation(&co.run);
 	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &co.t0);

@@ -133,6 +133,7 @@ struct leak_run {
 	} failed;
 	char verdict[200];
 	int status;			/* the command's exit status, for the reports */
+	char **vm_stats;		/* per VM, its --stats=json object, or NULL */
 };
 
 /*
@@ -143,6 +144,8 @@ struct leak_run {
 int leakcheck_run(const struct leak_config *c, enum leak_inject inject, bool progress,
 		  struct leak_run *run, struct fpvm_error *err);
 
+/* Frees what a run holds: its findings and its VMs' figures. */
+void leak_run_release(struct leak_run *run);
 const char *leak_inject_name(enum leak_inject inject);
 const char *leak_component_name(unsigned int reg, unsigned int word);
 bool leak_cell_expected(const struct leak_run *run, const struct leak_cell *c);

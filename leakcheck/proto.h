@@ -11,6 +11,9 @@
 #include "leakcheck.h"
 
 /* Coordinator <-> VM process messages (SOCK_SEQPACKET): header, then data. */
+/* The largest payload either side receives. */
+#define LEAK_MSG_MAX	65536
+
 enum leak_msg_type {
 	LK_STATS = 1,		/* VM: struct leak_stats */
 	LK_ARMED,		/* VM: every writer's registers hold canaries */
@@ -18,6 +21,7 @@ enum leak_msg_type {
 	LK_INJECTED,		/* VM: an injection took effect on @vcpu */
 	LK_CELL,		/* VM: struct leak_cell, at the end */
 	LK_DONE,		/* VM: @arg enum vm_stop, @vcpu its value, then the reason */
+	LK_VMSTATS,		/* VM: its 'fpvm run --stats=json' object, as text */
 	LK_CAPTURE,		/* coordinator: send @vcpu's state */
 	LK_INJECT,		/* coordinator: KVM_SET_XSAVE this buffer into @vcpu */
 	LK_INJECT_VCPU,		/* coordinator: @arg's state into @vcpu, same VM */

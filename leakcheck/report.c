@@ -1,10 +1,20 @@
 // SPDX-License-Identifier: MIT
 /* fpvm leakcheck reports: a source-to-victim matrix as text, JSON and TAP. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../guest/canary.h"
 #include "../base/json.h"
 #include "leakcheck.h"
+
+void leak_run_release(struct leak_run *run)
+{
+	for (unsigned int i = 0; run->vm_stats && i < run->cfg->nr_vms; i++)
+		free(run->vm_stats[i]);
+	free(run->vm_stats);
+	run->vm_stats = NULL;
+	leak_table_free(&run->table);
+}
 
 const char *leak_inject_name(enum leak_inject inject)
 {
@@ -230,6 +240,19 @@ void leak_print_json(FILE *f, const struct leak_run *run)
 	for (unsigned int i = 0; i < run->table.nr; i++) {
 		fputs(i ? ",\n  " : "\n  ", f);
 		json_finding(f, &run->table.cells[i]);
+	}
+	fputs("],\n \"vm_stats\": [", f);
+	for (unsigned int i = 0; i < run->cfg->nr_vms; i++) {
+		const char *st = run->vm_stats ? run->vm_stats[i] : NULL;
+		size_t n = st ? strlen(st) : 0;
+
+		while (n && st[n - 1] == '\n')
+			n--;
+		fputs(i ? ",\n  " : "\n  ", f);
+		if (n && st[0] == '{' && st[n - 1] == '}')
+			fwrite(st, 1, n, f);
+		else
+			fputs("null", f);
 	}
 	fprintf(f, "],\n \"total_words\": %llu, \"status\": %d, \"result\": ",
 		(unsigned long long)leak_table_total(&run->table), run->status);

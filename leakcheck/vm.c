@@ -199,7 +199,7 @@ static void stats(const struct leak_vm *lv, const struct vm *vm, struct leak_sta
 
 static void handle_messages(struct leak_vm *lv, struct vm *vm)
 {
-	uint8_t buf[sizeof(struct leak_msg) + 65536];
+	uint8_t buf[sizeof(struct leak_msg) + LEAK_MSG_MAX];
 	const struct leak_msg *m = (const void *)buf;
 	ssize_t n;
 
@@ -311,6 +311,28 @@ static int send_done(int sock, enum vm_stop stop, uint32_t value, const char *re
 	return leak_send(sock, LK_DONE, value, stop, reason, (uint32_t)strlen(reason) + 1);
 }
 
+/* This VM's figures, through the code of 'fpvm run --stats=json'. */
+static int send_vm_stats(int sock, const struct vm *vm)
+{
+	struct vm_run_stats rs = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (vm_stats_collect(&rs, vm))
+		return 0;	/* out of memory: the report goes without them */
+	f = open_memstream(&text, &len);
+	if (f) {
+		vm_stats_print(f, true, &rs);
+		fclose(f);
+	}
+	vm_stats_release(&rs);
+	r = text && len < LEAK_MSG_MAX ? leak_send(sock, LK_VMSTATS, 0, 0, text, (uint32_t)len) : 0;
+	free(text);
+	return r;
+}
+
 int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 {
 	struct leak_vm *lv = calloc(1, sizeof(*lv));
@@ -321,7 +343,7 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 		.nr_cpus = c->writers, .mem_size = LEAK_MEM, .timeout_ms = c->duration_ms,
 		.quiet = true, .xcr0 = c->xcr0, .dtb_fd = -1,
 		.image = leak_guest_elf, .image_len = leak_guest_elf_len,
-		.check_host_fpstate = true,
+		.check_host_fpstate = true, .stats = true,
 	};
 	struct fpvm_error err = { 0 };
 	struct leak_table all = { 0 };
@@ -382,6 +404,8 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 	 * A lost result must not read as a clean one: without LK_DONE the
 	 * coordinator reports this VM as ended without a result.
 	 */
+	if (!lost)
+		lost = send_vm_stats(sock, &vm);
 	for (unsigned int j = 0; j < all.nr && !lost; j++)
 		lost = leak_send(sock, LK_CELL, 0, vm_id, &all.cells[j], sizeof(all.cells[j]));
 	stats(lv, &vm, &st);

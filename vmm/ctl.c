@@ -5,6 +5,8 @@
  * them is checked before use: a hostile guest gets a warning, not a crash.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,10 +65,37 @@ static void report_panic(struct vm *vm, unsigned int cpu, const char *payload, u
 	vm_request_stop(vm, VM_STOP_PANIC, 0, 0, "vcpu %u: guest panic: %s", cpu, msg);
 }
 
-static void bad_request(struct vm *vm, unsigned int cpu, const char *what, uint64_t addr)
+/*
+ * A guest can send malformed requests in a loop, or thousands with one
+ * REP OUTSB (one request per byte): report the first few and say when the
+ * rest go unreported, so stderr stays bounded whatever the guest does.
+ * The count is per process: fpvm runs one VM per process (fpvm probe's
+ * VMs, the exception, are quiet).
+ */
+#define CTL_MAX_WARNINGS 10
+
+static atomic_uint bad_requests;
+
+static void bad_request(struct vm *vm, unsigned int cpu, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void bad_request(struct vm *vm, unsigned int cpu, const char *fmt, ...)
 {
-	vm_report(vm, "fpvm: vcpu %u: ignored control request at 0x%llx: %s\n", cpu,
-		  (unsigned long long)addr, what);
+	unsigned int n = atomic_fetch_add(&bad_requests, 1);
+	char what[128];
+	va_list ap;
+
+	if (n > CTL_MAX_WARNINGS)
+		return;
+	if (n == CTL_MAX_WARNINGS) {
+		vm_report(vm, "fpvm: vcpu %u: more than %u malformed control requests; "
+			  "no more are reported\n", cpu, CTL_MAX_WARNINGS);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	vm_report(vm, "fpvm: vcpu %u: ignored %s\n", cpu, what);
 }
 
 static int ctl_write(void *dev, unsigned int cpu, uint64_t offset, const void *data,
@@ -78,20 +107,36 @@ static int ctl_write(void *dev, unsigned int cpu, uint64_t offset, const void *d
 	const void *payload;
 
 	if (offset != 0 || len != 4) {
-		bad_request(vm, cpu, "not a 32-bit write to the control port", 0);
+		bad_request(vm, cpu, "%u-byte write to control port 0x%llx: requests are 32-bit "
+			    "writes to 0x%x", len, (unsigned long long)(FPVM_PORT_CTL + offset),
+			    FPVM_PORT_CTL);
 		return 0;
 	}
 	memcpy(&addr, data, 4);
-	req = (addr & 7) ? NULL : guest_mem_ptr(&vm->mem, addr, sizeof(*req));
+	if (addr & 7) {
+		bad_request(vm, cpu, "control request at 0x%x: address is not 8-byte aligned", addr);
+		return 0;
+	}
+	req = guest_mem_ptr(&vm->mem, addr, sizeof(*req));
 	if (!req) {
-		bad_request(vm, cpu, "address is unaligned or not in RAM", addr);
+		bad_request(vm, cpu, "control request at 0x%x: header is not in RAM", addr);
 		return 0;
 	}
 	/* Copy once: the guest may change the request while we read it. */
 	memcpy(&hdr, req, sizeof(hdr));
+	if (hdr.magic != FPVM_CTL_MAGIC) {
+		bad_request(vm, cpu, "control request at 0x%x: bad magic 0x%x", addr, hdr.magic);
+		return 0;
+	}
+	if (hdr.size > CTL_MAX_PAYLOAD) {
+		bad_request(vm, cpu, "control request at 0x%x: payload of %u bytes, more than %u",
+			    addr, hdr.size, CTL_MAX_PAYLOAD);
+		return 0;
+	}
 	payload = guest_mem_ptr(&vm->mem, addr + sizeof(hdr), hdr.size);
-	if (hdr.magic != FPVM_CTL_MAGIC || hdr.size > CTL_MAX_PAYLOAD || !payload) {
-		bad_request(vm, cpu, "bad magic or payload size", addr);
+	if (!payload) {
+		bad_request(vm, cpu, "control request at 0x%x: payload of %u bytes is not in RAM",
+			    addr, hdr.size);
 		return 0;
 	}
 	switch (hdr.op) {

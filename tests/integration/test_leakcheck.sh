@@ -50,6 +50,11 @@ grep -q '"source": {"vm": 1, "vcpu": 0}, "victim": {"kind": "' "$TMP/r.json" &&
 run leakcheck --duration 1 --json "$TMP/clean.json"
 grep -q '"leaks": \[\]' "$TMP/clean.json" && grep -q '"result": "clean' "$TMP/clean.json" &&
 	ok "--json report of a clean run" || not_ok "--json report of a clean run" "$(cat "$TMP/clean.json")"
+# Each VM's figures come from fpvm run's --stats code: one object per VM.
+[ "$(grep -o '{"phases_ms": {"kvm_open": ' "$TMP/clean.json" | wc -l)" -eq 2 ] &&
+	grep -q '"memory_kib": {"rss": ' "$TMP/clean.json" &&
+	ok "--json report carries each VM's --stats" ||
+	not_ok "--json report carries each VM's --stats" "$(cat "$TMP/clean.json")"
 run leakcheck --duration 1 --xcr0 x87,sse
 check "--xcr0 x87,sse limits the canaries" 0 "out:XCR0 0x3 (x87,sse)" "out:result: clean"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fpvm run --stats: where the time went (phases, KVM_RUN against the VMM),
+ * A VM's statistics (fpvm run --stats, leakcheck's VMs): where the time went (phases, KVM_RUN against the VMM),
  * what the guest made KVM do (exits by reason, per vCPU), and what the VM
  * costs in memory.  RSS counts every resident page, PSS divides shared ones
  * among their users, USS is this process's private memory alone
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "../vcpu/vcpu.h"
-#include "cmd.h"
+#include "vm.h"
 
 struct smaps_sum {
 	uint64_t rss, pss, private_kib;
@@ -34,7 +34,7 @@ static void add_field(const char *line, struct smaps_sum *s)
 		s->private_kib += kib;
 }
 
-int stats_read_memory(const void *guest, uint64_t guest_size, struct mem_figures *m)
+int vm_read_memory(const void *guest, uint64_t guest_size, struct mem_figures *m)
 {
 	uintptr_t lo = (uintptr_t)guest, hi = lo + guest_size;
 	struct smaps_sum all = { 0 }, ram = { 0 };
@@ -104,7 +104,7 @@ static void print_exits(FILE *f, bool json, const struct vcpu_stats *v)
 	}
 }
 
-static void print_json(FILE *f, const struct run_stats *rs)
+static void print_json(FILE *f, const struct vm_run_stats *rs)
 {
 	const struct mem_figures *m = &rs->mem;
 
@@ -131,7 +131,7 @@ static void print_json(FILE *f, const struct run_stats *rs)
 	fputs("}\n", f);
 }
 
-static void print_text(FILE *f, const struct run_stats *rs)
+static void print_text(FILE *f, const struct vm_run_stats *rs)
 {
 	const struct mem_figures *m = &rs->mem;
 
@@ -156,7 +156,7 @@ static void print_text(FILE *f, const struct run_stats *rs)
 			m->guest_private_kib, m->uss_kib - m->guest_private_kib);
 }
 
-void stats_print(FILE *f, bool json, const struct run_stats *rs)
+void vm_stats_print(FILE *f, bool json, const struct vm_run_stats *rs)
 {
 	if (json)
 		print_json(f, rs);
@@ -165,7 +165,7 @@ void stats_print(FILE *f, bool json, const struct run_stats *rs)
 	fflush(f);
 }
 
-int stats_collect(struct run_stats *rs, const struct vm *vm)
+int vm_stats_collect(struct vm_run_stats *rs, const struct vm *vm)
 {
 	rs->vm = vm->stats;
 	rs->vcpus = calloc(vm->nr_vcpus ? vm->nr_vcpus : 1, sizeof(*rs->vcpus));
@@ -174,11 +174,11 @@ int stats_collect(struct run_stats *rs, const struct vm *vm)
 	rs->nr_vcpus = vm->nr_vcpus;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		rs->vcpus[i] = vm->vcpus[i]->stats;
-	rs->have_mem = !stats_read_memory(vm->mem.host, vm->mem.size, &rs->mem);
+	rs->have_mem = !vm_read_memory(vm->mem.host, vm->mem.size, &rs->mem);
 	return 0;
 }
 
-void stats_release(struct run_stats *rs)
+void vm_stats_release(struct vm_run_stats *rs)
 {
 	free(rs->vcpus);
 	rs->vcpus = NULL;
