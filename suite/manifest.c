@@ -108,6 +108,7 @@ static int set_guest(struct parser *p, struct suite_test *t, const char *v)
 	if (!*v)
 		return fail(p, "guest: empty path");
 	free(t->guest);
+	t->guest = NULL;
 	if (*v == '/' || !p->guest_dir)
 		return set_string(p, v, &t->guest);
 	n = strlen(p->guest_dir) + strlen(v) + 2;

@@ -93,7 +93,7 @@ int elf_validate(const void *buf, size_t len, const struct load_limits *lim,
 		 struct elf_image *img, struct fpvm_error *err)
 {
 	const Elf64_Ehdr *eh = buf;
-	const Elf64_Phdr *ph;
+	const uint8_t *phdrs;
 	bool entry_ok = false;
 	int r;
 
@@ -101,28 +101,32 @@ int elf_validate(const void *buf, size_t len, const struct load_limits *lim,
 	r = check_header(eh, len, err);
 	if (r)
 		return r;
-	ph = (const Elf64_Phdr *)((const uint8_t *)buf + eh->e_phoff);
+	/* e_phoff need not be aligned: read each header by copy, never in place. */
+	phdrs = (const uint8_t *)buf + eh->e_phoff;
 	for (unsigned int i = 0; i < eh->e_phnum; i++) {
 		struct elf_segment *s = &img->seg[img->nr_segments];
+		Elf64_Phdr ph;
 
-		if (ph[i].p_type == PT_INTERP || ph[i].p_type == PT_DYNAMIC)
+		memcpy(&ph, phdrs + (size_t)i * sizeof(ph), sizeof(ph));
+
+		if (ph.p_type == PT_INTERP || ph.p_type == PT_DYNAMIC)
 			return BAD(err, "dynamically linked (fpvm loads static images only)");
-		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (img->nr_segments == ELF_MAX_SEGMENTS)
 			return BAD(err, "more than %d loadable segments", ELF_MAX_SEGMENTS);
-		if (ph[i].p_filesz > ph[i].p_memsz)
+		if (ph.p_filesz > ph.p_memsz)
 			return BAD(err, "segment %u: file size exceeds memory size", i);
-		if (ph[i].p_offset > len || ph[i].p_filesz > len - ph[i].p_offset)
+		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
 			return BAD(err, "segment %u: data beyond the end of the file (truncated?)", i);
-		if (ph[i].p_vaddr != ph[i].p_paddr)
+		if (ph.p_vaddr != ph.p_paddr)
 			return BAD(err, "segment %u: virtual 0x%llx != physical 0x%llx (fpvm guests "
-				   "are identity-mapped)", i, (unsigned long long)ph[i].p_vaddr,
-				   (unsigned long long)ph[i].p_paddr);
+				   "are identity-mapped)", i, (unsigned long long)ph.p_vaddr,
+				   (unsigned long long)ph.p_paddr);
 		*s = (struct elf_segment){
-			.gpa = ph[i].p_paddr, .file_offset = ph[i].p_offset,
-			.file_size = ph[i].p_filesz, .mem_size = ph[i].p_memsz,
-			.flags = ph[i].p_flags,
+			.gpa = ph.p_paddr, .file_offset = ph.p_offset,
+			.file_size = ph.p_filesz, .mem_size = ph.p_memsz,
+			.flags = ph.p_flags,
 		};
 		r = check_segment(s, i, lim, err);
 		if (r)

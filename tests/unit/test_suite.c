@@ -105,6 +105,10 @@ START_TEST(a_key_given_twice_keeps_the_last)
 	ck_assert_str_eq(s.tests[0].args.w[0], "4");
 	ck_assert_str_eq(s.tests[0].guest, "/g/b");
 	suite_free(&s);
+	/* An absolute path given twice (found by fuzz_manifest: a double free). */
+	ck_assert_int_eq(parse("[y]\nguest=/\nguest=/\n"), 0);
+	ck_assert_str_eq(s.tests[0].guest, "/");
+	suite_free(&s);
 }
 END_TEST
 
