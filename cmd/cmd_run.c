@@ -133,6 +133,7 @@ static int run(const void *opts)
 	struct vm_config cfg = o->vm;
 	struct fpvm_error err = { 0 };
 	int status, stats_fd = -1;
+	uint8_t *image = NULL;
 	struct kvm kvm;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -144,6 +145,11 @@ static int run(const void *opts)
 		goto out;
 	if (o->stats_path && (status = open_output("--stats-file", o->stats_path, &stats_fd)))
 		goto out;
+	/* All that needs no KVM first: a bad image is a bad image on any machine. */
+	if (vm_check_image(&cfg, &image, &err)) {
+		status = report_error(&err);
+		goto out;
+	}
 	/* Permission first: KVM's supported CPUID and XSAVE2 size depend on it. */
 	t = vm_now_ns();
 	if ((o->amx && host_request_amx_guest_perm(&err)) || kvm_open(&kvm, o->kvm_path, &err)) {
@@ -162,6 +168,7 @@ static int run(const void *opts)
 	}
 	vm_stats_release(&rs);
 out:
+	free(image);
 	if (stats_fd >= 0)
 		close(stats_fd);
 	if (cfg.dtb_fd >= 0)

@@ -148,8 +148,8 @@ int elf_validate(const void *buf, size_t len, const struct load_limits *lim,
 	return 0;
 }
 
-static int read_file(const char *path, uint64_t max, uint8_t **out, size_t *len,
-		     struct fpvm_error *err)
+int elf_read_file(const char *path, uint64_t max, uint8_t **out, size_t *len,
+		  struct fpvm_error *err)
 {
 	struct stat st;
 	uint8_t *buf;
@@ -191,26 +191,28 @@ static int read_file(const char *path, uint64_t max, uint8_t **out, size_t *len,
 	return 0;
 }
 
+int elf_name_error(struct fpvm_error *err, const char *name)
+{
+	/* Prefix the message with the file name, keeping one line. */
+	char msg[sizeof(err->msg)];
+	int n;
+
+	memcpy(msg, err->msg, sizeof(msg));
+	n = snprintf(err->msg, sizeof(err->msg), "%s: ", name);
+	if (n > 0 && (size_t)n < sizeof(err->msg)) {
+		size_t k = strnlen(msg, sizeof(err->msg) - (size_t)n - 1);
+
+		memcpy(err->msg + n, msg, k);
+		err->msg[(size_t)n + k] = '\0';
+	}
+	return -EINVAL;
+}
+
 int elf_load_buffer(const void *buf, size_t len, const char *name, const struct guest_mem *mem,
 		    const struct load_limits *lim, struct elf_image *img, struct fpvm_error *err)
 {
-	int r = elf_validate(buf, len, lim, img, err);
-
-	if (r) {
-		/* Prefix the message with the file name, keeping one line. */
-		char msg[sizeof(err->msg)];
-		int n;
-
-		memcpy(msg, err->msg, sizeof(msg));
-		n = snprintf(err->msg, sizeof(err->msg), "%s: ", name);
-		if (n > 0 && (size_t)n < sizeof(err->msg)) {
-			size_t k = strnlen(msg, sizeof(err->msg) - (size_t)n - 1);
-
-			memcpy(err->msg + n, msg, k);
-			err->msg[(size_t)n + k] = '\0';
-		}
-		return r;
-	}
+	if (elf_validate(buf, len, lim, img, err))
+		return elf_name_error(err, name);
 	for (unsigned int i = 0; i < img->nr_segments; i++) {
 		const struct elf_segment *s = &img->seg[i];
 		uint8_t *dst = guest_mem_ptr(mem, s->gpa, s->mem_size);
@@ -226,7 +228,7 @@ int elf_load_file(const char *path, const struct guest_mem *mem, const struct lo
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int r = read_file(path, mem->size, &buf, &len, err);
+	int r = elf_read_file(path, mem->size, &buf, &len, err);
 
 	if (r)
 		return r;

@@ -46,8 +46,13 @@ void load_limits_init(struct load_limits *lim, const struct guest_mem *mem,
 		      const struct boot_layout *b);
 int elf_validate(const void *buf, size_t len, const struct load_limits *lim,
 		 struct elf_image *img, struct fpvm_error *err);
+/* The whole file, if it is a regular file of at most @max bytes (caller frees). */
+int elf_read_file(const char *path, uint64_t max, uint8_t **out, size_t *len,
+		  struct fpvm_error *err);
 int elf_load_file(const char *path, const struct guest_mem *mem, const struct load_limits *lim,
 		  struct elf_image *img, struct fpvm_error *err);
+/* Prefixes @err's message with the image's @name; returns -EINVAL. */
+int elf_name_error(struct fpvm_error *err, const char *name);
 /* @name only labels error messages. */
 int elf_load_buffer(const void *buf, size_t len, const char *name, const struct guest_mem *mem,
 		    const struct load_limits *lim, struct elf_image *img, struct fpvm_error *err);

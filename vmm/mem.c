@@ -11,9 +11,23 @@
 #include "../guest/abi.h"
 #include "mem.h"
 
-int guest_mem_alloc(struct guest_mem *mem, uint64_t size, struct fpvm_error *err)
+void guest_mem_layout(struct guest_mem *mem, uint64_t size, uint8_t *host)
 {
 	uint64_t low = size < FPVM_RAM_LOW_MAX ? size : FPVM_RAM_LOW_MAX;
+
+	*mem = (struct guest_mem){ .host = host, .size = size };
+	mem->region[0] = (struct mem_region){ .gpa = 0, .size = low, .host = host };
+	mem->nr_regions = 1;
+	if (size > low) {
+		mem->region[1] = (struct mem_region){
+			.gpa = FPVM_HIGH_RAM_BASE, .size = size - low, .host = host ? host + low : NULL,
+		};
+		mem->nr_regions = 2;
+	}
+}
+
+int guest_mem_alloc(struct guest_mem *mem, uint64_t size, struct fpvm_error *err)
+{
 	void *p;
 
 	*mem = (struct guest_mem){ 0 };
@@ -23,16 +37,7 @@ int guest_mem_alloc(struct guest_mem *mem, uint64_t size, struct fpvm_error *err
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, errno,
 				 "cannot map %llu MiB of guest memory: %s",
 				 (unsigned long long)(size >> 20), strerror(errno));
-	mem->host = p;
-	mem->size = size;
-	mem->region[0] = (struct mem_region){ .gpa = 0, .size = low, .host = mem->host };
-	mem->nr_regions = 1;
-	if (size > low) {
-		mem->region[1] = (struct mem_region){
-			.gpa = FPVM_HIGH_RAM_BASE, .size = size - low, .host = mem->host + low,
-		};
-		mem->nr_regions = 2;
-	}
+	guest_mem_layout(mem, size, p);
 	return 0;
 }
 

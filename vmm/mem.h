@@ -22,6 +22,8 @@ struct guest_mem {
 	unsigned int nr_regions;
 };
 
+/* The regions of @size bytes of RAM at @host (NULL: the layout alone, nothing mapped). */
+void guest_mem_layout(struct guest_mem *mem, uint64_t size, uint8_t *host);
 int guest_mem_alloc(struct guest_mem *mem, uint64_t size, struct fpvm_error *err);
 void guest_mem_free(struct guest_mem *mem);
 /* Host pointer for [gpa, gpa + len), or NULL unless it is all RAM. */

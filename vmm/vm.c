@@ -112,6 +112,35 @@ int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
 	return 0;
 }
 
+int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *err)
+{
+	struct load_limits lim;
+	struct elf_image img;
+	struct boot_layout b;
+	struct guest_mem mem;
+	int r;
+
+	*owned = NULL;
+	guest_mem_layout(&mem, cfg->mem_size, NULL);
+	r = boot_layout_init(&b, &mem, cfg->nr_cpus, cfg->max_cpus, err);
+	if (r)
+		return r;
+	if (!cfg->image) {
+		size_t len;
+
+		r = elf_read_file(cfg->guest_path, cfg->mem_size, owned, &len, err);
+		if (r)
+			return r;
+		cfg->image = *owned;
+		cfg->image_len = len;
+	}
+	load_limits_init(&lim, &mem, &b);
+	r = elf_validate(cfg->image, cfg->image_len, &lim, &img, err);
+	if (r)
+		return elf_name_error(err, cfg->guest_path);
+	return 0;
+}
+
 int vm_load_guest(struct vm *vm, struct fpvm_error *err)
 {
 	struct load_limits lim;

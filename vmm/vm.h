@@ -176,6 +176,14 @@ struct vm {
 };
 
 /*
+ * What needs no KVM, checked before KVM is opened: the memory and boot
+ * layout, and the guest image against it, so a bad image is reported as
+ * one on any machine.  Reads the image into memory once (cfg->image, which
+ * the caller frees through *@owned); vm_boot() then loads it from there.
+ */
+int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *err);
+
+/*
  * Every step from vm_create() to vm_run(), in this order; then vm_destroy().
  * @fpu_cfg is the host's guest FPU configuration, computed once.
  */

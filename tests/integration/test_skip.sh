@@ -27,6 +27,21 @@ for dev in "$TMP/no-kvm:no such device" "$TMP/plain-file:not a character device"
 		not_ok "guests: one skip per test of tests/guests.cfg" "$(cat "$TMP/out")"
 done
 
+# What needs no KVM is checked before KVM is opened: a bad image or
+# layout is reported as such on a machine without /dev/kvm.
+printf 'garbage' >"$TMP/garbage.elf"
+run run --kvm "$TMP/no-kvm" "$TMP/garbage.elf"
+check "no KVM: a bad image is reported as a bad image" 65 \
+	"err:fpvm: $TMP/garbage.elf: not an ELF file (bad magic)" lines:1
+run run --kvm "$TMP/no-kvm" "$TMP/missing.elf"
+check "no KVM: a missing image" 65 "err:$TMP/missing.elf: No such file" lines:1
+run run --kvm "$TMP/no-kvm" --mem 2M --cpus 64 "$GUEST_DIR/hello.elf"
+check "no KVM: memory too small for the vCPUs" 64 "err:--mem 2048K is too small for 64 vCPUs" lines:1
+run run --kvm "$TMP/no-kvm" --stats-file /nonexistent/s.json "$GUEST_DIR/hello.elf"
+check "no KVM: an output file that cannot be written" 74 "err:--stats-file /nonexistent/s.json" lines:1
+run run --kvm "$TMP/no-kvm" "$GUEST_DIR/hello.elf"
+check "no KVM: a good image reaches the KVM error" 69 "err:$TMP/no-kvm: no such device" lines:1
+
 # summary.py on a run with a passing unit suite, a skipped host suite and a
 # TAP suite with a failure and a skip.
 mkdir -p "$TMP/b/meson-logs"
