@@ -135,6 +135,9 @@ int kvm_open_ops(struct kvm *kvm, const char *path, const struct kvm_ops *ops,
 	if (kvm->max_vcpus <= 0)
 		kvm->max_vcpus = kvm->nr_vcpus;
 	kvm->has_tss_addr = kvm_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0;
+	kvm->sync_regs = kvm_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	if (kvm->sync_regs < 0)
+		kvm->sync_regs = 0;
 	r = get_supported_cpuid(kvm, err);
 	if (r)
 		goto fail;

@@ -31,6 +31,7 @@ struct kvm {
 	int nr_vcpus;		/* recommended */
 	int max_vcpus;
 	bool has_tss_addr;
+	int sync_regs;			/* KVM_CAP_SYNC_REGS: which KVM_SYNC_X86_* */
 	struct kvm_cpuid2 *cpuid;	/* KVM_GET_SUPPORTED_CPUID */
 };
 

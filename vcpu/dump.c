@@ -49,3 +49,47 @@ size_t vcpu_format_state(struct vcpu *vcpu, const char *why, char *buf, size_t s
 		n += sregs_format(buf + n, size - n, &sregs);
 	return n < size ? n : size - 1;
 }
+
+void vcpu_note_exit(struct vcpu *vcpu)
+{
+	if (!(vcpu->run->kvm_valid_regs & KVM_SYNC_X86_REGS) ||
+	    vcpu->run->exit_reason == KVM_EXIT_SHUTDOWN)
+		return;
+	vcpu->last_regs = vcpu->run->s.regs.regs;
+	vcpu->last_exit = vcpu->run->exit_reason;
+	vcpu->have_last_regs = true;
+}
+
+bool vcpu_in_reset_state(const struct kvm_regs *r, const struct kvm_sregs *s)
+{
+	return !(s->cr0 & 1) && s->cs.selector == 0xf000 && r->rip == 0xfff0 && !s->efer;
+}
+
+size_t vcpu_format_shutdown(struct vcpu *vcpu, char *buf, size_t size)
+{
+	static const char why[] = "triple fault (KVM_EXIT_SHUTDOWN)";
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	size_t n;
+
+	if (kvm_vcpu_get_regs(vcpu->kvm, vcpu->fd, &regs) ||
+	    kvm_vcpu_get_sregs(vcpu->kvm, vcpu->fd, &sregs) || !vcpu_in_reset_state(&regs, &sregs))
+		return vcpu_format_state(vcpu, why, buf, size);
+	/* SVM's shutdown intercept resets the vCPU (the VMCB is undefined after it). */
+	n = (size_t)snprintf(buf, size, "fpvm: vcpu %u: %s; KVM has reset the vCPU already, as it "
+			     "does on AMD, so its registers now are the reset state, not the "
+			     "guest's\n", vcpu->id, why);
+	if (n >= size)
+		return size - 1;
+	if (!vcpu->have_last_regs)
+		n += (size_t)snprintf(buf + n, size - n, "  (no earlier exit: the guest faulted "
+				      "before it did any I/O%s)\n", vcpu->run->kvm_valid_regs ? "" :
+				      "; this KVM has no KVM_CAP_SYNC_REGS");
+	else
+		n += (size_t)snprintf(buf + n, size - n, "  the guest's registers at its last "
+				      "exit (%s), the last state fpvm saw:\n",
+				      kvm_exit_reason_name(vcpu->last_exit));
+	if (n < size && vcpu->have_last_regs)
+		n += regs_format(buf + n, size - n, &vcpu->last_regs);
+	return n < size ? n : size - 1;
+}

@@ -37,6 +37,13 @@ struct vcpu *vcpu_create(const struct vcpu_params *p, unsigned int id, struct fp
 		fpvm_fail(err, FPVM_ERR_SYSTEM, errno, "mmap of vcpu %u: %s", id, strerror(errno));
 		goto fail;
 	}
+	/*
+	 * KVM copies the GPRs into kvm_run at every exit for free
+	 * (KVM_CAP_SYNC_REGS, api.rst): the last state fpvm saw, for when a
+	 * shutdown has reset the vCPU before fpvm can ask (SVM does).
+	 */
+	if (p->kvm->sync_regs & KVM_SYNC_X86_REGS)
+		vcpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	vcpu->cpuid = cpuid_for_vcpu(p->kvm->cpuid, id, p->nr_cpus);
 	if (!vcpu->cpuid) {
 		fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");

@@ -54,6 +54,11 @@ struct vcpu {
 
 	struct vcpu_stats stats;
 
+	/* The GPRs at the last exit that was not a shutdown (KVM_CAP_SYNC_REGS). */
+	struct kvm_regs last_regs;
+	uint32_t last_exit;		/* its exit reason */
+	bool have_last_regs;
+
 	/* The thread running it: the VM's (vmm/run.c), not touched here. */
 	pthread_t thread;
 	bool started;
@@ -107,5 +112,14 @@ int vcpu_host_fpstate_diff(struct vcpu *vcpu, char **diff);
 size_t regs_format(char *buf, size_t size, const struct kvm_regs *regs);
 size_t sregs_format(char *buf, size_t size, const struct kvm_sregs *sregs);
 size_t vcpu_format_state(struct vcpu *vcpu, const char *why, char *buf, size_t size);
+/* After each KVM_RUN: keeps the GPRs KVM synced into kvm_run, unless it shut down. */
+void vcpu_note_exit(struct vcpu *vcpu);
+/* A vCPU in the architectural reset state (SDM vol. 3, 10.1.1: CS f000, RIP fff0, PE clear). */
+bool vcpu_in_reset_state(const struct kvm_regs *r, const struct kvm_sregs *s);
+/*
+ * A shutdown's report: the registers, or, where KVM reset the vCPU first,
+ * that it did and the guest's registers at its last exit instead.
+ */
+size_t vcpu_format_shutdown(struct vcpu *vcpu, char *buf, size_t size);
 
 #endif

@@ -133,11 +133,14 @@ enum vcpu_action vm_handle_exit(struct vm *vm, struct vcpu *vcpu)
 		return VCPU_HALTED;
 	case KVM_EXIT_INTR:
 		return VCPU_CONTINUE;
-	case KVM_EXIT_SHUTDOWN:
-		vm_report_vcpu(vm, vcpu, "triple fault (KVM_EXIT_SHUTDOWN)");
+	case KVM_EXIT_SHUTDOWN: {
+		char buf[2048];
+
+		vm_report(vm, "%.*s", (int)vcpu_format_shutdown(vcpu, buf, sizeof(buf)), buf);
 		vm_request_stop(vm, VM_STOP_TRIPLE_FAULT, 0, STOP_REPORTED, "vcpu %u: triple fault",
 				vcpu->id);
 		return VCPU_STOP;
+	}
 	case KVM_EXIT_FAIL_ENTRY:
 		snprintf(why, sizeof(why),
 			 "VM entry failed (KVM_EXIT_FAIL_ENTRY), hardware reason 0x%llx on cpu %u",

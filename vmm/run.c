@@ -163,6 +163,7 @@ static void *vcpu_thread(void *arg)
 					vcpu->id, strerror(-r));
 			break;
 		}
+		vcpu_note_exit(vcpu);
 		action = vm_handle_exit(vm, vcpu);
 	}
 	if (vm_stopping(vm) && (vm->stop_flags & STOP_DUMP_REGS) && action != VCPU_HALTED)

@@ -20,7 +20,14 @@ done
 run run --timeout 20 "$GUEST_DIR/fault.elf" cpl0-pf
 check "page fault at CPL0" 112 "err:vector 14 (#PF page fault)" "err:cpl 0"
 run run --timeout 20 "$GUEST_DIR/fault.elf" triple
-check "triple fault" 113 "err:triple fault (KVM_EXIT_SHUTDOWN)" "err:  cr0 " "err:  rip "
+# SVM resets the vCPU at shutdown: then the last state fpvm saw stands in for it.
+if grep -qF "KVM has reset the vCPU already" "$TMP/err"; then
+	check "triple fault after KVM reset the vCPU: the last state seen" 113 \
+		"err:triple fault (KVM_EXIT_SHUTDOWN)" "err:the guest's registers at its last exit (IO)" \
+		"err:  rip 0000000000" "!err:  rip 000000000000fff0" "!err:  cr0 "
+else
+	check "triple fault" 113 "err:triple fault (KVM_EXIT_SHUTDOWN)" "err:  cr0 " "err:  rip "
+fi
 run run --timeout 20 "$GUEST_DIR/fault.elf" panic
 check "guest panic" 119 "err:guest panic: fault guest panics on request" lines:1
 run run --timeout 20 "$GUEST_DIR/fault.elf" catch

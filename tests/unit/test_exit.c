@@ -4,7 +4,9 @@
  * kvm_run contents: every exit reason, hostile control requests.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../guest/abi.h"
 #include "testutil.h"
@@ -148,6 +150,69 @@ START_TEST(exit_shutdown)
 }
 END_TEST
 
+/* A KVM that has reset the vCPU, as SVM does at shutdown. */
+static int reset_state_ioctl(int fd, unsigned long request, unsigned long arg)
+{
+	(void)fd;
+	if (request == KVM_GET_REGS) {
+		*(struct kvm_regs *)arg = (struct kvm_regs){ .rip = 0xfff0, .rflags = 2 };
+		return 0;
+	}
+	if (request == KVM_GET_SREGS) {
+		*(struct kvm_sregs *)arg = (struct kvm_sregs){
+			.cs = { .selector = 0xf000, .base = 0xffff0000 }, .cr0 = 0x60000010,
+		};
+		return 0;
+	}
+	errno = ENOTTY;
+	return -1;
+}
+
+static const struct kvm_ops reset_state_ops = { .ioctl = reset_state_ioctl };
+
+START_TEST(shutdown_after_a_reset_shows_the_last_state_seen)
+{
+	struct kvm_run *run = f.vcpu->run;
+	char buf[2048];
+
+	f.kvm.ops = &reset_state_ops;
+	/* Before any exit: say that nothing was seen, never show reset registers. */
+	run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	run->exit_reason = KVM_EXIT_SHUTDOWN;
+	vcpu_note_exit(f.vcpu);
+	vcpu_format_shutdown(f.vcpu, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "KVM has reset the vCPU already, as it does on AMD"));
+	ck_assert_ptr_nonnull(strstr(buf, "no earlier exit"));
+	ck_assert_ptr_null(strstr(buf, "fff0"));
+	/* An I/O exit, then the shutdown: the I/O exit's registers are shown. */
+	run->exit_reason = KVM_EXIT_IO;
+	run->s.regs.regs = (struct kvm_regs){ .rip = 0x100123, .rax = 0x2a };
+	vcpu_note_exit(f.vcpu);
+	run->exit_reason = KVM_EXIT_SHUTDOWN;
+	run->s.regs.regs = (struct kvm_regs){ .rip = 0xfff0 };
+	vcpu_note_exit(f.vcpu);
+	vcpu_format_shutdown(f.vcpu, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "registers at its last exit (IO), the last state fpvm saw"));
+	ck_assert_ptr_nonnull(strstr(buf, "rip 0000000000100123"));
+	ck_assert_ptr_nonnull(strstr(buf, "rax 000000000000002a"));
+	f.kvm.ops = &kvm_sys_ops;
+}
+END_TEST
+
+START_TEST(reset_state_is_told_apart)
+{
+	struct kvm_regs r = { .rip = 0xfff0 };
+	struct kvm_sregs s = { .cs = { .selector = 0xf000 }, .cr0 = 0x60000010 };
+
+	ck_assert(vcpu_in_reset_state(&r, &s));
+	s.cr0 |= 1;	/* protected mode: a guest's state */
+	ck_assert(!vcpu_in_reset_state(&r, &s));
+	s.cr0 &= ~1ULL;
+	r.rip = 0x100000;
+	ck_assert(!vcpu_in_reset_state(&r, &s));
+}
+END_TEST
+
 START_TEST(exit_fail_entry)
 {
 	f.vcpu->run->fail_entry.hardware_entry_failure_reason = 0x80000021;
@@ -266,6 +331,78 @@ START_TEST(ctl_hostile_requests_are_ignored)
 }
 END_TEST
 
+/* stderr while fn() runs, as text. */
+static size_t capture_stderr(void (*fn)(void), char *buf, size_t size)
+{
+	FILE *t = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t n;
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_ge(saved, 0);
+	fflush(stderr);
+	ck_assert_int_ge(dup2(fileno(t), STDERR_FILENO), 0);
+	fn();
+	fflush(stderr);
+	ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+	close(saved);
+	rewind(t);
+	n = fread(buf, 1, size - 1, t);
+	buf[n] = '\0';
+	fclose(t);
+	return n;
+}
+
+static void ctl_flood(void)
+{
+	struct fpvm_ctl_req *req = guest(0x200000, 4096);
+	uint8_t byte = 1;
+
+	*req = (struct fpvm_ctl_req){ 0xdeadbeef, FPVM_CTL_PANIC, 4, 0 };
+	ctl(0xfff00000);			/* header not in RAM */
+	ctl(0x200000);				/* bad magic */
+	*(struct fpvm_ctl_req *)guest((16U << 20) - 16, 16) =
+		(struct fpvm_ctl_req){ FPVM_CTL_MAGIC, FPVM_CTL_PANIC, 64, 0 };
+	ctl((16U << 20) - 16);			/* payload runs past RAM */
+	/* A guest's REP OUTSB: one malformed request per byte, 100000 times. */
+	for (int i = 0; i < 100000; i++)
+		io(FPVM_PORT_CTL, true, 1, 1, &byte);
+}
+
+static unsigned int count_lines(const char *s, const char *text)
+{
+	unsigned int n = 0;
+
+	for (const char *p = s; (p = strstr(p, text)); p += strlen(text))
+		n++;
+	return n;
+}
+
+/* Regression: every malformed request printed a line, so a guest could fill the log. */
+START_TEST(ctl_warnings_are_bounded)
+{
+	static char err[64 * 1024];
+
+	capture_stderr(ctl_flood, err, sizeof(err));
+	ck_assert(!vm_stopping(&f.vm));
+	ck_assert_msg(count_lines(err, "\n") <= 11, "stderr has %u lines:\n%s",
+		      count_lines(err, "\n"), err);
+	ck_assert_uint_eq(count_lines(err, "more than 10 malformed control requests; "
+					   "no more are reported"), 1);
+	/* In a fresh process (Check forks per test) each reason is named. */
+	if (count_lines(err, "\n") == 11) {
+		ck_assert_uint_eq(count_lines(err, "control request at 0xfff00000: header is not "
+						   "in RAM"), 1);
+		ck_assert_uint_eq(count_lines(err, "control request at 0x200000: bad magic "
+						   "0xdeadbeef"), 1);
+		ck_assert_uint_eq(count_lines(err, "control request at 0xfffff0: payload of 64 "
+						   "bytes is not in RAM"), 1);
+		ck_assert_uint_eq(count_lines(err, "ignored 1-byte write to control port 0x600: "
+						   "requests are 32-bit writes to 0x600"), 7);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exit");
@@ -281,6 +418,8 @@ int main(void)
 	tcase_add_test(tc, first_stop_wins);
 	tcase_add_test(tc, exit_reasons);
 	tcase_add_test(tc, exit_shutdown);
+	tcase_add_test(tc, shutdown_after_a_reset_shows_the_last_state_seen);
+	tcase_add_test(tc, reset_state_is_told_apart);
 	tcase_add_test(tc, exit_fail_entry);
 	tcase_add_test(tc, exit_internal_error_with_instruction);
 	tcase_add_test(tc, exit_internal_error_with_data);
@@ -290,6 +429,7 @@ int main(void)
 	tcase_add_test(c, ctl_exception_report);
 	tcase_add_test(c, ctl_panic_is_sanitised);
 	tcase_add_test(c, ctl_hostile_requests_are_ignored);
+	tcase_add_test(c, ctl_warnings_are_bounded);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, c);
 	return run_suite(s);
