@@ -57,6 +57,7 @@ struct run_opts {
 	enum exit_mode exit_mode;
 	bool amx;			/* request AMX guest permission */
 	bool dump_fpstate;
+	bool no_seccomp;
 	bool stats_text;		/* --stats */
 	bool stats_json;		/* --stats=json */
 	const char *stats_path;		/* --stats-file; NULL: stderr */

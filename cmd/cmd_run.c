@@ -139,6 +139,7 @@ static int run(const void *opts)
 	signal(SIGPIPE, SIG_IGN);
 	cfg.serial_fd = STDOUT_FILENO;
 	cfg.stats = o->stats_json || o->stats_path || o->stats_text;
+	cfg.seccomp = o->no_seccomp ? SECCOMP_OFF : seccomp_policy_for(SECCOMP_ALL);
 	if (o->serial_path && (status = open_output("--serial", o->serial_path, &cfg.serial_fd)))
 		return status;
 	if (o->dtb_path && (status = open_output("--dump-dtb", o->dtb_path, &cfg.dtb_fd)))
@@ -276,6 +277,9 @@ static const struct opt run_opts[] = {
 	OPT_FLAG("check-host-fpstate", 0, struct run_opts, vm.check_host_fpstate,
 		 "compare this process's registers across every\n"
 		 "KVM_RUN; report changes by register (status 120)"),
+	OPT_FLAG("no-seccomp", 0, struct run_opts, no_seccomp,
+		 "run without the system call allow-lists of the vCPU\n"
+		 "and main threads (for debugging; see README)"),
 	OPT_SECTION("Statistics:"),
 	OPT_CALL_OPTIONAL("stats", 0, "json", set_stats,
 			  "at exit: time per phase, exits by reason per vCPU,\n"

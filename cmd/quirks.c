@@ -65,6 +65,7 @@ static int run_guest(const struct probe_env *env, const char *mode, uint64_t xcr
 		.nr_cpus = 1, .mem_size = PROBE_MEM, .timeout_ms = PROBE_TIMEOUT_MS,
 		.quiet = true, .serial_fd = fd, .dtb_fd = -1, .xcr0 = xcr0,
 		.image = probe_guest_elf, .image_len = probe_guest_elf_len,
+		.seccomp = seccomp_policy_for(SECCOMP_VCPUS),
 	};
 	struct fpvm_error err = { 0 };
 	struct vm vm;

@@ -344,6 +344,7 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 		.quiet = true, .xcr0 = c->xcr0, .dtb_fd = -1,
 		.image = leak_guest_elf, .image_len = leak_guest_elf_len,
 		.check_host_fpstate = true, .stats = true,
+		.seccomp = seccomp_policy_for(SECCOMP_VCPUS),
 	};
 	struct fpvm_error err = { 0 };
 	struct leak_table all = { 0 };

@@ -102,6 +102,17 @@ static void vcpu_finished(struct vm *vm)
 				"all vCPUs halted without writing an exit status");
 }
 
+/* From here on, what the guest makes this thread do is on an allow-list. */
+static enum vcpu_action filter_thread(struct vm *vm, struct vcpu *vcpu)
+{
+	struct fpvm_error err = { 0 };
+
+	if (!seccomp_filter_thread(SECCOMP_THREAD_VCPU, &err))
+		return VCPU_CONTINUE;
+	vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "vcpu %u: %s", vcpu->id, err.msg);
+	return VCPU_STOP;
+}
+
 /* The VMM's time since the last exit; returns when KVM_RUN starts. */
 static uint64_t account_vmm(struct vcpu *vcpu, const uint64_t *t_exit)
 {
@@ -137,6 +148,8 @@ static void *vcpu_thread(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	if (capture_host_fpstate(vm, vcpu))
 		action = VCPU_STOP;
+	if (action == VCPU_CONTINUE && vm->cfg->seccomp != SECCOMP_OFF)
+		action = filter_thread(vm, vcpu);
 
 	while (action == VCPU_CONTINUE) {
 		uint64_t t0 = 0;

@@ -390,7 +390,7 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (vm_signals_init())
+	if (vm_signals_init() || (vm->cfg->seccomp != SECCOMP_OFF && seccomp_sigsys_init()))
 		return SYSFAIL(err, "sigaction");
 	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sig_fd < 0)
@@ -404,6 +404,9 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 	for (unsigned int i = 0; i < vm->nr_vcpus && !r; i++)
 		r = vm_start_vcpu(vm, vm->vcpus[i], err);
 	pthread_mutex_unlock(&vm->lock);
+	/* Once every vCPU thread exists, the main thread only waits, reports and tears down. */
+	if (!r && vm->cfg->seccomp == SECCOMP_ALL)
+		r = seccomp_filter_thread(SECCOMP_THREAD_VMM, err);
 	if (r) {
 		vm_request_stop(vm, VM_STOP_ERROR, err->cls, 0, "%s", err->msg);
 	} else {

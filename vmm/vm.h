@@ -20,6 +20,7 @@
 #include "boot.h"
 #include "loader.h"
 #include "mem.h"
+#include "seccomp.h"
 
 /* What a VM is made of.  Files are the caller's: the VM gets descriptors. */
 struct vm_config {
@@ -39,6 +40,7 @@ struct vm_config {
 	unsigned int max_cpus;		/* > nr_cpus: room for vm_add_vcpu() later */
 
 	bool stats;			/* time each phase and KVM_RUN, count exits */
+	enum seccomp_policy seccomp;	/* which threads get their allow-list (seccomp.h) */
 
 	/* Guest FPU state */
 	uint64_t xcr0;			/* 0: the guest default */

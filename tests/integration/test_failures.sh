@@ -65,10 +65,28 @@ pid=$!
 sleep 1
 # KVM adds kernel workers (kvm-nx-lpage-recovery) to the process: ignore them.
 names=$(cat /proc/$pid/task/*/comm | grep -v '^kvm' | sort | tr '\n' ' ')
+# Seccomp mode 2 (a filter) on fpvm's own threads, once the guest runs.
+filtered=$(for t in /proc/$pid/task/*; do
+	grep -q '^kvm' "$t/comm" || sed -n 's/^Seccomp:[[:space:]]*//p' "$t/status"; done | sort | uniq -c |
+	tr -s ' ' | tr '\n' ' ')
 kill -INT "$pid"
 wait "$pid"
 [ "$names" = "fpvm fpvm-vcpu0 fpvm-vcpu1 fpvm-vcpu2 " ] && ok "one thread per vCPU, named fpvm-vcpuN" ||
 	not_ok "one thread per vCPU, named fpvm-vcpuN" "threads: $names"
+if [ "${FPVM_SANITIZE:-none}" != none ]; then
+	skip "every thread runs under its seccomp filter" "a sanitizer build runs unfiltered (seccomp.h)"
+else
+	[ "$filtered" = " 4 2 " ] && ok "every thread runs under its seccomp filter" ||
+		not_ok "every thread runs under its seccomp filter" "Seccomp modes (count mode): $filtered"
+fi
+"$FPVM" run --no-seccomp --cpus 2 "$GUEST_DIR/spin.elf" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+sleep 1
+modes=$(sed -n 's/^Seccomp:[[:space:]]*//p' /proc/$pid/task/*/status | sort -u | tr '\n' ' ')
+kill -INT "$pid"
+wait "$pid"
+[ "$modes" = "0 " ] && ok "--no-seccomp: no thread is filtered" ||
+	not_ok "--no-seccomp: no thread is filtered" "Seccomp modes: $modes"
 
 for sig in INT:130 TERM:143; do
 	"$FPVM" run --cpus 2 "$GUEST_DIR/spin.elf" >"$TMP/out" 2>"$TMP/err" &

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * System call filters for fpvm's threads, as allow-lists: once set up, a
+ * vCPU thread (which handles what the guest does) and the VMM's main
+ * thread may make only the calls their work needs.  Anything else raises
+ * SIGSYS, whose handler names the call and ends fpvm with status 125.
+ */
+#ifndef FPVM_VMM_SECCOMP_H
+#define FPVM_VMM_SECCOMP_H
+
+#include <stddef.h>
+
+#include "../base/error.h"
+
+#define SECCOMP_EXIT_STATUS	125
+
+enum seccomp_policy {
+	SECCOMP_OFF,
+	SECCOMP_VCPUS,		/* vCPU threads only: the process goes on to other work */
+	SECCOMP_ALL,		/* and the main thread, once every vCPU thread runs */
+};
+
+/*
+ * @wanted where filters can work: SECCOMP_OFF under ASan (its runtime and
+ * LSan's stop-the-world make calls no allow-list foresees) and under
+ * valgrind (which makes the client's calls itself, and has no seccomp(2)).
+ */
+enum seccomp_policy seccomp_policy_for(enum seccomp_policy wanted);
+
+enum seccomp_thread {
+	SECCOMP_THREAD_VCPU,
+	SECCOMP_THREAD_VMM,
+};
+
+/* The SIGSYS handler that reports a forbidden call; before any filter. */
+int seccomp_sigsys_init(void);
+/* Filters the calling thread alone (no TSYNC) for the work of @which. */
+int seccomp_filter_thread(enum seccomp_thread which, struct fpvm_error *err);
+/* The name of x86-64 system call @nr, or NULL. */
+const char *seccomp_syscall_name(long nr);
+
+#endif
