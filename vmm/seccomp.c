@@ -65,12 +65,13 @@ static const uint32_t prot_exec[] = { PROT_EXEC };
 #define RULE_MASK_CLEAR(n, a, v) { n, MASK_CLEAR, a, v, 1 }
 
 /*
- * A vCPU thread: KVM_RUN and the exit handlers' work (serial output,
- * diagnostics, kicking the other vCPUs, malloc), and its own end.
+ * A vCPU thread: KVM_RUN and the exit handlers' work (serial output, with
+ * poll for a reader that stalls; diagnostics, kicking the other vCPUs,
+ * malloc), and its own end.
  */
 static const struct rule vcpu_rules[] = {
 	RULE_ONE_OF(__NR_ioctl, 1, ioctls),
-	RULE_ANY(__NR_write), RULE_ANY(__NR_writev), RULE_ANY(__NR_futex),
+	RULE_ANY(__NR_write), RULE_ANY(__NR_writev), RULE_ANY(__NR_poll), RULE_ANY(__NR_futex),
 	RULE_ANY(__NR_rt_sigreturn), RULE_ANY(__NR_rt_sigprocmask), RULE_ANY(__NR_restart_syscall),
 	RULE_ANY(__NR_madvise), RULE_ANY(__NR_munmap), RULE_ANY(__NR_brk), RULE_ANY(__NR_mremap),
 	RULE_MASK_CLEAR(__NR_mmap, 2, prot_exec),
@@ -84,7 +85,7 @@ static const struct rule vcpu_rules[] = {
  * --stats read /proc/self/smaps) and teardown.
  */
 static const struct rule vmm_rules[] = {
-	RULE_ANY(__NR_poll), RULE_ANY(__NR_ppoll), RULE_ANY(__NR_read), RULE_ANY(__NR_close),
+	RULE_ANY(__NR_ppoll), RULE_ANY(__NR_read), RULE_ANY(__NR_close),
 	RULE_ANY(__NR_openat), RULE_ANY(__NR_mkdir), RULE_ANY(__NR_mkdirat),
 	RULE_ANY(__NR_newfstatat), RULE_ANY(__NR_fstat), RULE_ANY(__NR_fcntl), RULE_ANY(__NR_lseek),
 };
