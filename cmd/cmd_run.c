@@ -323,8 +323,9 @@ const struct command cmd_run = {
 	.synopsis = "[OPTIONS] GUEST [--] [GUEST-ARGS...]",
 	.summary = "boot a test guest; its exit value is fpvm's status",
 	.description =
-		"Boots GUEST, a static x86-64 ELF test guest, under KVM. The value the guest\n"
-		"writes to the exit port (0xf4) becomes fpvm's exit status.",
+		"Boots GUEST, a static x86-64 ELF test guest or a Multiboot v1 kernel, under\n"
+		"KVM. The value the guest writes to the exit port (0xf4) becomes fpvm's exit\n"
+		"status.",
 	.opts = run_opts,
 	.nr_opts = NR_OPTS(run_opts),
 	.operands_end_options = true,

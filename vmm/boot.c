@@ -154,3 +154,37 @@ void boot_vcpu_state(const struct boot_layout *b, unsigned int cpu, uint64_t ent
 		.rflags = 0x2,
 	};
 }
+
+/*
+ * The Multiboot v1 machine state (Multiboot Specification 0.6.96, 3.2):
+ * 32-bit protected mode with flat 4 GiB code and data segments, paging
+ * off, interrupts off, EAX the boot loader magic, EBX the information
+ * structure.  GDTR and IDTR are left for the kernel to load; the segment
+ * registers' hidden parts are what counts.
+ */
+void boot_vcpu_state_multiboot(const struct boot_layout *b, uint32_t entry, uint32_t magic,
+			       uint32_t info, struct kvm_regs *regs, struct kvm_sregs *sregs)
+{
+	struct kvm_segment code = {
+		.base = 0, .limit = 0xffffffff, .selector = FPVM_SEL_CODE64,
+		.type = 0xb, .present = 1, .db = 1, .s = 1, .g = 1,
+	};
+
+	sregs->cs = code;
+	sregs->ds = sregs->es = sregs->fs = sregs->gs = sregs->ss = data64();
+	sregs->tr = (struct kvm_segment){ .type = 0xb, .present = 1, .limit = 0xffff };
+	sregs->ldt = (struct kvm_segment){ .type = 0x2, .unusable = 1 };
+	sregs->gdt = (struct kvm_dtable){ .base = FPVM_GDT_ADDR, .limit = 8 * 5 - 1 };
+	sregs->idt = (struct kvm_dtable){ .base = 0, .limit = 0 };
+	sregs->cr0 = CR0_PE | CR0_ET;
+	sregs->cr3 = 0;
+	sregs->cr4 = 0;
+	sregs->efer = 0;
+	*regs = (struct kvm_regs){
+		.rip = entry,
+		.rax = magic,
+		.rbx = info,
+		.rsp = b->stacks_base + FPVM_BOOT_STACK_SIZE,
+		.rflags = 0x2,
+	};
+}

@@ -15,6 +15,7 @@
 
 #include "../guest/abi.h"
 #include "loader.h"
+#include "multiboot.h"
 
 #define BAD(err, ...) fpvm_fail(err, FPVM_ERR_INPUT, ENOEXEC, __VA_ARGS__)
 
@@ -38,8 +39,8 @@ static bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 	return a0 < b1 && b0 < a1;
 }
 
-static int check_segment(const struct elf_segment *s, unsigned int n, const struct load_limits *lim,
-			 struct fpvm_error *err)
+int elf_check_segment(const struct elf_segment *s, unsigned int n, const struct load_limits *lim,
+		      struct fpvm_error *err)
 {
 	uint64_t end = s->gpa + s->mem_size;
 	bool in_ram = false;
@@ -128,7 +129,7 @@ int elf_validate(const void *buf, size_t len, const struct load_limits *lim,
 			.file_size = ph.p_filesz, .mem_size = ph.p_memsz,
 			.flags = ph.p_flags,
 		};
-		r = check_segment(s, i, lim, err);
+		r = elf_check_segment(s, i, lim, err);
 		if (r)
 			return r;
 		for (unsigned int j = 0; j < img->nr_segments; j++)
@@ -208,10 +209,18 @@ int elf_name_error(struct fpvm_error *err, const char *name)
 	return -EINVAL;
 }
 
+int image_validate(const void *buf, size_t len, const struct load_limits *lim,
+		   struct elf_image *img, struct fpvm_error *err)
+{
+	if (multiboot_detect(buf, len))
+		return multiboot_validate(buf, len, lim, img, err);
+	return elf_validate(buf, len, lim, img, err);
+}
+
 int elf_load_buffer(const void *buf, size_t len, const char *name, const struct guest_mem *mem,
 		    const struct load_limits *lim, struct elf_image *img, struct fpvm_error *err)
 {
-	if (elf_validate(buf, len, lim, img, err))
+	if (image_validate(buf, len, lim, img, err))
 		return elf_name_error(err, name);
 	for (unsigned int i = 0; i < img->nr_segments; i++) {
 		const struct elf_segment *s = &img->seg[i];

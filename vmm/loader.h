@@ -22,7 +22,14 @@ struct elf_segment {
 	uint32_t flags;
 };
 
+enum image_kind {
+	IMAGE_ELF64,		/* fpvm's own guests: long mode at entry (README, "Entry ABI") */
+	IMAGE_MULTIBOOT,	/* Multiboot v1: 32-bit protected mode, EAX/EBX per the spec */
+};
+
 struct elf_image {
+	enum image_kind kind;
+	uint32_t mb_flags;	/* the Multiboot header's flags */
 	uint64_t entry;
 	unsigned int nr_segments;
 	struct elf_segment seg[ELF_MAX_SEGMENTS];
@@ -46,6 +53,12 @@ void load_limits_init(struct load_limits *lim, const struct guest_mem *mem,
 		      const struct boot_layout *b);
 int elf_validate(const void *buf, size_t len, const struct load_limits *lim,
 		 struct elf_image *img, struct fpvm_error *err);
+/* Segment @n lies in RAM and clear of fpvm's structures. */
+int elf_check_segment(const struct elf_segment *s, unsigned int n, const struct load_limits *lim,
+		      struct fpvm_error *err);
+/* A Multiboot kernel or an fpvm ELF64 guest, whichever @buf is. */
+int image_validate(const void *buf, size_t len, const struct load_limits *lim,
+		   struct elf_image *img, struct fpvm_error *err);
 /* The whole file, if it is a regular file of at most @max bytes (caller frees). */
 int elf_read_file(const char *path, uint64_t max, uint8_t **out, size_t *len,
 		  struct fpvm_error *err);

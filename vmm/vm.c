@@ -21,6 +21,7 @@
 #include "../guest/abi.h"
 #include "../vcpu/vcpu.h"
 #include "dtb.h"
+#include "multiboot.h"
 #include "vm.h"
 
 /* Intel needs these set outside RAM even for long-mode guests; see api.rst. */
@@ -135,10 +136,35 @@ int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *er
 		cfg->image_len = len;
 	}
 	load_limits_init(&lim, &mem, &b);
-	r = elf_validate(cfg->image, cfg->image_len, &lim, &img, err);
+	r = image_validate(cfg->image, cfg->image_len, &lim, &img, err);
 	if (r)
 		return elf_name_error(err, cfg->guest_path);
+	/* Application processors wait for INIT and SIPI, from a LAPIC this machine lacks. */
+	if (img.kind == IMAGE_MULTIBOOT && (cfg->nr_cpus > 1 || cfg->max_cpus > 1))
+		return fpvm_fail_config(err, CFG_CPUS, "%u: a Multiboot kernel starts on one vCPU; "
+					"its others need the PC platform's INIT/SIPI, which fpvm "
+					"does not model yet", cfg->nr_cpus);
 	return 0;
+}
+
+/* The kernel's command line, as QEMU gives it: its path, then the arguments. */
+static int write_multiboot_info(struct vm *vm, struct fpvm_error *err)
+{
+	size_t len = strlen(vm->cfg->guest_path) + 1;
+	char *cmdline, *p;
+	int r;
+
+	for (int i = 0; i < vm->cfg->guest_nargs; i++)
+		len += strlen(vm->cfg->guest_args[i]) + 1;
+	cmdline = malloc(len);
+	if (!cmdline)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+	p = stpcpy(cmdline, vm->cfg->guest_path);
+	for (int i = 0; i < vm->cfg->guest_nargs; i++)
+		p = stpcpy(stpcpy(p, " "), vm->cfg->guest_args[i]);
+	r = multiboot_write_info(&vm->mem, &(struct multiboot_boot){ .cmdline = cmdline }, err);
+	free(cmdline);
+	return r;
 }
 
 int vm_load_guest(struct vm *vm, struct fpvm_error *err)
@@ -154,6 +180,8 @@ int vm_load_guest(struct vm *vm, struct fpvm_error *err)
 		r = elf_load_file(vm->cfg->guest_path, &vm->mem, &lim, &vm->image, err);
 	if (r)
 		return r;
+	if (vm->image.kind == IMAGE_MULTIBOOT)
+		return write_multiboot_info(vm, err);
 	if (boot_write_tables(&vm->boot, &vm->mem))
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, EINVAL, "cannot write page tables");
 	return 0;
@@ -226,7 +254,12 @@ static int set_boot_state(struct vm *vm, struct vcpu *vcpu, struct fpvm_error *e
 
 	if (r)
 		return r;
-	boot_vcpu_state(&vm->boot, vcpu->id, vm->image.entry, vcpu_has_xsave(vcpu), &regs, &sregs);
+	if (vm->image.kind == IMAGE_MULTIBOOT)
+		boot_vcpu_state_multiboot(&vm->boot, (uint32_t)vm->image.entry, MB_BOOTLOADER_MAGIC,
+					  FPVM_MB_INFO_ADDR, &regs, &sregs);
+	else
+		boot_vcpu_state(&vm->boot, vcpu->id, vm->image.entry, vcpu_has_xsave(vcpu), &regs,
+				&sregs);
 	return vcpu_set_regs(vcpu, &regs, &sregs, err);
 }
 

@@ -49,6 +49,22 @@ check "--strict-io stops at an unknown access" 117 "err:of unknown MMIO address 
 run run --strict-io "$GUEST_DIR/io.elf" uart
 check "--strict-io passes a guest that stays on known devices" 0 "out:uart probe ok"
 
+# Multiboot v1 kernels (ELF32 program headers, and the a.out kludge).
+for k in mb32 mb32-aout; do
+	run run "$GUEST_DIR/$k.elf" one two
+	check "Multiboot kernel $k: entry state and information" 0 \
+		"out:ok: EAX holds the boot loader magic 0x2badb002" "out:ok: protected mode, paging off" \
+		"out:ok: mem_lower is 639 KiB" "out:cmdline: $GUEST_DIR/$k.elf one two" \
+		"out:ok: boot loader name" "!out:FAIL"
+done
+run run --mem 5G "$GUEST_DIR/mb32.elf"
+check "Multiboot memory map with RAM above 4 GiB" 0 "out:ok: the memory map holds" "!out:FAIL"
+run run --exit-status=qemu "$GUEST_DIR/mb32.elf"
+check "Multiboot kernel with --exit-status=qemu" 1
+run run --cpus 2 "$GUEST_DIR/mb32.elf"
+check "Multiboot kernel on 2 vCPUs is refused" 64 \
+	"err:--cpus 2: a Multiboot kernel starts on one vCPU" lines:1
+
 # --stats: the min guest makes exactly four exits, all port I/O (three
 # serial bytes and the exit port), on every KVM.
 run run --stats=json --stats-file "$TMP/stats.json" "$GUEST_DIR/min.elf"

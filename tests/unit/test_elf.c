@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* ELF validation against a corpus of well-formed and malformed images. */
+/* ELF64 and Multiboot validation against a corpus of well-formed and malformed images. */
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../../guest/abi.h"
+#include "../../vmm/multiboot.h"
 #include "testutil.h"
 
 #define RAM_SIZE	(64ULL << 20)
@@ -322,6 +323,71 @@ START_TEST(load_copies_segments_and_names_file)
 }
 END_TEST
 
+/* A flat Multiboot kernel: the header at @off, the a.out kludge's fields. */
+static size_t flat_multiboot(uint32_t off, uint32_t flags, uint32_t load_end, uint32_t bss_end,
+			     uint32_t entry)
+{
+	uint32_t h[8] = {
+		0x1badb002, flags, -(0x1badb002 + flags), 0x100000 + off, 0x100000, load_end,
+		bss_end, entry,
+	};
+
+	memset(image, 0x90, sizeof(image));	/* no ELF magic anywhere */
+	memcpy(image + off, h, sizeof(h));
+	return sizeof(image);
+}
+
+START_TEST(multiboot_aout_kludge)
+{
+	size_t len = flat_multiboot(64, 1u << 16, 0, 0x100000 + 8192, 0x100100);
+
+	ck_assert(multiboot_detect(image, len));
+	ck_assert_int_eq(image_validate(image, len, &lim, &img, &err), 0);
+	ck_assert_int_eq(img.kind, IMAGE_MULTIBOOT);
+	ck_assert_uint_eq(img.nr_segments, 1);
+	ck_assert_uint_eq(img.seg[0].gpa, 0x100000);
+	ck_assert_uint_eq(img.seg[0].file_offset, 0);	/* header 64 bytes past load_addr */
+	ck_assert_uint_eq(img.seg[0].file_size, sizeof(image));
+	ck_assert_uint_eq(img.seg[0].mem_size, 8192);
+	ck_assert_uint_eq(img.entry, 0x100100);
+}
+END_TEST
+
+START_TEST(multiboot_rejects_what_it_cannot_boot)
+{
+	size_t len;
+
+	len = flat_multiboot(64, 1u << 16, 0, 0, 0x100100);
+	image[64 + 8] ^= 1;	/* checksum */
+	ck_assert_int_lt(image_validate(image, len, &lim, &img, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "Multiboot header at offset 64: bad checksum"));
+	len = flat_multiboot(0, (1u << 16) | (1u << 2), 0, 0, 0x100100);
+	ck_assert_int_lt(image_validate(image, len, &lim, &img, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "requires a video mode"));
+	len = flat_multiboot(0, (1u << 16) | (1u << 7), 0, 0, 0x100100);
+	ck_assert_int_lt(image_validate(image, len, &lim, &img, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "an unknown feature"));
+	len = flat_multiboot(0, 1u << 16, 0x100000 + 8192, 0, 0x100100);
+	ck_assert_int_lt(image_validate(image, len, &lim, &img, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "load_end_addr 0x102000 lies beyond the file"));
+	len = flat_multiboot(0, 1u << 16, 0, 0x100010, 0x100100);
+	ck_assert_int_lt(image_validate(image, len, &lim, &img, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "bss_end_addr 0x100010 is below load_end_addr"));
+	len = flat_multiboot(0, 1u << 16, 0, 0, 0x200000);
+	ck_assert_int_lt(image_validate(image, len, &lim, &img, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "entry point 0x200000 is not inside"));
+	/* Loaded over fpvm's boot area: refused like an ELF64 segment would be. */
+	len = flat_multiboot(0, 1u << 16, 0, 0, 0x100100);
+	memcpy(image + 16, &(uint32_t){ 0x80000 }, 4);	/* load_addr */
+	memcpy(image + 12, &(uint32_t){ 0x80000 }, 4);	/* header_addr */
+	ck_assert_int_lt(image_validate(image, len, &lim, &img, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "overlaps fpvm's boot area"));
+	/* The header must lie in the first 8 KiB. */
+	memset(image, 0x90, sizeof(image));
+	ck_assert(!multiboot_detect(image, sizeof(image)));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("elf");
@@ -329,6 +395,8 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, limits, NULL);
 	tcase_add_test(tc, accepts_good_image);
+	tcase_add_test(tc, multiboot_aout_kludge);
+	tcase_add_test(tc, multiboot_rejects_what_it_cannot_boot);
 	tcase_add_test(tc, rejects_empty);
 	tcase_add_test(tc, rejects_bad_magic);
 	tcase_add_test(tc, rejects_truncated_header);

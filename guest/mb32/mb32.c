@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A 32-bit Multiboot v1 test kernel: checks the machine state the
+ * specification promises at entry and the information structure fpvm
+ * hands over, prints what it found on the serial port, and exits through
+ * the debug-exit port with 0 when every check held.
+ */
+#include <stdint.h>
+
+#define MB_BOOTLOADER_MAGIC	0x2badb002u
+#define PORT_SERIAL		0x3f8
+#define PORT_EXIT		0xf4
+
+struct mb_info {
+	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
+	uint32_t syms[4], mmap_length, mmap_addr, drives_length, drives_addr, config_table;
+	uint32_t boot_loader_name;
+};
+
+static void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static void puts_(const char *s)
+{
+	while (*s)
+		outb(PORT_SERIAL, (uint8_t)*s++);
+}
+
+static void put_hex(uint32_t v)
+{
+	char buf[11] = "0x";
+
+	for (int i = 0; i < 8; i++)
+		buf[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 0xf];
+	buf[10] = '\0';
+	puts_(buf);
+}
+
+static int failures;
+
+static void check(int ok, const char *what)
+{
+	puts_(ok ? "ok: " : "FAIL: ");
+	puts_(what);
+	puts_("\n");
+	failures += !ok;
+}
+
+void mb32_main(uint32_t magic, const struct mb_info *info);
+
+void mb32_main(uint32_t magic, const struct mb_info *info)
+{
+	uint32_t cr0, ram = 0;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	check(magic == MB_BOOTLOADER_MAGIC, "EAX holds the boot loader magic 0x2badb002");
+	check((cr0 & 1) && !(cr0 & 0x80000000), "protected mode, paging off");
+	check(info->flags & (1 << 0), "flags: mem_lower and mem_upper");
+	check(info->mem_lower == 639, "mem_lower is 639 KiB");
+	check(info->flags & (1 << 6), "flags: a memory map");
+	for (uint32_t off = 0; off < info->mmap_length;) {
+		const uint8_t *e = (const uint8_t *)(info->mmap_addr + off);
+		uint32_t size = *(const uint32_t *)e, type = *(const uint32_t *)(e + 20);
+		uint32_t len = *(const uint32_t *)(e + 12);
+
+		if (type == 1)
+			ram += len >> 10;
+		off += size + 4;
+	}
+	puts_("memory map RAM KiB: ");
+	put_hex(ram);
+	puts_(", mem_upper KiB: ");
+	put_hex(info->mem_upper);
+	puts_("\n");
+	check(ram >= info->mem_upper + 639, "the memory map holds at least mem_lower + mem_upper");
+	check(info->flags & (1 << 2), "flags: a command line");
+	if (info->flags & (1 << 2)) {
+		puts_("cmdline: ");
+		puts_((const char *)info->cmdline);
+		puts_("\n");
+	}
+	check((info->flags & (1 << 9)) && ((const char *)info->boot_loader_name)[0] == 'f',
+	      "boot loader name");
+	outb(PORT_EXIT, failures ? 1 : 0);
+	for (;;)
+		__asm__ volatile("hlt");
+}
