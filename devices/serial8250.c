@@ -6,6 +6,7 @@
  * scratch register.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@ struct serial8250 {
 	int out_fd;
 	unsigned int nr_cpus;
 	uint64_t tx_bytes;
+	bool no_wait;		/* stopping, reader stalled: never wait on out_fd again */
 	uint8_t dll, dlm, ier, lcr, mcr, scr, fcr;
 	bool thri_pending;	/* THR empty interrupt not yet acknowledged */
 	uint8_t lsr_errors;	/* sticky LSR error bits, cleared on read */
@@ -48,23 +50,61 @@ struct serial8250 *serial8250_create(int out_fd, unsigned int nr_cpus)
 	return uart;
 }
 
-static void write_all(int fd, const char *buf, size_t len)
+/*
+ * How long the last flush (the VM has stopped) waits for a reader that
+ * takes nothing: a slow reader still gets every byte, a stalled one (a
+ * full pipe nobody reads) must not keep fpvm from exiting.
+ */
+#define UART_FLUSH_WAIT_MS	1000
+
+/*
+ * Writes as much of @buf as the reader takes within @wait_ms (< 0: as
+ * long as it takes).  A blocking write that a signal interrupts gives up
+ * and returns -EINTR: a signal to a vCPU thread is the VMM's kick, which
+ * wants the thread back, and a write(2) to a full pipe only returns
+ * early when a handler without SA_RESTART runs.
+ */
+static int write_all(int fd, const char *buf, size_t len, int wait_ms)
 {
 	while (len) {
-		ssize_t n = write(fd, buf, len);
+		ssize_t n;
 
+		if (wait_ms >= 0) {
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+			int r = poll(&pfd, 1, wait_ms);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0 || !(pfd.revents & POLLOUT))
+				return -EAGAIN;
+		}
+		n = write(fd, buf, len);
 		if (n < 0 && errno == EINTR)
-			continue;
+			return wait_ms < 0 ? -EINTR : -EAGAIN;
 		if (n <= 0)
-			return;	/* a closed pipe must not stop the guest */
+			return -EIO;	/* a closed pipe must not stop the guest */
 		buf += n;
 		len -= (size_t)n;
 	}
+	return 0;
 }
 
-static void line_flush(struct serial8250 *uart, struct line_buf *line)
+/*
+ * Called with the lock held, so a vCPU blocked here also holds up every
+ * other vCPU's output.  Once a kick interrupted a write, or the last flush
+ * found the reader stalled, no write waits again: the other vCPUs' kicks
+ * were spent while they waited for the lock, and nothing would end a
+ * second wait.
+ */
+static void line_flush(struct serial8250 *uart, struct line_buf *line, int wait_ms)
 {
-	write_all(uart->out_fd, line->buf, line->len);
+	int r;
+
+	if (uart->no_wait)
+		wait_ms = 0;
+	r = write_all(uart->out_fd, line->buf, line->len, wait_ms);
+	if (r == -EINTR || (r == -EAGAIN && wait_ms > 0))
+		uart->no_wait = true;
 	line->len = 0;
 }
 
@@ -73,7 +113,7 @@ void serial8250_flush(struct serial8250 *uart)
 	pthread_mutex_lock(&uart->lock);
 	for (unsigned int i = 0; i < uart->nr_cpus; i++)
 		if (uart->lines[i].len)
-			line_flush(uart, &uart->lines[i]);
+			line_flush(uart, &uart->lines[i], UART_FLUSH_WAIT_MS);
 	pthread_mutex_unlock(&uart->lock);
 }
 
@@ -131,7 +171,7 @@ static void transmit(struct serial8250 *uart, unsigned int cpu, uint8_t c)
 	uart->tx_bytes++;
 	line->buf[line->len++] = (char)c;
 	if (c == '\n' || line->len == UART_LINE_MAX)
-		line_flush(uart, line);
+		line_flush(uart, line, -1);
 }
 
 static uint8_t iir(struct serial8250 *uart)

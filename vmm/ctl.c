@@ -69,19 +69,16 @@ static void report_panic(struct vm *vm, unsigned int cpu, const char *payload, u
  * A guest can send malformed requests in a loop, or thousands with one
  * REP OUTSB (one request per byte): report the first few and say when the
  * rest go unreported, so stderr stays bounded whatever the guest does.
- * The count is per process: fpvm runs one VM per process (fpvm probe's
- * VMs, the exception, are quiet).
+ * The count is the VM's.
  */
 #define CTL_MAX_WARNINGS 10
-
-static atomic_uint bad_requests;
 
 static void bad_request(struct vm *vm, unsigned int cpu, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void bad_request(struct vm *vm, unsigned int cpu, const char *fmt, ...)
 {
-	unsigned int n = atomic_fetch_add(&bad_requests, 1);
+	unsigned int n = atomic_fetch_add(&vm->ctl_warnings, 1);
 	char what[128];
 	va_list ap;
 
@@ -114,7 +111,8 @@ static int ctl_write(void *dev, unsigned int cpu, uint64_t offset, const void *d
 	}
 	memcpy(&addr, data, 4);
 	if (addr & 7) {
-		bad_request(vm, cpu, "control request at 0x%x: address is not 8-byte aligned", addr);
+		bad_request(vm, cpu, "control request at 0x%x: address is not 8-byte aligned",
+			    addr);
 		return 0;
 	}
 	req = guest_mem_ptr(&vm->mem, addr, sizeof(*req));

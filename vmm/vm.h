@@ -151,6 +151,8 @@ struct vm {
 	struct bus mmio;
 	struct serial8250 *serial;
 	struct debug_exit exit_dev;
+	bool pc;			/* a Multiboot kernel's PC platform: irqchip, PIT, fw_cfg */
+	struct fw_cfg fw_cfg;
 	struct vcpu **vcpus;
 	unsigned int nr_vcpus;
 
@@ -174,6 +176,7 @@ struct vm {
 	struct vm_stats stats;
 	atomic_ulong unknown_pio;
 	atomic_ulong unknown_mmio;
+	atomic_uint ctl_warnings;	/* malformed control requests reported so far */
 	pthread_mutex_t report_lock;	/* keeps multi-line diagnostics whole */
 };
 

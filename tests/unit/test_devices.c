@@ -2,7 +2,10 @@
 /* The device bus, the 16550A register model and the debug-exit device. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -248,6 +251,138 @@ START_TEST(uart_bus_wide_access)
 }
 END_TEST
 
+/*
+ * A reader that takes nothing: a blocking pipe filled to the brim.  A
+ * signal handler without SA_RESTART, like fpvm's vCPU kick.
+ */
+static int stalled[2];
+
+static void no_restart(int sig)
+{
+	(void)sig;
+}
+
+static void stalled_setup(void)
+{
+	struct sigaction sa = { .sa_handler = no_restart };
+	char fill[4096] = { 0 };
+	int fl;
+
+	ck_assert_int_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+	ck_assert_int_eq(pipe(stalled), 0);
+	fl = fcntl(stalled[1], F_GETFL);
+	ck_assert_int_eq(fcntl(stalled[1], F_SETFL, fl | O_NONBLOCK), 0);
+	while (write(stalled[1], fill, sizeof(fill)) > 0)
+		;
+	ck_assert_int_eq(fcntl(stalled[1], F_SETFL, fl), 0);
+	uart = serial8250_create(stalled[1], 2);
+	ck_assert_ptr_nonnull(uart);
+}
+
+static void stalled_teardown(void)
+{
+	close(stalled[0]);	/* first: a write still blocked gets EPIPE */
+	serial8250_destroy(uart);
+	close(stalled[1]);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *say_line(void *arg)
+{
+	say(*(unsigned int *)arg, "a line nobody reads\n");
+	return NULL;
+}
+
+/* Join @t within @seconds or fail (the thread is then left blocked). */
+static void join_within(pthread_t t, double seconds)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)seconds + 1;
+	ck_assert_msg(pthread_timedjoin_np(t, NULL, &ts) == 0, "thread still blocked");
+}
+
+/*
+ * Regression: a vCPU blocked writing to a reader that does not read kept
+ * fpvm from stopping (--timeout, SIGTERM) until the reader went away.
+ * The kick interrupts the write; from then on no write waits, so a second
+ * vCPU, whose kick was spent waiting for the lock, does not block either.
+ */
+START_TEST(uart_stalled_reader_gives_way_to_a_kick)
+{
+	unsigned int cpu0 = 0, cpu1 = 1;
+	pthread_t t0, t1;
+	double t;
+
+	ck_assert_int_eq(pthread_create(&t0, NULL, say_line, &cpu0), 0);
+	usleep(100000);
+	ck_assert_int_eq(pthread_create(&t1, NULL, say_line, &cpu1), 0);
+	usleep(100000);
+	t = now_s();
+	pthread_kill(t0, SIGUSR1);
+	pthread_kill(t1, SIGUSR1);
+	join_within(t0, 1);
+	join_within(t1, 1);
+	say(0, "partial");
+	serial8250_flush(uart);
+	ck_assert_msg(now_s() - t < 0.5, "took %.2f s", now_s() - t);
+}
+END_TEST
+
+/* The last flush waits a bounded time for a stalled reader, then drops the line. */
+START_TEST(uart_last_flush_is_bounded)
+{
+	double t = now_s();
+
+	say(0, "partial");
+	serial8250_flush(uart);
+	t = now_s() - t;
+	ck_assert_msg(t > 0.5 && t < 3, "took %.2f s", t);
+	/* Nothing waits any more. */
+	t = now_s();
+	say(1, "more");
+	serial8250_flush(uart);
+	ck_assert_msg(now_s() - t < 0.5, "took %.2f s", now_s() - t);
+}
+END_TEST
+
+static void *drain_later(void *arg)
+{
+	static char buf[128 * 1024];
+	size_t n = 0;
+	ssize_t r;
+
+	(void)arg;
+	usleep(300000);
+	/* The pipe holds the filling (zeros) first, then the line. */
+	while (!memmem(buf, n, "slow", 4) &&
+	       (r = read(stalled[0], buf + n, sizeof(buf) - n)) > 0)
+		n += (size_t)r;
+	return memmem(buf, n, "slow", 4) ? buf : NULL;
+}
+
+/* A reader that is only slow still gets the last partial line. */
+START_TEST(uart_slow_reader_gets_everything)
+{
+	pthread_t t;
+	void *got;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, drain_later, NULL), 0);
+	say(0, "slow");
+	serial8250_flush(uart);
+	ck_assert_int_eq(pthread_join(t, &got), 0);
+	ck_assert_ptr_nonnull(got);
+}
+END_TEST
+
 /* ---- debug exit ---- */
 
 static uint32_t exit_value;
@@ -280,7 +415,7 @@ int main(void)
 {
 	Suite *s = suite_create("devices");
 	TCase *bus = tcase_create("bus"), *u = tcase_create("serial8250"),
-	      *de = tcase_create("debug-exit");
+	      *st = tcase_create("serial8250-stalled-reader"), *de = tcase_create("debug-exit");
 
 	tcase_add_test(bus, bus_register_and_find);
 	tcase_add_test(bus, bus_rejects_overlap_and_straddle);
@@ -295,9 +430,14 @@ int main(void)
 	tcase_add_test(u, uart_lines_never_interleave);
 	tcase_add_test(u, uart_long_line_is_split);
 	tcase_add_test(u, uart_bus_wide_access);
+	tcase_add_checked_fixture(st, stalled_setup, stalled_teardown);
+	tcase_add_test(st, uart_stalled_reader_gives_way_to_a_kick);
+	tcase_add_test(st, uart_last_flush_is_bounded);
+	tcase_add_test(st, uart_slow_reader_gets_everything);
 	tcase_add_test(de, debug_exit_widths);
 	suite_add_tcase(s, bus);
 	suite_add_tcase(s, u);
+	suite_add_tcase(s, st);
 	suite_add_tcase(s, de);
 	return run_suite(s);
 }
