@@ -103,4 +103,20 @@ struct debug_exit {
 };
 extern const struct bus_device_ops debug_exit_ops;
 
+/* QEMU's fw_cfg (fw_cfg.c), for the PC platform of Multiboot kernels. */
+#define FW_CFG_PORT_SELECTOR	0x510
+#define FW_CFG_PORT_DATA	0x511
+
+struct fw_cfg {
+	uint64_t ram_size;
+	uint16_t nr_cpus, max_cpus;
+	pthread_mutex_t lock;		/* vCPUs share one selector, as on a PC */
+	uint16_t selector, offset;
+};
+
+void fw_cfg_init(struct fw_cfg *fc, uint64_t ram_size, unsigned int nr_cpus,
+		 unsigned int max_cpus);
+void fw_cfg_destroy(struct fw_cfg *fc);
+extern const struct bus_device_ops fw_cfg_ops;
+
 #endif

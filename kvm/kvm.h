@@ -79,6 +79,19 @@ static inline int kvm_vm_set_memory_region(const struct kvm *kvm, int vm_fd,
 	return kvm_fd_ioctl(kvm, vm_fd, KVM_SET_USER_MEMORY_REGION, slot);
 }
 
+/* The PC platform: LAPIC per vCPU, IOAPIC and PIC in the kernel (api.rst). */
+static inline int kvm_vm_create_irqchip(const struct kvm *kvm, int vm_fd)
+{
+	return kvm_fd_ioctl(kvm, vm_fd, KVM_CREATE_IRQCHIP, (const void *)0);
+}
+
+static inline int kvm_vm_create_pit2(const struct kvm *kvm, int vm_fd)
+{
+	const struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+	return kvm_fd_ioctl(kvm, vm_fd, KVM_CREATE_PIT2, &pit);
+}
+
 static inline int kvm_vm_create_vcpu(const struct kvm *kvm, int vm_fd, unsigned int id)
 {
 	return kvm_fd_ioctl(kvm, vm_fd, KVM_CREATE_VCPU, (const void *)(uintptr_t)id);

@@ -78,6 +78,22 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 		if (r)
 			return KVMFAIL(err, "KVM_SET_USER_MEMORY_REGION", r);
 	}
+	/*
+	 * Multiboot kernels expect a PC: LAPICs (application processors wait
+	 * for INIT/SIPI in KVM), IOAPIC, PIC and PIT, all in the kernel.  The
+	 * irqchip must exist before any vCPU (api.rst, KVM_CREATE_IRQCHIP).
+	 */
+	vm->pc = cfg->image && multiboot_detect(cfg->image, cfg->image_len);
+	if (vm->pc) {
+		r = kvm_vm_create_irqchip(kvm, vm->fd);
+		if (r)
+			return KVMFAIL(err, "KVM_CREATE_IRQCHIP", r);
+		r = kvm_vm_create_pit2(kvm, vm->fd);
+		if (r)
+			return KVMFAIL(err, "KVM_CREATE_PIT2", r);
+		fw_cfg_init(&vm->fw_cfg, cfg->mem_size, cfg->nr_cpus,
+			    cfg->max_cpus > cfg->nr_cpus ? cfg->max_cpus : cfg->nr_cpus);
+	}
 	return boot_layout_init(&vm->boot, &vm->mem, cfg->nr_cpus, cfg->max_cpus, err);
 }
 
@@ -110,6 +126,15 @@ int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
 			return fpvm_fail(err, FPVM_ERR_SYSTEM, -ret, "registering %s: %s", r.name,
 					 strerror(-ret));
 	}
+	if (vm->pc) {
+		const struct bus_region fw = { "fw_cfg", FW_CFG_PORT_SELECTOR, 2, &fw_cfg_ops,
+					       &vm->fw_cfg };
+		int ret = bus_register(&vm->pio, &fw);
+
+		if (ret)
+			return fpvm_fail(err, FPVM_ERR_SYSTEM, -ret, "registering fw_cfg: %s",
+					 strerror(-ret));
+	}
 	return 0;
 }
 
@@ -139,11 +164,6 @@ int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *er
 	r = image_validate(cfg->image, cfg->image_len, &lim, &img, err);
 	if (r)
 		return elf_name_error(err, cfg->guest_path);
-	/* Application processors wait for INIT and SIPI, from a LAPIC this machine lacks. */
-	if (img.kind == IMAGE_MULTIBOOT && (cfg->nr_cpus > 1 || cfg->max_cpus > 1))
-		return fpvm_fail_config(err, CFG_CPUS, "%u: a Multiboot kernel starts on one vCPU; "
-					"its others need the PC platform's INIT/SIPI, which fpvm "
-					"does not model yet", cfg->nr_cpus);
 	return 0;
 }
 
@@ -254,6 +274,9 @@ static int set_boot_state(struct vm *vm, struct vcpu *vcpu, struct fpvm_error *e
 
 	if (r)
 		return r;
+	/* On the PC platform only the BSP starts; the others wait for SIPI in KVM. */
+	if (vm->image.kind == IMAGE_MULTIBOOT && vcpu->id)
+		return 0;
 	if (vm->image.kind == IMAGE_MULTIBOOT)
 		boot_vcpu_state_multiboot(&vm->boot, (uint32_t)vm->image.entry, MB_BOOTLOADER_MAGIC,
 					  FPVM_MB_INFO_ADDR, &regs, &sregs);
@@ -543,6 +566,8 @@ void vm_destroy(struct vm *vm)
 	vm->serial = NULL;
 	bus_release(&vm->pio);
 	bus_release(&vm->mmio);
+	if (vm->pc)
+		fw_cfg_destroy(&vm->fw_cfg);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	guest_mem_free(&vm->mem);

@@ -61,9 +61,11 @@ run run --mem 5G "$GUEST_DIR/mb32.elf"
 check "Multiboot memory map with RAM above 4 GiB" 0 "out:ok: the memory map holds" "!out:FAIL"
 run run --exit-status=qemu "$GUEST_DIR/mb32.elf"
 check "Multiboot kernel with --exit-status=qemu" 1
-run run --cpus 2 "$GUEST_DIR/mb32.elf"
-check "Multiboot kernel on 2 vCPUs is refused" 64 \
-	"err:--cpus 2: a Multiboot kernel starts on one vCPU" lines:1
+# The PC platform: the application processor waits for INIT/SIPI in KVM's
+# LAPIC, which this kernel never sends; the BSP's exit ends the VM.
+run run --cpus 2 --timeout 20 "$GUEST_DIR/mb32.elf"
+check "Multiboot kernel on 2 vCPUs: the AP waits for SIPI" 0 "out:ok: boot loader name" \
+	"!out:FAIL" "!err:timeout"
 
 # --stats: the min guest makes exactly four exits, all port I/O (three
 # serial bytes and the exit port), on every KVM.

@@ -411,6 +411,45 @@ START_TEST(debug_exit_widths)
 }
 END_TEST
 
+/* fw_cfg: a key to the selector port, then its bytes from the data port. */
+static uint64_t fw_cfg_item(struct fw_cfg *fc, uint16_t key, unsigned int bytes)
+{
+	uint64_t v = 0;
+
+	ck_assert_int_eq(fw_cfg_ops.write(fc, 0, 0, &key, 2), 0);
+	for (unsigned int i = 0; i < bytes; i++) {
+		uint8_t b = 0xaa;
+
+		ck_assert_int_eq(fw_cfg_ops.read(fc, 0, 1, &b, 1), 0);
+		v |= (uint64_t)b << (8 * i);
+	}
+	return v;
+}
+
+START_TEST(fw_cfg_items)
+{
+	struct fw_cfg fc;
+	uint32_t wide = 0xffffffff;
+
+	fw_cfg_init(&fc, 5ULL << 30, 3, 8);
+	ck_assert_uint_eq(fw_cfg_item(&fc, 0x00, 4), 0x554d4551);	/* "QEMU" */
+	ck_assert_uint_eq(fw_cfg_item(&fc, 0x05, 2), 3);		/* FW_CFG_NB_CPUS */
+	ck_assert_uint_eq(fw_cfg_item(&fc, 0x0f, 2), 8);		/* FW_CFG_MAX_CPUS */
+	ck_assert_uint_eq(fw_cfg_item(&fc, 0x03, 8), 5ULL << 30);	/* FW_CFG_RAM_SIZE */
+	/* Past an item's end, and for keys fpvm does not serve: zeros. */
+	ck_assert_uint_eq(fw_cfg_item(&fc, 0x05, 8), 3);
+	ck_assert_uint_eq(fw_cfg_item(&fc, 0x11, 8), 0);
+	ck_assert_uint_eq(fw_cfg_item(&fc, 0xffff, 8), 0);
+	/* The data port is one byte wide, whatever the access; writes to it do nothing. */
+	fw_cfg_item(&fc, 0x03, 0);
+	ck_assert_int_eq(fw_cfg_ops.read(&fc, 0, 1, &wide, 4), 0);
+	ck_assert_uint_eq(wide, 0);	/* 5 GiB's low byte */
+	ck_assert_int_eq(fw_cfg_ops.write(&fc, 0, 1, &wide, 1), 0);
+	ck_assert_uint_eq(fw_cfg_item(&fc, 0x05, 2), 3);
+	fw_cfg_destroy(&fc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("devices");
@@ -435,6 +474,7 @@ int main(void)
 	tcase_add_test(st, uart_last_flush_is_bounded);
 	tcase_add_test(st, uart_slow_reader_gets_everything);
 	tcase_add_test(de, debug_exit_widths);
+	tcase_add_test(de, fw_cfg_items);
 	suite_add_tcase(s, bus);
 	suite_add_tcase(s, u);
 	suite_add_tcase(s, st);
