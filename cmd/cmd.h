@@ -141,6 +141,7 @@ struct test_opts {
 	const char *kvm_path;
 	unsigned int jobs;
 	bool list;
+	bool kvm_unit_tests;		/* MANIFEST is kvm-unit-tests' unittests.cfg */
 	char *groups[TEST_MAX_SELECT];
 	unsigned int nr_groups;
 	char *globs[TEST_MAX_SELECT];

@@ -97,11 +97,23 @@ static int check_run_options(const struct suite *s, const struct suite_test *t,
 			 t->options.line ? t->options.line : t->line, t->name, msg);
 }
 
+/* kvm-unit-tests' "smp = $MAX_SMP": as many vCPUs as this host has online. */
+static void fit_cpus(struct suite *s)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (unsigned int i = 0; i < s->nr; i++)
+		if (s->tests[i].cpus == 0xffff)
+			s->tests[i].cpus = online < 1 ? 1 : online > 1024 ? 1024 : (unsigned int)online;
+}
+
 static int check_manifest(const struct suite *s, struct fpvm_error *err)
 {
 	for (unsigned int i = 0; i < s->nr; i++) {
 		const struct suite_test *t = &s->tests[i];
 
+		if (t->result == SUITE_SKIP)
+			continue;	/* skipped as the manifest says: never run */
 		if (check_run_options(s, t, err))
 			return -EINVAL;
 		for (unsigned int r = 0; r < t->requires.nr; r++) {
@@ -297,7 +309,8 @@ static int test(const void *opts)
 	struct suite s = { 0 };
 	int status;
 
-	if (suite_load(o->manifest, o->guest_dir, &s, &err) || check_manifest(&s, &err)) {
+	if (suite_load(o->manifest, o->guest_dir, o->kvm_unit_tests ? SUITE_DIALECT_KVM_UNIT_TESTS :
+		       SUITE_DIALECT_FPVM, &s, &err) || (fit_cpus(&s), check_manifest(&s, &err))) {
 		suite_free(&s);
 		return report_error(&err);
 	}
@@ -339,6 +352,9 @@ static const struct opt test_opts[] = {
 	OPT_CALL("group", 'g', "GROUP", add_group,
 		 "only tests in GROUP; may be given more than once"),
 	OPT_FLAG("list", 0, struct test_opts, list, "list the selected tests, run none"),
+	OPT_FLAG("kvm-unit-tests", 0, struct test_opts, kvm_unit_tests,
+		 "MANIFEST is kvm-unit-tests' unittests.cfg, read as it is\n"
+		 "(file, smp, test_args, groups, timeout, arch, check)"),
 	OPT_STRING("junit", 0, "FILE", struct test_opts, junit_path,
 		   "also write a JUnit XML report to FILE"),
 	OPT_STRING("json", 0, "FILE", struct test_opts, json_path,

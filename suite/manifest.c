@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@
 struct parser {
 	const char *path;
 	const char *guest_dir;
+	enum suite_dialect dialect;
 	unsigned int line;
 	struct suite *s;
 	struct fpvm_error *err;
@@ -159,6 +161,112 @@ static int set_key(struct parser *p, struct suite_test *t, const char *key, cons
 		    "output, groups, requires)", key);
 }
 
+/*
+ * kvm-unit-tests' unittests.cfg (its scripts/common.bash reads it): file,
+ * smp, test_args, groups, timeout, arch, accel, check, and QEMU's own
+ * options in qemu_params/extra_params, of which only -m and -append mean
+ * something here.  Tests exit through isa-debug-exit as QEMU maps it:
+ * 1 passes, 77 skipped itself (lib/report.c), anything else fails.
+ */
+static int skip_at_load(struct suite_test *t, const char *fmt, const char *what)
+{
+	if (t->result != SUITE_SKIP) {
+		t->result = SUITE_SKIP;
+		snprintf(t->reason, sizeof(t->reason), fmt, what);
+	}
+	return 0;
+}
+
+/* "PATH=VALUE ...": the host settings a test needs, as kvm-unit-tests checks them. */
+static int kut_check(struct suite_test *t, const char *v)
+{
+	char buf[1024], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(w, '='), have[64] = "";
+		struct stat st;
+		ssize_t n = 0;
+		int fd;
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		/* Regular files only (sysfs and procfs are): a FIFO must not block us. */
+		fd = open(w, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode))
+			n = read(fd, have, sizeof(have) - 1);
+		if (fd >= 0)
+			close(fd);
+		have[n > 0 ? n : 0] = '\0';
+		have[strcspn(have, "\n")] = '\0';
+		if (strcmp(have, eq + 1)) {
+			*eq = '=';
+			return skip_at_load(t, "check %.200s does not hold on this host", w);
+		}
+	}
+	return 0;
+}
+
+static int kut_qemu_params(struct parser *p, struct suite_test *t, const char *v)
+{
+	struct suite_words w = { 0 };
+	int r = split_words(p, v, &w);
+
+	for (unsigned int i = 0; !r && i + 1 < w.nr; i++) {
+		if (!strcmp(w.w[i], "-m"))
+			r = set_string(p, w.w[i + 1], &t->mem);
+		else if (!strcmp(w.w[i], "-append"))
+			r = split_words(p, w.w[i + 1], &t->args);
+	}
+	if (w.w)
+		free(w.w[0]);
+	free(w.w);
+	return r;
+}
+
+static int set_kut_key(struct parser *p, struct suite_test *t, const char *key, const char *v)
+{
+	unsigned int n;
+
+	if (!strcmp(key, "file"))
+		return set_guest(p, t, v);
+	if (!strcmp(key, "test_args"))
+		return split_words(p, v, &t->args);
+	if (!strcmp(key, "groups"))
+		return split_words(p, v, &t->groups);
+	if (!strcmp(key, "qemu_params") || !strcmp(key, "extra_params"))
+		return kut_qemu_params(p, t, v);
+	if (!strcmp(key, "smp")) {
+		/* A shell expression ($MAX_SMP ...) means "as many as the host has". */
+		if (!parse_uint(v, 1, 1024, &n))
+			t->cpus = n;
+		else if (v[0] == '$')
+			t->cpus = 0xffff;
+		else
+			return fail(p, "smp '%s': expected a number", v);
+		return 0;
+	}
+	if (!strcmp(key, "timeout")) {
+		char num[32];
+		uint64_t ms;
+
+		snprintf(num, sizeof(num), "%.*s", (int)strcspn(v, "smh"), v);
+		if (parse_seconds_ms(num, &ms) || !ms)
+			return fail(p, "timeout '%s': expected seconds", v);
+		t->timeout_ms = ms * (strchr(v, 'h') ? 3600 : strchr(v, 'm') ? 60 : 1);
+		return 0;
+	}
+	if (!strcmp(key, "arch"))
+		return strcmp(v, "x86_64") ? skip_at_load(t, "arch %.200s: fpvm runs the x86_64 build",
+							  v) : 0;
+	if (!strcmp(key, "accel"))
+		return strcmp(v, "kvm") ? skip_at_load(t, "accel %.200s: fpvm is KVM only", v) : 0;
+	if (!strcmp(key, "check"))
+		return kut_check(t, v);
+	return 0;	/* keys of other runners (disabled_if, ...) mean nothing here */
+}
+
 static bool valid_name(const char *s)
 {
 	if (!*s)
@@ -198,6 +306,20 @@ static int start_test(struct parser *p, char *name)
 		.line = p->line, .timeout_ms = SUITE_DEFAULT_TIMEOUT_MS, .selected = true,
 		.name = strdup(name),
 	};
+	if (p->dialect == SUITE_DIALECT_KVM_UNIT_TESTS) {
+		/*
+		 * Their default timeout (scripts/runtime.bash), QEMU's default RAM
+		 * (128 MiB: sieve needs more than fpvm's 64), their exit convention.
+		 */
+		s->tests[s->nr].timeout_ms = 90000;
+		s->tests[s->nr].mem = strdup("128M");
+		if (!s->tests[s->nr].mem)
+			return no_memory(p);
+		s->tests[s->nr].expect = 1;
+		s->tests[s->nr].skip_status = 77;
+		s->nr++;
+		return split_words(p, "--exit-status=qemu", &s->tests[s->nr - 1].options);
+	}
 	if (!s->tests[s->nr].name)
 		return no_memory(p);
 	s->nr++;
@@ -209,6 +331,8 @@ static int finish_test(struct parser *p)
 	struct suite_test *t = p->s->nr ? &p->s->tests[p->s->nr - 1] : NULL;
 
 	if (t && !t->guest) {
+		if (p->dialect == SUITE_DIALECT_KVM_UNIT_TESTS && t->result == SUITE_SKIP)
+			return set_string(p, "/dev/null", &t->guest);	/* skipped: never run */
 		p->line = t->line;
 		return fail(p, "test '%s' has no guest", t->name);
 	}
@@ -235,6 +359,8 @@ static int parse_line(struct parser *p, char *line)
 	*eq = '\0';
 	if (!p->s->nr)
 		return fail(p, "'%s' before the first [test-name]", trim(l));
+	if (p->dialect == SUITE_DIALECT_KVM_UNIT_TESTS)
+		return set_kut_key(p, &p->s->tests[p->s->nr - 1], trim(l), trim(eq + 1));
 	return set_key(p, &p->s->tests[p->s->nr - 1], trim(l), trim(eq + 1));
 }
 
@@ -254,10 +380,11 @@ static int set_names(struct suite *s, const char *path, struct fpvm_error *err)
 	return 0;
 }
 
-int suite_parse(const char *text, const char *path, const char *guest_dir, struct suite *s,
-		struct fpvm_error *err)
+int suite_parse(const char *text, const char *path, const char *guest_dir,
+		enum suite_dialect dialect, struct suite *s, struct fpvm_error *err)
 {
-	struct parser p = { .path = path, .guest_dir = guest_dir, .s = s, .err = err };
+	struct parser p = { .path = path, .guest_dir = guest_dir, .dialect = dialect, .s = s,
+			    .err = err };
 	char *copy = strdup(text), *line, *next;
 	int r;
 
@@ -287,7 +414,8 @@ int suite_parse(const char *text, const char *path, const char *guest_dir, struc
 	return r;
 }
 
-int suite_load(const char *path, const char *guest_dir, struct suite *s, struct fpvm_error *err)
+int suite_load(const char *path, const char *guest_dir, enum suite_dialect dialect,
+	       struct suite *s, struct fpvm_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *text = NULL, *slash;
@@ -333,7 +461,7 @@ int suite_load(const char *path, const char *guest_dir, struct suite *s, struct 
 			snprintf(dir, sizeof(dir), ".");
 		guest_dir = dir;
 	}
-	r = suite_parse(text, path, guest_dir, s, err);
+	r = suite_parse(text, path, guest_dir, dialect, s, err);
 out:
 	free(text);
 	close(fd);

@@ -152,6 +152,10 @@ static void judge(struct suite_test *t, int ws, bool killed)
 	} else if (!WIFEXITED(ws)) {
 		t->result = SUITE_FAIL;
 		snprintf(t->reason, sizeof(t->reason), "fpvm died of %s", strsignal(WTERMSIG(ws)));
+	} else if (t->skip_status && t->status == t->skip_status) {
+		t->result = SUITE_SKIP;
+		snprintf(t->reason, sizeof(t->reason), "the test skipped itself (status %d)",
+			 t->status);
 	} else if (t->status == t->expect) {
 		t->result = SUITE_PASS;
 		if (t->output && !log_holds(t, t->output)) {

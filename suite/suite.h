@@ -32,6 +32,12 @@ struct suite_words {
 	unsigned int line;	/* of its key in the manifest; 0 when absent */
 };
 
+/* How a manifest is written: fpvm's keys, or kvm-unit-tests' unittests.cfg. */
+enum suite_dialect {
+	SUITE_DIALECT_FPVM,
+	SUITE_DIALECT_KVM_UNIT_TESTS,
+};
+
 struct suite_test {
 	char *name;
 	unsigned int line;		/* of its [name] */
@@ -44,6 +50,7 @@ struct suite_test {
 	char *mem;			/* NULL: fpvm's default */
 	uint64_t timeout_ms;
 	int expect;			/* the exit status that passes */
+	int skip_status;		/* the status of a test that skipped itself; 0: none */
 	char *output;			/* text the log must hold, or NULL */
 
 	bool selected;
@@ -67,9 +74,10 @@ struct suite {
  * Parses manifest @text (from @path, which names it in errors: "path:line:
  * problem").  Relative guest paths resolve against @guest_dir.
  */
-int suite_parse(const char *text, const char *path, const char *guest_dir, struct suite *s,
-		struct fpvm_error *err);
-int suite_load(const char *path, const char *guest_dir, struct suite *s, struct fpvm_error *err);
+int suite_parse(const char *text, const char *path, const char *guest_dir,
+		enum suite_dialect dialect, struct suite *s, struct fpvm_error *err);
+int suite_load(const char *path, const char *guest_dir, enum suite_dialect dialect,
+	       struct suite *s, struct fpvm_error *err);
 void suite_free(struct suite *s);
 
 /* Selects tests in any of @groups (none: all) whose name matches any of @globs (none: all). */

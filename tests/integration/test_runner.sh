@@ -173,6 +173,34 @@ grep -o '"name": "[a-z]*", "result": "[a-z]*", "status": [0-9]*' "$TMP/jn.json" 
 cmp -s "$TMP/j1" "$TMP/jn" && [ -s "$TMP/j1" ] && ok "same results with -j 1 and the default" ||
 	not_ok "same results with -j 1 and the default" "$(cat "$TMP/j1" "$TMP/jn")"
 
+# --- kvm-unit-tests' unittests.cfg, read as it is (fpvm's Multiboot kernels). --
+manifest kut <<'EOF'
+# in kvm-unit-tests' own format
+[passes]
+file = mb32.elf
+smp = 2
+qemu_params = -cpu max -append 'a b'
+groups = mb
+
+[skips_itself]
+file = mb32.elf
+test_args = skip
+
+[fails]
+file = hostile.elf
+test_args = exit-byte
+
+[i386_only]
+file = cmpxchg8b.flat
+arch = i386
+EOF
+fpvm_test --kvm-unit-tests --json "$TMP/kut.json" "$TMP/kut.cfg"
+check "--kvm-unit-tests: their manifest, their exit convention" 1 "out:1..4" \
+	"out:ok 1 - i386_only # SKIP arch i386: fpvm runs the x86_64 build" "out:- passes" \
+	"out:- skips_itself # SKIP the test skipped itself (status 77)" \
+	"out:not ok 3 - fails" "out:, expected 1'"
+has "$TMP/logs/passes.log" "cmdline: $GUEST_DIR/mb32.elf a b" "--kvm-unit-tests: -append gives the arguments"
+
 # --- A hostile manifest: a missing guest fails that test, not the runner. -----
 manifest hostile <<'EOF'
 [missing-guest]

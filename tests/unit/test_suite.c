@@ -15,7 +15,7 @@ static struct fpvm_error err;
 static int parse(const char *text)
 {
 	memset(&err, 0, sizeof(err));
-	return suite_parse(text, "t.cfg", "/g", &s, &err);
+	return suite_parse(text, "t.cfg", "/g", SUITE_DIALECT_FPVM, &s, &err);
 }
 
 static void expect_error(const char *text, const char *msg)
@@ -112,6 +112,74 @@ START_TEST(a_key_given_twice_keeps_the_last)
 }
 END_TEST
 
+/* kvm-unit-tests' unittests.cfg, read as it is. */
+START_TEST(kvm_unit_tests_dialect)
+{
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(suite_parse("# a comment\n"
+				     "[xsave]\n"
+				     "file = xsave.flat\n"
+				     "arch = x86_64\n"
+				     "\n"
+				     "[vmexit_cpuid]\n"
+				     "file = vmexit.flat\n"
+				     "smp = 2\n"
+				     "test_args = 'cpuid'\n"
+				     "qemu_params = -cpu max -m 256 -append 'x y'\n"
+				     "groups = vmexit nodefault\n"
+				     "timeout = 240s\n"
+				     "disabled_if = [[ \"$TARGET\" == \"tcg\" ]]\n"
+				     "\n"
+				     "[cmpxchg8b]\n"
+				     "file = cmpxchg8b.flat\n"
+				     "arch = i386\n"
+				     "\n"
+				     "[tcg_only]\n"
+				     "file = a.flat\n"
+				     "accel = tcg\n"
+				     "\n"
+				     "[many]\n"
+				     "file = smptest.flat\n"
+				     "smp = $MAX_SMP\n"
+				     "\n"
+				     "[needs_setting]\n"
+				     "file = a.flat\n"
+				     "check = /nonexistent/setting=Y\n",
+				     "x86/unittests.cfg", "x86", SUITE_DIALECT_KVM_UNIT_TESTS, &s, &err), 0);
+	ck_assert_uint_eq(s.nr, 6);
+	ck_assert_str_eq(s.tests[0].guest, "x86/xsave.flat");
+	/* Their exit convention through QEMU's isa-debug-exit: 1 passes, 77 skips. */
+	ck_assert_int_eq(s.tests[0].expect, 1);
+	ck_assert_int_eq(s.tests[0].skip_status, 77);
+	ck_assert_str_eq(s.tests[0].options.w[0], "--exit-status=qemu");
+	ck_assert_uint_eq(s.tests[0].timeout_ms, 90000);
+	ck_assert_int_eq(s.tests[0].result, SUITE_NOT_RUN);
+	ck_assert_str_eq(s.tests[0].mem, "128M");	/* QEMU's default */
+	ck_assert_uint_eq(s.tests[1].cpus, 2);
+	/* -append's words are the arguments; test_args came first and are replaced. */
+	ck_assert_uint_eq(s.tests[1].args.nr, 2);
+	ck_assert_str_eq(s.tests[1].args.w[0], "x");
+	ck_assert_str_eq(s.tests[1].mem, "256");
+	ck_assert(suite_in_group(&s.tests[1], "vmexit"));
+	ck_assert_uint_eq(s.tests[1].timeout_ms, 240000);
+	ck_assert_int_eq(s.tests[2].result, SUITE_SKIP);
+	ck_assert_ptr_nonnull(strstr(s.tests[2].reason, "arch i386"));
+	ck_assert_int_eq(s.tests[3].result, SUITE_SKIP);
+	ck_assert_ptr_nonnull(strstr(s.tests[3].reason, "accel tcg"));
+	ck_assert_uint_eq(s.tests[4].cpus, 0xffff);	/* the host's count, set by fpvm test */
+	ck_assert_int_eq(s.tests[5].result, SUITE_SKIP);
+	ck_assert_ptr_nonnull(strstr(s.tests[5].reason, "check /nonexistent/setting=Y"));
+	suite_free(&s);
+	/* Bad values still name their line. */
+	ck_assert_int_lt(suite_parse("[a]\nfile = a.flat\nsmp = two\n", "u.cfg", "x86",
+				     SUITE_DIALECT_KVM_UNIT_TESTS, &s, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "u.cfg:3: smp 'two'"));
+	ck_assert_int_lt(suite_parse("[a]\nsmp = 2\n", "u.cfg", "x86",
+				     SUITE_DIALECT_KVM_UNIT_TESTS, &s, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "u.cfg:1: test 'a' has no guest"));
+}
+END_TEST
+
 START_TEST(selection)
 {
 	char *groups[] = { "fast", "fpu" }, *globs[] = { "x*", "b" };
@@ -140,17 +208,17 @@ START_TEST(load_rejects_what_is_no_manifest)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, "[a]\nguest = a\0b\n", 16), 16);
 	close(fd);
-	ck_assert_int_lt(suite_load(path, NULL, &s, &err), 0);
+	ck_assert_int_lt(suite_load(path, NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "a NUL byte"));
-	ck_assert_int_lt(suite_load("/nonexistent/m.cfg", NULL, &s, &err), 0);
+	ck_assert_int_lt(suite_load("/nonexistent/m.cfg", NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/m.cfg: No such file"));
-	ck_assert_int_lt(suite_load("/tmp", NULL, &s, &err), 0);
+	ck_assert_int_lt(suite_load("/tmp", NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not a regular file"));
 	/* Guests sit beside their manifest by default. */
 	fd = open(path, O_WRONLY | O_TRUNC);
 	ck_assert_int_eq(write(fd, "[a]\nguest = a.elf\n", 18), 18);
 	close(fd);
-	ck_assert_int_eq(suite_load(path, NULL, &s, &err), 0);
+	ck_assert_int_eq(suite_load(path, NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
 	ck_assert_str_eq(s.tests[0].guest, "/tmp/a.elf");
 	suite_free(&s);
 	unlink(path);
@@ -230,6 +298,7 @@ int main(void)
 	tcase_add_test(tc, every_key);
 	tcase_add_test(tc, errors_name_their_line);
 	tcase_add_test(tc, a_key_given_twice_keeps_the_last);
+	tcase_add_test(tc, kvm_unit_tests_dialect);
 	tcase_add_test(tc, selection);
 	tcase_add_test(tc, load_rejects_what_is_no_manifest);
 	tcase_add_test(tc, reports_escape_what_they_carry);
