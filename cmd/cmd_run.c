@@ -169,6 +169,7 @@ static int run(const void *opts)
 	}
 	vm_stats_release(&rs);
 out:
+	vm_release_modules(&cfg);
 	free(image);
 	if (stats_fd >= 0)
 		close(stats_fd);
@@ -244,6 +245,18 @@ static int set_stats(void *opts, const char *arg, struct fpvm_error *err)
 	return 0;
 }
 
+static int add_module(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct run_opts *o = opts;
+
+	if (o->vm.nr_modules == VM_MAX_MODULES)
+		return USAGE_FAIL(err, "--module: at most %d modules", VM_MAX_MODULES);
+	if (!*arg || *arg == ',')
+		return USAGE_FAIL(err, "--module '%s': expected FILE or FILE,STRING", arg);
+	o->vm.modules[o->vm.nr_modules++] = arg;
+	return 0;
+}
+
 static const struct opt run_opts[] = {
 	OPT_CALL("cpus", 'c', "N", set_cpus, "vCPUs, one thread each (default 1, at most KVM's limit)"),
 	OPT_CALL("mem", 'm', "SIZE", set_mem, "guest RAM; suffix K, M or G, plain numbers are MiB\n"
@@ -262,6 +275,9 @@ static const struct opt run_opts[] = {
 		   "write the device tree given to the guest to FILE"),
 	OPT_STRING("kvm", 0, "PATH", struct run_opts, kvm_path,
 		   "KVM device to use (default /dev/kvm)"),
+	OPT_CALL("module", 0, "FILE[,STR]", add_module,
+		 "a Multiboot module, with STR as its string; may be\ngiven up to 16 times"),
+	OPT_CALL("initrd", 0, "FILE", add_module, "the same as --module FILE"),
 	OPT_FLAG("verbose", 'v', struct run_opts, vm.verbose,
 		 "report setup and I/O statistics on stderr"),
 	OPT_SECTION("Guest FPU state:"),

@@ -249,7 +249,27 @@ int multiboot_write_info(const struct guest_mem *mem, const struct multiboot_boo
 	memcpy(cmdline, mb->cmdline, clen);
 	name = (char *)place(area, &used, (uint32_t)strlen(loader) + 1);
 	memcpy(name, loader, strlen(loader) + 1);
-	info[0] = (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9);	/* mem, cmdline, mmap, name */
+	if (mb->nr_modules) {
+		uint32_t *mods = (uint32_t *)place(area, &used, 16 * mb->nr_modules);
+
+		for (unsigned int i = 0; i < mb->nr_modules; i++) {
+			size_t n = strlen(mb->modules[i].string) + 1;
+			char *str;
+
+			if (used + n + 8 > FPVM_MB_INFO_MAX)
+				return fpvm_fail(err, FPVM_ERR_CONFIG, E2BIG,
+						 "Multiboot module strings too long");
+			str = (char *)place(area, &used, (uint32_t)n);
+			memcpy(str, mb->modules[i].string, n);
+			mods[4 * i] = (uint32_t)mb->modules[i].start;
+			mods[4 * i + 1] = (uint32_t)mb->modules[i].end;
+			mods[4 * i + 2] = FPVM_MB_INFO_ADDR + (uint32_t)((uint8_t *)str - area);
+		}
+		info[5] = mb->nr_modules;
+		info[6] = FPVM_MB_INFO_ADDR + (uint32_t)((uint8_t *)mods - area);
+		info[0] |= 1u << 3;
+	}
+	info[0] |= (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9);	/* mem, cmdline, mmap, name */
 	info[1] = 639;						/* mem_lower, KiB */
 	info[2] = (uint32_t)((low_top - 0x100000) >> 10);	/* mem_upper, KiB */
 	info[4] = FPVM_MB_INFO_ADDR + (uint32_t)((uint8_t *)cmdline - area);

@@ -19,8 +19,15 @@
 #define FPVM_MB_INFO_ADDR	0xf0000u
 #define FPVM_MB_INFO_MAX	0x10000u
 
+struct multiboot_module {
+	uint64_t start, end;		/* where it lies in guest memory */
+	const char *string;
+};
+
 struct multiboot_boot {
 	const char *cmdline;		/* the kernel's path, then its arguments */
+	const struct multiboot_module *modules;
+	unsigned int nr_modules;
 };
 
 /* A Multiboot header in the first 8 KiB (valid or not: validation says). */

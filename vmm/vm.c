@@ -164,12 +164,64 @@ int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *er
 	r = image_validate(cfg->image, cfg->image_len, &lim, &img, err);
 	if (r)
 		return elf_name_error(err, cfg->guest_path);
+	if (cfg->nr_modules && img.kind != IMAGE_MULTIBOOT)
+		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: modules (--module, --initrd) "
+				 "are for Multiboot kernels only", cfg->guest_path);
+	for (unsigned int i = 0; i < cfg->nr_modules; i++) {
+		const char *spec = cfg->modules[i], *comma = strchr(spec, ',');
+		char path[4096];
+		uint8_t *data;
+		size_t len;
+
+		snprintf(path, sizeof(path), "%.*s", comma ? (int)(comma - spec) : (int)strlen(spec),
+			 spec);
+		r = elf_read_file(path, cfg->mem_size, &data, &len, err);
+		if (r)
+			return r;
+		cfg->module[i] = (struct vm_module){ data, len, comma ? comma + 1 : "" };
+	}
+	return 0;
+}
+
+void vm_release_modules(struct vm_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->nr_modules; i++)
+		free((void *)cfg->module[i].data);
+	memset(cfg->module, 0, sizeof(cfg->module));
+}
+
+/*
+ * Modules go page-aligned above the kernel's highest byte (the kernel may
+ * ask for that with header flag 0; fpvm always does it), in low RAM below
+ * the boot stacks.
+ */
+static int load_modules(struct vm *vm, struct multiboot_module *mods, struct fpvm_error *err)
+{
+	uint64_t at = 0;
+
+	for (unsigned int i = 0; i < vm->image.nr_segments; i++)
+		if (vm->image.seg[i].gpa + vm->image.seg[i].mem_size > at)
+			at = vm->image.seg[i].gpa + vm->image.seg[i].mem_size;
+	for (unsigned int i = 0; i < vm->cfg->nr_modules; i++) {
+		const struct vm_module *m = &vm->cfg->module[i];
+		uint8_t *dst;
+
+		at = (at + 4095) & ~4095ULL;
+		dst = at + m->len <= vm->boot.stacks_base ? guest_mem_ptr(&vm->mem, at, m->len) : NULL;
+		if (!dst && m->len)
+			return fpvm_fail_config(err, CFG_MEM, "%lluK is too small for the kernel and its "
+						"modules", (unsigned long long)(vm->cfg->mem_size >> 10));
+		memcpy(dst, m->data, m->len);
+		mods[i] = (struct multiboot_module){ at, at + m->len, m->string };
+		at += m->len;
+	}
 	return 0;
 }
 
 /* The kernel's command line, as QEMU gives it: its path, then the arguments. */
 static int write_multiboot_info(struct vm *vm, struct fpvm_error *err)
 {
+	struct multiboot_module mods[VM_MAX_MODULES];
 	size_t len = strlen(vm->cfg->guest_path) + 1;
 	char *cmdline, *p;
 	int r;
@@ -182,7 +234,10 @@ static int write_multiboot_info(struct vm *vm, struct fpvm_error *err)
 	p = stpcpy(cmdline, vm->cfg->guest_path);
 	for (int i = 0; i < vm->cfg->guest_nargs; i++)
 		p = stpcpy(stpcpy(p, " "), vm->cfg->guest_args[i]);
-	r = multiboot_write_info(&vm->mem, &(struct multiboot_boot){ .cmdline = cmdline }, err);
+	r = load_modules(vm, mods, err) ?:
+	    multiboot_write_info(&vm->mem, &(struct multiboot_boot){
+		.cmdline = cmdline, .modules = mods, .nr_modules = vm->cfg->nr_modules,
+	    }, err);
 	free(cmdline);
 	return r;
 }

@@ -23,6 +23,8 @@
 #include "seccomp.h"
 
 /* What a VM is made of.  Files are the caller's: the VM gets descriptors. */
+#define VM_MAX_MODULES	16
+
 struct vm_config {
 	const char *guest_path;		/* the image's name, the guest's argv[0] */
 	int guest_nargs;		/* arguments after the image path */
@@ -37,6 +39,14 @@ struct vm_config {
 	int dtb_fd;			/* >= 0: a copy of the device tree goes here */
 	const void *image;		/* in-memory guest image instead of guest_path */
 	size_t image_len;
+	/* Multiboot modules: "FILE" or "FILE,STRING" (--module, --initrd) */
+	const char *modules[VM_MAX_MODULES];
+	unsigned int nr_modules;
+	struct vm_module {		/* read by vm_check_image() */
+		const uint8_t *data;
+		size_t len;
+		const char *string;	/* what follows the comma, or "" */
+	} module[VM_MAX_MODULES];
 	unsigned int max_cpus;		/* > nr_cpus: room for vm_add_vcpu() later */
 
 	bool stats;			/* time each phase and KVM_RUN, count exits */
@@ -184,9 +194,12 @@ struct vm {
  * What needs no KVM, checked before KVM is opened: the memory and boot
  * layout, and the guest image against it, so a bad image is reported as
  * one on any machine.  Reads the image into memory once (cfg->image, which
- * the caller frees through *@owned); vm_boot() then loads it from there.
+ * the caller frees through *@owned), and any Multiboot modules
+ * (vm_release_modules()); vm_boot() then loads them from there.
  */
 int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *err);
+/* Frees what vm_check_image() read for @cfg's modules. */
+void vm_release_modules(struct vm_config *cfg);
 
 /*
  * Every step from vm_create() to vm_run(), in this order; then vm_destroy().

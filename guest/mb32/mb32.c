@@ -85,6 +85,31 @@ void mb32_main(uint32_t magic, const struct mb_info *info)
 	}
 	check((info->flags & (1 << 9)) && ((const char *)info->boot_loader_name)[0] == 'f',
 	      "boot loader name");
+	if (info->flags & (1 << 3)) {
+		const uint32_t *mod = (const uint32_t *)info->mods_addr;
+
+		for (uint32_t i = 0; i < info->mods_count; i++, mod += 4) {
+			const char *data = (const char *)mod[0];
+			char first[17];
+			uint32_t n = mod[1] - mod[0] < 16 ? mod[1] - mod[0] : 16;
+
+			for (uint32_t j = 0; j < n; j++)
+				first[j] = data[j] >= ' ' && data[j] < 127 ? data[j] : '.';
+			first[n] = '\0';
+			puts_("module ");
+			put_hex(i);
+			puts_(": '");
+			puts_((const char *)mod[2]);
+			puts_("' at ");
+			put_hex(mod[0]);
+			puts_(", ");
+			put_hex(mod[1] - mod[0]);
+			puts_(" bytes: ");
+			puts_(first);
+			puts_("\n");
+			check(!(mod[0] & 0xfff), "module page-aligned");
+		}
+	}
 	if (info->flags & (1 << 2)) {
 		const char *c = (const char *)info->cmdline;
 

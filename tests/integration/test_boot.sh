@@ -57,6 +57,17 @@ for k in mb32 mb32-aout; do
 		"out:ok: mem_lower is 639 KiB" "out:cmdline: $GUEST_DIR/$k.elf one two" \
 		"out:ok: boot loader name" "!out:FAIL"
 done
+printf 'hello, module!' >"$TMP/mod1"
+printf 'NR_CPUS=1\n' >"$TMP/env"
+run run --module "$TMP/mod1,first string" --initrd "$TMP/env" "$GUEST_DIR/mb32.elf"
+check "Multiboot modules: strings, sizes, contents, page-aligned" 0 \
+	"out:module 0x00000000: 'first string' at 0x" "out:, 0x0000000e bytes: hello, module!" \
+	"out:module 0x00000001: '' at 0x" "out:bytes: NR_CPUS=1." "out:ok: module page-aligned" \
+	"!out:FAIL"
+run run --module "$TMP/missing" "$GUEST_DIR/mb32.elf"
+check "a missing module" 65 "err:$TMP/missing: No such file" lines:1
+run run --module "$TMP/mod1" "$GUEST_DIR/hello.elf"
+check "modules are for Multiboot kernels" 65 "err:modules (--module, --initrd) are for Multiboot kernels only" lines:1
 run run --mem 5G "$GUEST_DIR/mb32.elf"
 check "Multiboot memory map with RAM above 4 GiB" 0 "out:ok: the memory map holds" "!out:FAIL"
 run run --exit-status=qemu "$GUEST_DIR/mb32.elf"
