@@ -155,9 +155,28 @@ static int elf_segments(const uint8_t *buf, size_t len, struct elf_image *img,
 	return 0;
 }
 
-int multiboot_validate(const void *buf, size_t len, const struct load_limits *lim,
+/*
+ * A Multiboot kernel may load anywhere in RAM but fpvm's structures: it
+ * gets no page tables, GDT or device tree, so of the first MiB only the
+ * information structure's area is fpvm's (real-mode tests load at 0x8000).
+ */
+static struct load_limits multiboot_limits(const struct load_limits *lim)
+{
+	struct load_limits l = *lim;
+
+	for (unsigned int i = 0; i < l.nr_reserved; i++)
+		if (l.reserved[i].start == 0 && l.reserved[i].end == FPVM_IMAGE_BASE)
+			l.reserved[i] = (struct addr_range){
+				FPVM_MB_INFO_ADDR, FPVM_MB_INFO_ADDR + FPVM_MB_INFO_MAX,
+				"the Multiboot information",
+			};
+	return l;
+}
+
+int multiboot_validate(const void *buf, size_t len, const struct load_limits *lim_in,
 		       struct elf_image *img, struct fpvm_error *err)
 {
+	const struct load_limits l = multiboot_limits(lim_in), *lim = &l;
 	struct mb_header h;
 	long off = find_header(buf, len, &h, err);
 	bool entry_ok = false;

@@ -270,6 +270,9 @@ int vm_load_guest(struct vm *vm, struct fpvm_error *err)
  */
 int vm_write_fdt(struct vm *vm, struct fpvm_error *err)
 {
+	/* A Multiboot kernel reads the information structure, never fpvm's tree. */
+	if (vm->image.kind == IMAGE_MULTIBOOT)
+		return 0;
 	void *dst = guest_mem_ptr(&vm->mem, FPVM_FDT_ADDR, FPVM_FDT_MAX);
 	const struct machine_desc m = {
 		.mem = &vm->mem, .boot = &vm->boot, .xcr0 = vm->fpu.xcr0,

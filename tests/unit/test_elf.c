@@ -376,12 +376,17 @@ START_TEST(multiboot_rejects_what_it_cannot_boot)
 	len = flat_multiboot(0, 1u << 16, 0, 0, 0x200000);
 	ck_assert_int_lt(image_validate(image, len, &lim, &img, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "entry point 0x200000 is not inside"));
-	/* Loaded over fpvm's boot area: refused like an ELF64 segment would be. */
-	len = flat_multiboot(0, 1u << 16, 0, 0, 0x100100);
-	memcpy(image + 16, &(uint32_t){ 0x80000 }, 4);	/* load_addr */
-	memcpy(image + 12, &(uint32_t){ 0x80000 }, 4);	/* header_addr */
+	/* Below 1 MiB is the kernel's, but for the information structure's area. */
+	len = flat_multiboot(0, 1u << 16, 0, 0, 0x8010);
+	memcpy(image + 16, &(uint32_t){ 0x8000 }, 4);	/* load_addr */
+	memcpy(image + 12, &(uint32_t){ 0x8000 }, 4);	/* header_addr */
+	ck_assert_int_eq(image_validate(image, len, &lim, &img, &err), 0);
+	ck_assert_uint_eq(img.seg[0].gpa, 0x8000);
+	len = flat_multiboot(0, 1u << 16, 0, 0, 0xf0010);
+	memcpy(image + 16, &(uint32_t){ 0xf0000 }, 4);
+	memcpy(image + 12, &(uint32_t){ 0xf0000 }, 4);
 	ck_assert_int_lt(image_validate(image, len, &lim, &img, &err), 0);
-	ck_assert_ptr_nonnull(strstr(err.msg, "overlaps fpvm's boot area"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "overlaps the Multiboot information"));
 	/* The header must lie in the first 8 KiB. */
 	memset(image, 0x90, sizeof(image));
 	ck_assert(!multiboot_detect(image, sizeof(image)));
