@@ -126,6 +126,32 @@ START_TEST(encode_needs_room)
 END_TEST
 
 /* zmm pieces come from three places; check each byte's source. */
+/* A layout (from a file) that claims a component smaller than the architecture's. */
+START_TEST(short_component_is_not_decoded)
+{
+	struct xstate_layout l = { 0 };
+	static uint8_t img[4096];
+	struct fpregs *r = calloc(1, sizeof(*r));
+	uint64_t bv = XMASK(FP) | XMASK(SSE) | (1ULL << XFEATURE_XTILE_DATA);
+
+	ck_assert_ptr_nonnull(r);
+	l.comp[XFEATURE_FP] = (struct xstate_component){ 160, 0, 0 };
+	l.comp[XFEATURE_SSE] = (struct xstate_component){ 256, 160, 0 };
+	l.comp[XFEATURE_XTILE_DATA] = (struct xstate_component){ 64, 4000, 0 };
+	memset(img, 0x5a, sizeof(img));
+	memcpy(img + 512, &bv, 8);		/* XSTATE_BV */
+	memset(img + 520, 0, 56);
+	fpstate_decode(&l, bv, img, sizeof(img), r);
+	{
+		static const uint8_t zero[sizeof(r->tiledata)];
+
+		ck_assert(!memcmp(r->tiledata, zero, sizeof(zero)));
+	}
+	fpstate_encode(&l, bv, r, img, sizeof(img));	/* must not write past img */
+	free(r);
+}
+END_TEST
+
 START_TEST(vector_registers_assembled)
 {
 	struct xstate_layout l = AMD_L();	/* YMM 576, ZMM_Hi256 896, Hi16_ZMM 1408 */
@@ -376,6 +402,7 @@ int main(void)
 	TCase *tc = tcase_create("decode"), *o = tcase_create("output");
 
 	tcase_add_test(tc, round_trip_amd_avx512);
+	tcase_add_test(tc, short_component_is_not_decoded);
 	tcase_add_test(tc, round_trip_spr_amx);
 	tcase_add_test(tc, round_trip_skx_mpx_pkru);
 	tcase_add_test(tc, encode_needs_room);
