@@ -32,21 +32,22 @@ struct guest_run {
 };
 
 const struct quirk quirk_defs[NR_QUIRKS] = {
-	[Q_XCR0_NOT_ENFORCED] = { "guest-xcr0-not-enforced",
-		"XGETBV at CPL3 does not return the XCR0 set with KVM_SET_XCRS" },
-	[Q_AVX_WITHOUT_XCR0] = { "avx-without-xcr0",
-		"AVX instructions run although the guest XCR0 lacks AVX" },
-	[Q_CPUID_NOT_VIRTUALIZED] = { "cpuid-not-virtualized",
-		"CPUID at CPL3 does not return the table set with KVM_SET_CPUID2" },
-	[Q_CPL0_XGETBV] = { "cpl0-xgetbv-fails", "XGETBV at CPL0 stops the vCPU" },
-	[Q_CPL0_XSAVE] = { "cpl0-xsave-fails", "XSAVE at CPL0 stops the vCPU" },
-	[Q_CPL0_X87] = { "cpl0-x87-fails", "x87 instructions at CPL0 stop the vCPU" },
-	[Q_SYSCALL_CPL3] = { "syscall-stays-cpl3",
-		"SYSCALL from CPL3 runs its LSTAR handler without entering CPL0" },
-	[Q_KVM_CPUID_NO_XSAVE] = { "kvm-cpuid-lacks-xsave",
-		"KVM_GET_SUPPORTED_CPUID leaf 1 lacks XSAVE while leaf 0xD offers features" },
-	[Q_XSAVE_BEYOND_XCR0] = { "xsave-beyond-xcr0",
-		"KVM_GET_XSAVE2 returns state for features outside the guest's XCR0" },
+	[Q_XCR0_NOT_ENFORCED] = { .name = "guest-xcr0-not-enforced",
+		.meaning = "XGETBV at CPL3 does not return the XCR0 set with KVM_SET_XCRS" },
+	[Q_AVX_WITHOUT_XCR0] = { .name = "avx-without-xcr0",
+		.meaning = "AVX instructions run although the guest XCR0 lacks AVX" },
+	[Q_CPUID_NOT_VIRTUALIZED] = { .name = "cpuid-not-virtualized",
+		.meaning = "CPUID at CPL3 does not return the table set with KVM_SET_CPUID2" },
+	[Q_CPL0_XGETBV] = { .name = "cpl0-xgetbv-fails", .meaning = "XGETBV at CPL0 stops the vCPU" },
+	[Q_CPL0_XSAVE] = { .name = "cpl0-xsave-fails", .meaning = "XSAVE at CPL0 stops the vCPU" },
+	[Q_CPL0_X87] = { .name = "cpl0-x87-fails",
+		.meaning = "x87 instructions at CPL0 stop the vCPU" },
+	[Q_SYSCALL_CPL3] = { .name = "syscall-stays-cpl3",
+		.meaning = "SYSCALL from CPL3 runs its LSTAR handler without entering CPL0" },
+	[Q_KVM_CPUID_NO_XSAVE] = { .name = "kvm-cpuid-lacks-xsave",
+		.meaning = "KVM_GET_SUPPORTED_CPUID leaf 1 lacks XSAVE while leaf 0xD offers features" },
+	[Q_XSAVE_BEYOND_XCR0] = { .name = "xsave-beyond-xcr0",
+		.meaning = "KVM_GET_XSAVE2 returns state for features outside the guest's XCR0" },
 };
 
 /* What every probe guest runs on: this KVM and its guest FPU configuration. */
