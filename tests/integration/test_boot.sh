@@ -57,6 +57,13 @@ for k in mb32 mb32-aout; do
 		"out:ok: mem_lower is 639 KiB" "out:cmdline: $GUEST_DIR/$k.elf one two" \
 		"out:ok: boot loader name" "!out:FAIL"
 done
+# The fpstate options work for Multiboot kernels too, the waiting AP's included.
+run run --check-host-fpstate --save-fpstate "$TMP/mbfs" --dump-fpstate --xcr0 x87,sse --cpus 2 \
+	"$GUEST_DIR/mb32.elf"
+check "Multiboot kernel with the fpstate options" 0 "out:--- vcpu 0 fpstate (XCR0 0x3" \
+	"out:--- vcpu 1 fpstate (XCR0 0x3" "out:ok: boot loader name" "!out:FAIL"
+run fpstate check "$TMP/mbfs/vcpu1.xsave"
+check "... and the saved state validates" 0 "out:valid as a guest fpstate"
 printf 'hello, module!' >"$TMP/mod1"
 printf 'NR_CPUS=1\n' >"$TMP/env"
 run run --module "$TMP/mod1,first string" --initrd "$TMP/env" "$GUEST_DIR/mb32.elf"
