@@ -66,23 +66,11 @@ static int check_run_options(const struct suite *s, const struct suite_test *t,
 			     struct fpvm_error *err)
 {
 	char *argv[8 + 256 + 1], cpus[16], msg[sizeof(err->msg)];
+	unsigned int n = suite_run_words(t, cpus, argv);
 	const char *problem = NULL;
 	struct run_opts o;
-	unsigned int n = 0;
 	bool help;
 
-	if (t->cpus) {
-		snprintf(cpus, sizeof(cpus), "%u", t->cpus);
-		argv[n++] = "--cpus";
-		argv[n++] = cpus;
-	}
-	if (t->mem) {
-		argv[n++] = "--mem";
-		argv[n++] = t->mem;
-	}
-	for (unsigned int i = 0; i < t->options.nr; i++)
-		argv[n++] = t->options.w[i];
-	argv[n++] = t->guest;
 	argv[n] = NULL;
 	if (opt_parse(&cmd_run, (int)n, argv, &o, &help, err))
 		problem = err->msg;

@@ -48,24 +48,12 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The child: 'fpvm run' with the test's options, output into its log. */
-static void exec_test(const struct suite_test *t, const struct suite_run_cfg *c, int log_fd,
-		      const sigset_t *mask)
+unsigned int suite_run_words(const struct suite_test *t, char cpus[16], char **argv)
 {
-	char cpus[16], timeout[32], stats[4096 + 16];
-	const char *argv[16 + 256 + 256];
 	unsigned int n = 0;
-	int null_fd = open("/dev/null", O_RDONLY);
 
-	sigprocmask(SIG_UNBLOCK, mask, NULL);
-	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
-		_exit(127);
-	argv[n++] = c->fpvm;
-	argv[n++] = "run";
-	argv[n++] = "--kvm";
-	argv[n++] = c->kvm_path;
 	if (t->cpus) {
-		snprintf(cpus, sizeof(cpus), "%u", t->cpus);
+		snprintf(cpus, 16, "%u", t->cpus);
 		argv[n++] = "--cpus";
 		argv[n++] = cpus;
 	}
@@ -73,6 +61,28 @@ static void exec_test(const struct suite_test *t, const struct suite_run_cfg *c,
 		argv[n++] = "--mem";
 		argv[n++] = t->mem;
 	}
+	for (unsigned int i = 0; i < t->options.nr; i++)
+		argv[n++] = t->options.w[i];
+	argv[n++] = t->guest;
+	return n;
+}
+
+/* The child: 'fpvm run' with the test's options, output into its log. */
+static void exec_test(const struct suite_test *t, const struct suite_run_cfg *c, int log_fd,
+		      const sigset_t *mask)
+{
+	char cpus[16], timeout[32], stats[4096 + 16];
+	char *argv[16 + 256 + 256];
+	unsigned int n = 0;
+	int null_fd = open("/dev/null", O_RDONLY);
+
+	sigprocmask(SIG_UNBLOCK, mask, NULL);
+	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+		_exit(127);
+	argv[n++] = (char *)c->fpvm;
+	argv[n++] = "run";
+	argv[n++] = "--kvm";
+	argv[n++] = (char *)c->kvm_path;
 	snprintf(timeout, sizeof(timeout), "%llu.%03llu", (unsigned long long)t->timeout_ms / 1000,
 		 (unsigned long long)t->timeout_ms % 1000);
 	argv[n++] = "--timeout";
@@ -82,14 +92,13 @@ static void exec_test(const struct suite_test *t, const struct suite_run_cfg *c,
 	argv[n++] = "--stats=json";
 	argv[n++] = "--stats-file";
 	argv[n++] = stats;
-	for (unsigned int i = 0; i < t->options.nr; i++)
-		argv[n++] = t->options.w[i];
-	argv[n++] = t->guest;
+	/* The test's own options come later, so they win over the ones above. */
+	n += suite_run_words(t, cpus, argv + n);
 	argv[n++] = "--";
 	for (unsigned int i = 0; i < t->args.nr; i++)
 		argv[n++] = t->args.w[i];
 	argv[n] = NULL;
-	execv(c->fpvm, (char *const *)argv);
+	execv(c->fpvm, argv);
 	dprintf(2, "fpvm test: cannot run %s: %s\n", c->fpvm, strerror(errno));
 	_exit(127);
 }

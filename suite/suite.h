@@ -101,6 +101,13 @@ struct suite_run_cfg {
  */
 int suite_run(struct suite *s, const struct suite_run_cfg *c, struct fpvm_error *err);
 
+/*
+ * The 'fpvm run' words a test gives: --cpus, --mem, its options and the
+ * guest, into @argv (room for 5 + options.nr); @cpus holds the number.
+ * Returns how many.  fpvm test checks them with run's parser, then runs them.
+ */
+unsigned int suite_run_words(const struct suite_test *t, char cpus[16], char **argv);
+
 /* Reports (report.c). */
 void suite_tap_plan(FILE *f, const struct suite *s);
 void suite_tap_result(FILE *f, const struct suite_test *t, unsigned int number);
