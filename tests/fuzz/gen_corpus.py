@@ -7,8 +7,8 @@ variants, XCR0 strings, fpvm command lines, variants of tests/guests.cfg,
 and, with --fpvm (needs /dev/kvm), fpstates saved by 'fpvm run
 --save-fpstate' with variants of them.  The output is the same on every
 run, so regenerating shows up in git only when this script changes.
-Files named found-* are inputs libFuzzer found (README, "Fuzzing"): they
-are kept as they are.
+Files named found-* and crash-* are inputs libFuzzer found (README,
+"Fuzzing"): they are kept as they are.
 
   tests/fuzz/gen_corpus.py [--fpvm build/fpvm --guest-dir build/guest]
 """
@@ -159,7 +159,7 @@ def elf_corpus(out):
         'bad-entry-in-data': elf([text, (PT_LOAD, rw, IMAGE_BASE + 0x1000, 0, 0x1000)],
                                  IMAGE_BASE + 0x1000),
         'bad-entry-outside': elf([text], 0x300000),
-        'bad-empty': b'',
+        # No empty image: libFuzzer runs the empty input first anyway.
         'bad-truncated-ident': good[:10],
         'bad-truncated-header': good[:40],
         'bad-truncated-phdrs': good[:64 + 20],
@@ -340,11 +340,12 @@ def main():
 
     targets = ['elf', 'xcr0', 'cli', 'manifest'] + (['fpstate_file'] if a.fpvm else [])
     # Start from nothing, so a seed removed here goes away there too; but
-    # keep found-*, inputs libFuzzer found that reach code no seed here does.
+    # keep what libFuzzer found: found-*, inputs that reach code no seed
+    # here does, and crash-*, inputs that crashed fpvm before a fix.
     for t in targets:
         d = os.path.join(a.out, t)
         for f in os.listdir(d) if os.path.isdir(d) else []:
-            if not f.startswith('found-'):
+            if not f.startswith(('found-', 'crash-')):
                 os.remove(os.path.join(d, f))
     elf_corpus(os.path.join(a.out, 'elf'))
     for i, s in enumerate(XCR0_SEEDS):
