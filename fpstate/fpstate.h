@@ -202,6 +202,21 @@ int fpstate_decode(const struct xstate_layout *l, uint64_t features, const void 
 int fpstate_encode(const struct xstate_layout *l, uint64_t features, const struct fpregs *r,
 		   void *buf, size_t size);
 
+/* ---- converting between layouts (convert.c) ---- */
+
+/* True when every component bit >= 2 in @features has the same size and offset. */
+bool xstate_layout_same(const struct xstate_layout *a, const struct xstate_layout *b,
+			uint64_t features);
+/*
+ * Rewrites a uABI (standard format) image laid out per @from into @to's
+ * layout: legacy area and header as they are, each user component in
+ * @features moved to its offset in @to, every other byte of @dst zero.
+ * Returns 0, or -EINVAL with @err naming the component or field.
+ */
+int fpstate_convert_uabi(const struct xstate_layout *from, const struct xstate_layout *to,
+			 uint64_t features, const void *src, size_t src_size, void *dst,
+			 size_t dst_size, struct fpstate_error *err);
+
 /* ---- output (format.c) ---- */
 
 void fpregs_print_text(FILE *f, const struct fpregs *r);

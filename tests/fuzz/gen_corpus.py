@@ -4,6 +4,7 @@
 
 Every seed is made here: hand-built ELF64 images and their corrupted
 variants, XCR0 strings, fpvm command lines, variants of tests/guests.cfg,
+snapshot manifests (with their checksums) and their damaged variants,
 and, with --fpvm (needs /dev/kvm), fpstates saved by 'fpvm run
 --save-fpstate' with variants of them.  The output is the same on every
 run, so regenerating shows up in git only when this script changes.
@@ -330,6 +331,82 @@ def manifest_corpus(out):
         write(out, name, data)
 
 
+def crc32c(data, crc=0):
+    """CRC-32C (Castagnoli), as snapshot/crc32c.c computes it."""
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
+    return crc ^ 0xFFFFFFFF
+
+
+def with_checksum(body):
+    """A manifest body and the checksum line over every byte of it."""
+    return body + b'checksum = 0x%08x\n' % crc32c(body)
+
+
+SNAPSHOT_MANIFEST = (
+    b'# fpvm snapshot: the parts below, each with its size and CRC-32C\n'
+    b'format = 1\nfpvm_version = 0.1.0\ncreated = 2026-12-01T11:22:33Z\n'
+    b'reason = SIGUSR1\nguest = build/guest/hello\ncpus = 2\nmem_size = 67108864\n'
+    b'guest_xcr0 = 0x2e7\nhost_vendor = AuthenticAMD\nhost_family = 25\nhost_model = 17\n'
+    b'host_stepping = 1\nhost_model_name = AMD EPYC 9R14 96-Core Processor\n'
+    b'host_xcr0_supported = 0x2e7\nhost_xss_supported = 0x0\nhost_uabi_size = 4096\n'
+    b'part = memory 67108864 0x1234abcd\npart = vcpu0.state 1234 0x89abcdef\n')
+
+
+def snapshot_manifest_corpus(out):
+    good = SNAPSHOT_MANIFEST
+    many = good + b''.join(b'part = vcpu%d.%s %d 0x%08x\n' % (i, kind, 100 + i, i * 77)
+                           for i in (0, 1) for kind in (b'cpuid', b'xsave', b'layout'))
+    many += b'part = machine 4096 0x0badcafe\npart = vcpu1.state 1234 0x00000001\n'
+
+    def edit(old, new, body=good):
+        assert old in body
+        return body.replace(old, new, 1)
+
+    seeds = {
+        'good': with_checksum(good),
+        'good-many-parts': with_checksum(many),
+        'good-empty-strings': with_checksum(
+            edit(b'reason = SIGUSR1\n', b'reason =\n',
+                 edit(b'host_model_name = AMD EPYC 9R14 96-Core Processor\n',
+                      b'host_model_name =\n')).split(b'part = ')[0]),
+        'good-no-newline-at-end': with_checksum(good)[:-1],
+        'good-comments-blanks-tabs': with_checksum(
+            edit(b'cpus = 2\n', b'# two\n\ncpus\t=\t2 \n')),
+        'bad-checksum': with_checksum(good).replace(b'hello', b'hellO'),
+        'bad-no-checksum': good,
+        'bad-checksum-not-last': with_checksum(good) + b'reason = late\n',
+        'bad-format-2': with_checksum(edit(b'format = 1', b'format = 2')),
+        'bad-first-not-format': with_checksum(edit(b'format = 1\n', b'', good) +
+                                              b'format = 1\n'),
+        'bad-size-overflows': with_checksum(
+            edit(b'part = vcpu0.state 1234 0x89abcdef',
+                 b'part = vcpu0.state 99999999999999999999999 0x0')),
+        'bad-part-too-big': with_checksum(good + b'part = big 67108865 0x0\n'),
+        'bad-memory-size': with_checksum(edit(b'memory 67108864', b'memory 4096')),
+        'bad-duplicate-part': with_checksum(good + b'part = vcpu0.state 1 0x0\n'),
+        'bad-name-slash': with_checksum(good + b'part = a/b 1 0x0\n'),
+        'bad-name-dotdot': with_checksum(good + b'part = .. 1 0x0\n'),
+        'bad-unknown-key': with_checksum(edit(b'reason = SIGUSR1', b'colour = blue')),
+        'bad-missing-key': with_checksum(edit(b'cpus = 2\n', b'')),
+        'bad-duplicate-key': with_checksum(edit(b'cpus = 2\n', b'cpus = 2\ncpus = 3\n')),
+        'bad-cpus-0': with_checksum(edit(b'cpus = 2', b'cpus = 0')),
+        'bad-mem-size': with_checksum(edit(b'mem_size = 67108864', b'mem_size = 67108865')),
+        'bad-hex': with_checksum(edit(b'guest_xcr0 = 0x2e7', b'guest_xcr0 = 0x1ffffffffffffffff')),
+        'bad-created': with_checksum(edit(b'2026-12-01T11:22:33Z', b'yesterday')),
+        'bad-long-string': with_checksum(edit(b'AuthenticAMD', b'AuthenticAMDxxxxx')),
+        'bad-nul-byte': with_checksum(edit(b'SIGUSR1', b'SIG\0USR1')),
+        'bad-crlf': with_checksum(good.replace(b'\n', b'\r\n')),
+        'bad-long-line': with_checksum(edit(b'build/guest/hello', b'x' * 2000)),
+        'bad-huge-line-no-newline': good + b'x' * 4000,
+    }
+    for name, data in seeds.items():
+        write(out, name, data)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default=os.path.join(HERE, 'corpus'),
@@ -338,7 +415,8 @@ def main():
     ap.add_argument('--guest-dir', help="where fpu.elf and smp.elf are (with --fpvm)")
     a = ap.parse_args()
 
-    targets = ['elf', 'xcr0', 'cli', 'manifest'] + (['fpstate_file'] if a.fpvm else [])
+    targets = ['elf', 'xcr0', 'cli', 'manifest', 'snapshot_manifest'] + (
+        ['fpstate_file'] if a.fpvm else [])
     # Start from nothing, so a seed removed here goes away there too; but
     # keep what libFuzzer found: found-*, inputs that reach code no seed
     # here does, and crash-*, inputs that crashed fpvm before a fix.
@@ -354,6 +432,7 @@ def main():
     for name, argv in CLI_SEEDS.items():
         write(os.path.join(a.out, 'cli'), name, b''.join(w.encode() + b'\0' for w in argv))
     manifest_corpus(os.path.join(a.out, 'manifest'))
+    snapshot_manifest_corpus(os.path.join(a.out, 'snapshot_manifest'))
     if a.fpvm:
         if not a.guest_dir:
             sys.exit('--fpvm needs --guest-dir')
