@@ -24,6 +24,7 @@ enum fpvm_status {
 	FPVM_EXIT_UNAVAILABLE = 69,	/* KVM missing or lacking a capability */
 	FPVM_EXIT_SOFTWARE = 70,	/* fpvm's own failure (an ioctl, memory) */
 	FPVM_EXIT_IOERR = 74,		/* cannot write an output file */
+	FPVM_EXIT_SNAPSHOT_HOST = 110,	/* restore: the snapshot does not fit this host */
 	FPVM_EXIT_UNEXPECTED = 111,	/* a KVM exit reason fpvm does not handle */
 	FPVM_EXIT_EXCEPTION = 112,	/* guest reported an unhandled exception */
 	FPVM_EXIT_TRIPLE_FAULT = 113,	/* KVM_EXIT_SHUTDOWN */
@@ -61,6 +62,26 @@ struct run_opts {
 	bool stats_text;		/* --stats */
 	bool stats_json;		/* --stats=json */
 	const char *stats_path;		/* --stats-file; NULL: stderr */
+	/* fpvm restore: the snapshot to run instead of an image */
+	const struct vm_snapshot *restore;
+	const char *save_loaded_dir;	/* restore --save-loaded-fpstate */
+};
+
+/* fpvm run's work from its options on; fpvm restore runs a snapshot through it. */
+int run_with_opts(const struct run_opts *o);
+/* Every way the snapshot does not fit this host, on stderr; FPVM_ERR_INCOMPATIBLE if any. */
+int restore_check(const struct vm_snapshot *s, struct kvm *kvm,
+		  const struct guest_fpu_cfg *fpu_cfg, struct fpvm_error *err);
+
+struct restore_opts {
+	struct run_opts run;
+	const char *path;
+	bool check;
+};
+
+struct snapshot_opts {
+	const char *path;
+	bool json;
 };
 
 /*
@@ -149,7 +170,7 @@ struct test_opts {
 };
 
 extern const struct command cmd_run, cmd_test, cmd_probe, cmd_fpstate_show, cmd_fpstate_diff,
-	cmd_fpstate_check, cmd_leakcheck;
+	cmd_fpstate_check, cmd_leakcheck, cmd_restore, cmd_snapshot_show;
 
 /* What the command line asks for: a command and its options, or help. */
 struct cli {
@@ -162,6 +183,8 @@ struct cli {
 		struct fpstate_opts fpstate;
 		struct leakcheck_opts leakcheck;
 		struct test_opts test;
+		struct restore_opts restore;
+		struct snapshot_opts snapshot;
 	} opts;
 };
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../snapshot/snapshot.h"
 #include "../vcpu/vcpu.h"
 #include "cmd.h"
 
@@ -70,6 +71,56 @@ static int report_fpstate(const struct run_opts *o, struct vm *vm)
 	return status;
 }
 
+int restore_check(const struct vm_snapshot *s, struct kvm *kvm,
+		  const struct guest_fpu_cfg *fpu_cfg, struct fpvm_error *err)
+{
+	struct snapshot_findings *f = calloc(1, sizeof(*f));
+	unsigned int errors;
+
+	if (!f)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+	vm_snapshot_check(s, kvm, fpu_cfg, f);
+	for (unsigned int i = 0; i < f->nr; i++)
+		fprintf(stderr, "fpvm: restore %s: %s: %s\n", s->path,
+			f->item[i].error ? "error" : "warning", f->item[i].msg);
+	if (f->dropped)
+		fprintf(stderr, "fpvm: restore %s: %u more findings not shown\n", s->path,
+			f->dropped);
+	errors = f->nr_errors;
+	free(f);
+	if (errors)
+		return fpvm_fail(err, FPVM_ERR_INCOMPATIBLE, EINVAL, "snapshot %s does not fit this "
+				 "host: %u mismatch%s above", s->path, errors, errors == 1 ? "" : "es");
+	return 0;
+}
+
+/* The snapshot's VM, its loaded fpstate saved if asked (before it runs), then run. */
+static int restore_vm(const struct run_opts *o, struct vm *vm, struct kvm *kvm,
+		      const struct guest_fpu_cfg *fpu_cfg, const struct vm_config *cfg,
+		      struct fpvm_error *err)
+{
+	uint64_t t;
+	int r = vm_restore(vm, kvm, fpu_cfg, cfg, o->restore, err);
+
+	for (unsigned int i = 0; !r && o->save_loaded_dir && i < vm->nr_vcpus; i++) {
+		struct fpstate_error ferr;
+
+		if (mkdir(o->save_loaded_dir, 0755) && errno != EEXIST)
+			r = fpvm_fail(err, FPVM_ERR_OUTPUT, errno, "--save-loaded-fpstate %s: %s",
+				      o->save_loaded_dir, strerror(errno));
+		else if (fpstate_file_save(o->save_loaded_dir, (int)i, &vm->vcpus[i]->guest_fps,
+					   vm->vcpus[i]->xcr0, &ferr))
+			r = fpvm_fail(err, FPVM_ERR_OUTPUT, EIO, "--save-loaded-fpstate: %s",
+				      ferr.msg);
+	}
+	if (r)
+		return r;
+	t = vm_now_ns();
+	r = vm_run(vm, err);
+	vm->stats.phase_ns[VM_PHASE_RUN] = vm_now_ns() - t;
+	return r;
+}
+
 static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_config *cfg,
 		  struct vm_run_stats *rs)
 {
@@ -82,7 +133,13 @@ static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_con
 	if (guest_fpu_cfg_init(&fpu_cfg, kvm, &err))
 		return report_error(&err);
 	rs->fpu_cfg_ns = vm_now_ns() - t;
-	if (vm_boot(&vm, kvm, &fpu_cfg, cfg, &err)) {
+	/* Whether the snapshot fits, before there is a VM to tear down. */
+	if (o->restore && restore_check(o->restore, kvm, &fpu_cfg, &err)) {
+		guest_fpu_cfg_release(&fpu_cfg);
+		return report_error(&err);
+	}
+	if (o->restore ? restore_vm(o, &vm, kvm, &fpu_cfg, cfg, &err)
+		       : vm_boot(&vm, kvm, &fpu_cfg, cfg, &err)) {
 		status = report_error(&err);
 	} else {
 		status = status_of_stop(vm.stop, vm.stop_value, o->exit_mode);
@@ -127,7 +184,11 @@ static int print_stats(const struct run_opts *o, int fd, struct vm_run_stats *rs
 
 static int run(const void *opts)
 {
-	const struct run_opts *o = opts;
+	return run_with_opts(opts);
+}
+
+int run_with_opts(const struct run_opts *o)
+{
 	uint64_t t0 = vm_now_ns(), t;
 	struct vm_run_stats rs = { 0 };
 	struct vm_config cfg = o->vm;
@@ -147,7 +208,7 @@ static int run(const void *opts)
 	if (o->stats_path && (status = open_output("--stats-file", o->stats_path, &stats_fd)))
 		goto out;
 	/* All that needs no KVM first: a bad image is a bad image on any machine. */
-	if (vm_check_image(&cfg, &image, &err)) {
+	if (!o->restore && vm_check_image(&cfg, &image, &err)) {
 		status = report_error(&err);
 		goto out;
 	}
@@ -158,6 +219,12 @@ static int run(const void *opts)
 		goto out;
 	}
 	rs.kvm_open_ns = vm_now_ns() - t;
+	/* What a snapshot needs of KVM, asked before seccomp would forbid it. */
+	if (cfg.snapshot_dir && kvm_msr_index_list(&kvm, &err)) {
+		status = report_error(&err);
+		kvm_close(&kvm);
+		goto out;
+	}
 	status = run_vm(o, &kvm, &cfg, &rs);
 	t = vm_now_ns();
 	kvm_close(&kvm);
@@ -296,6 +363,11 @@ static const struct opt run_opts[] = {
 	OPT_FLAG("no-seccomp", 0, struct run_opts, no_seccomp,
 		 "run without the system call allow-lists of the vCPU\n"
 		 "and main threads (for debugging; see README)"),
+	OPT_SECTION("Snapshots:"),
+	OPT_STRING("snapshot-dir", 0, "DIR", struct run_opts, vm.snapshot_dir,
+		   "on SIGUSR1, or when the guest asks, pause every vCPU\n"
+		   "and write a snapshot to DIR, then go on; a later one\n"
+		   "replaces it (fpvm restore DIR resumes it)"),
 	OPT_SECTION("Statistics:"),
 	OPT_CALL_OPTIONAL("stats", 0, "json", set_stats,
 			  "at exit: time per phase, exits by reason per vCPU,\n"

@@ -93,6 +93,16 @@ void serial8250_flush(struct serial8250 *uart);
 uint64_t serial8250_tx_bytes(struct serial8250 *uart);
 extern const struct bus_device_ops serial8250_ops;
 
+/* The registers a snapshot keeps; partial lines are flushed first, never saved. */
+struct serial8250_state {
+	uint8_t dll, dlm, ier, lcr, mcr, scr, fcr, lsr_errors;
+	uint8_t thri_pending, rx_head, rx_count, pad;
+	uint8_t rx[UART_FIFO_SIZE];
+};
+void serial8250_save(struct serial8250 *uart, struct serial8250_state *s);
+/* -EINVAL when @s could not come from a UART (a FIFO index out of range). */
+int serial8250_restore(struct serial8250 *uart, const struct serial8250_state *s);
+
 /*
  * isa-debug-exit compatible exit device: a write of v ends the VM; what
  * status that becomes is the owner's policy, via @exit.

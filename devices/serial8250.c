@@ -127,6 +127,40 @@ void serial8250_destroy(struct serial8250 *uart)
 	free(uart);
 }
 
+void serial8250_save(struct serial8250 *uart, struct serial8250_state *s)
+{
+	pthread_mutex_lock(&uart->lock);
+	*s = (struct serial8250_state){
+		.dll = uart->dll, .dlm = uart->dlm, .ier = uart->ier, .lcr = uart->lcr,
+		.mcr = uart->mcr, .scr = uart->scr, .fcr = uart->fcr,
+		.lsr_errors = uart->lsr_errors, .thri_pending = uart->thri_pending,
+		.rx_head = (uint8_t)uart->rx_head, .rx_count = (uint8_t)uart->rx_count,
+	};
+	memcpy(s->rx, uart->rx, sizeof(s->rx));
+	pthread_mutex_unlock(&uart->lock);
+}
+
+int serial8250_restore(struct serial8250 *uart, const struct serial8250_state *s)
+{
+	if (s->rx_head >= UART_FIFO_SIZE || s->rx_count > UART_FIFO_SIZE || s->thri_pending > 1)
+		return -EINVAL;
+	pthread_mutex_lock(&uart->lock);
+	uart->dll = s->dll;
+	uart->dlm = s->dlm;
+	uart->ier = s->ier;
+	uart->lcr = s->lcr;
+	uart->mcr = s->mcr;
+	uart->scr = s->scr;
+	uart->fcr = s->fcr;
+	uart->lsr_errors = s->lsr_errors;
+	uart->thri_pending = s->thri_pending;
+	uart->rx_head = s->rx_head;
+	uart->rx_count = s->rx_count;
+	memcpy(uart->rx, s->rx, sizeof(uart->rx));
+	pthread_mutex_unlock(&uart->lock);
+	return 0;
+}
+
 uint64_t serial8250_tx_bytes(struct serial8250 *uart)
 {
 	uint64_t n;

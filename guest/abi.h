@@ -71,7 +71,15 @@ enum fpvm_ctl_op {
 	FPVM_CTL_PANIC = 2,	/* payload: NUL-terminated message; ends the VM */
 	FPVM_CTL_LEAK_ROUND = 3,	/* leak guest writer: struct fpvm_leak_report */
 	FPVM_CTL_LEAK_READER = 4,	/* leak guest reader: struct fpvm_leak_report */
+	/*
+	 * No payload: fpvm pauses every vCPU and writes a snapshot
+	 * (--snapshot-dir).  The result is 0 in the VM that goes on, 1 in
+	 * each VM restored from it (like fork()), or -errno.
+	 */
+	FPVM_CTL_SNAPSHOT = 5,
 };
+
+#define FPVM_SNAPSHOT_RESTORED	1
 
 struct fpvm_ctl_req {
 	uint32_t magic;

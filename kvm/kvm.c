@@ -147,12 +147,45 @@ fail:
 	return r;
 }
 
+int kvm_msr_index_list(struct kvm *kvm, struct fpvm_error *err)
+{
+	struct kvm_msr_list probe = { .nmsrs = 0 }, *list;
+
+	if (kvm->msr_index)
+		return 0;
+	/* A list too small fails with E2BIG and says how many there are (api.rst). */
+	if (kvm_ioctl(kvm, KVM_GET_MSR_INDEX_LIST, (unsigned long)&probe) && errno != E2BIG)
+		return fpvm_fail(err, FPVM_ERR_UNAVAILABLE, errno, "KVM_GET_MSR_INDEX_LIST: %s",
+				 strerror(errno));
+	list = calloc(1, sizeof(*list) + probe.nmsrs * sizeof(list->indices[0]));
+	if (!list)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+	list->nmsrs = probe.nmsrs;
+	if (kvm_ioctl(kvm, KVM_GET_MSR_INDEX_LIST, (unsigned long)list)) {
+		free(list);
+		return fpvm_fail(err, FPVM_ERR_UNAVAILABLE, errno, "KVM_GET_MSR_INDEX_LIST: %s",
+				 strerror(errno));
+	}
+	kvm->msr_index = malloc(list->nmsrs * sizeof(uint32_t) + 1);
+	if (!kvm->msr_index) {
+		free(list);
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+	}
+	memcpy(kvm->msr_index, list->indices, list->nmsrs * sizeof(uint32_t));
+	kvm->nr_msr_index = list->nmsrs;
+	free(list);
+	return 0;
+}
+
 void kvm_close(struct kvm *kvm)
 {
 	if (kvm->fd >= 0)
 		close(kvm->fd);
 	free(kvm->cpuid);
 	kvm->cpuid = NULL;
+	free(kvm->msr_index);
+	kvm->msr_index = NULL;
+	kvm->nr_msr_index = 0;
 	kvm->fd = -1;
 }
 

@@ -33,12 +33,20 @@ struct kvm {
 	bool has_tss_addr;
 	int sync_regs;			/* KVM_CAP_SYNC_REGS: which KVM_SYNC_X86_* */
 	struct kvm_cpuid2 *cpuid;	/* KVM_GET_SUPPORTED_CPUID */
+	uint32_t *msr_index;		/* KVM_GET_MSR_INDEX_LIST, read by kvm_msr_index_list() */
+	uint32_t nr_msr_index;
 };
 
 int kvm_open(struct kvm *kvm, const char *path, struct fpvm_error *err);
 int kvm_open_ops(struct kvm *kvm, const char *path, const struct kvm_ops *ops,
 		 struct fpvm_error *err);
 void kvm_close(struct kvm *kvm);
+/*
+ * The MSRs KVM can save and restore for a vCPU (KVM_GET_MSR_INDEX_LIST:
+ * msrs_to_save and emulated_msrs), read once per process and only by
+ * what needs it (snapshots): a plain run never pays for it.
+ */
+int kvm_msr_index_list(struct kvm *kvm, struct fpvm_error *err);
 const struct kvm_cpuid_entry2 *kvm_cpuid_find(const struct kvm_cpuid2 *cpuid, uint32_t function,
 					      uint32_t index);
 

@@ -13,6 +13,20 @@
 
 struct vcpu *vcpu_create(const struct vcpu_params *p, unsigned int id, struct fpvm_error *err)
 {
+	return vcpu_create_cpuid(p, id, NULL, err);
+}
+
+static struct kvm_cpuid2 *cpuid_dup(const struct kvm_cpuid2 *c)
+{
+	size_t size = sizeof(*c) + c->nent * sizeof(c->entries[0]);
+	struct kvm_cpuid2 *copy = malloc(size);
+
+	return copy ? memcpy(copy, c, size) : NULL;
+}
+
+struct vcpu *vcpu_create_cpuid(const struct vcpu_params *p, unsigned int id,
+			       const struct kvm_cpuid2 *cpuid, struct fpvm_error *err)
+{
 	struct vcpu *vcpu = calloc(1, sizeof(*vcpu));
 	int r;
 
@@ -44,13 +58,14 @@ struct vcpu *vcpu_create(const struct vcpu_params *p, unsigned int id, struct fp
 	 */
 	if (p->kvm->sync_regs & KVM_SYNC_X86_REGS)
 		vcpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
-	vcpu->cpuid = cpuid_for_vcpu(p->kvm->cpuid, id, p->nr_cpus);
+	vcpu->cpuid = cpuid ? cpuid_dup(cpuid) : cpuid_for_vcpu(p->kvm->cpuid, id, p->nr_cpus);
 	if (!vcpu->cpuid) {
 		fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
 		goto fail;
 	}
 	/* Leaf 0xD offers exactly the guest XCR0, so the guest cannot XSETBV more. */
-	xstate_cpuid_restrict(vcpu->cpuid, &p->fpu->cfg->layout, p->fpu->xcr0);
+	if (!cpuid)
+		xstate_cpuid_restrict(vcpu->cpuid, &p->fpu->cfg->layout, p->fpu->xcr0);
 	r = kvm_vcpu_set_cpuid2(p->kvm, vcpu->fd, vcpu->cpuid);
 	if (r) {
 		fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: KVM_SET_CPUID2: %s", id, strerror(-r));

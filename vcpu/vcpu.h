@@ -67,6 +67,9 @@ struct vcpu {
 
 /* Creates the vCPU and sets, in this order, its CPUID, XCR0 and XSAVE image. */
 struct vcpu *vcpu_create(const struct vcpu_params *p, unsigned int id, struct fpvm_error *err);
+/* The same with the CPUID a snapshot's vCPU had instead of this host's. */
+struct vcpu *vcpu_create_cpuid(const struct vcpu_params *p, unsigned int id,
+			       const struct kvm_cpuid2 *cpuid, struct fpvm_error *err);
 void vcpu_destroy(struct vcpu *vcpu);
 int vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs, struct fpvm_error *err);
 int vcpu_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs,
@@ -107,6 +110,32 @@ long kvm_run_checked(int fd, void *before, void *after, uint64_t mask);
  * did (*@diff: before and after by register, malloc'ed), or -ENOMEM.
  */
 int vcpu_host_fpstate_diff(struct vcpu *vcpu, char **diff);
+
+/*
+ * Everything KVM keeps for a vCPU but its XSAVE image and CPUID (state.c),
+ * as snapshots store it: the uAPI structures, fixed size, no pointers.
+ */
+#define VCPU_STATE_MAGIC	0x74737066U	/* "fpst" */
+#define VCPU_STATE_MAX_MSRS	1024
+#define VCPU_STATE_LAPIC	(1U << 0)	/* lapic holds KVM_GET_LAPIC (an irqchip) */
+
+struct vcpu_state {
+	uint32_t magic, size, flags, nr_msrs;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_xcrs xcrs;
+	struct kvm_vcpu_events events;
+	struct kvm_debugregs debugregs;
+	struct kvm_mp_state mp_state;
+	struct kvm_lapic_state lapic;
+	struct kvm_msr_entry msrs[VCPU_STATE_MAX_MSRS];	/* the first nr_msrs */
+};
+
+/* With the vCPU out of KVM_RUN: every MSR of kvm_msr_index_list() it has. */
+int vcpu_save_state(struct vcpu *vcpu, bool lapic, struct vcpu_state *s, struct fpvm_error *err);
+/* Into a vCPU just created with the snapshot's CPUID, in KVM's order; @xsave: uABI image. */
+int vcpu_load_state(struct vcpu *vcpu, const struct vcpu_state *s, const void *xsave,
+		    struct fpvm_error *err);
 
 /* Register dumps (dump.c): the text, for the VM to report. */
 size_t regs_format(char *buf, size_t size, const struct kvm_regs *regs);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -158,6 +159,10 @@ static int ctl_write(void *dev, unsigned int cpu, uint64_t offset, const void *d
 		req->result = 0;
 		break;
 	}
+	case FPVM_CTL_SNAPSHOT:
+		req->result = vm_request_snapshot(vm, cpu, addr + offsetof(struct fpvm_ctl_req,
+									result));
+		break;
 	default:
 		req->result = vm->ops && vm->ops->ctl
 				      ? vm->ops->ctl(vm, cpu, hdr.op, payload, hdr.size) : -ENOSYS;

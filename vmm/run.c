@@ -97,9 +97,63 @@ static void check_host_fpstate(struct vm *vm, struct vcpu *vcpu)
 /* The last vCPU to finish ends the VM, if nothing else has. */
 static void vcpu_finished(struct vm *vm)
 {
-	if (atomic_fetch_sub(&vm->running, 1) == 1)
+	unsigned int left;
+
+	pthread_mutex_lock(&vm->pause_lock);
+	left = atomic_fetch_sub(&vm->running, 1) - 1;
+	pthread_cond_broadcast(&vm->pause_cond);	/* a pause waits for one fewer */
+	pthread_mutex_unlock(&vm->pause_lock);
+	if (!left)
 		vm_request_stop(vm, VM_STOP_HALTED, 0, 0,
 				"all vCPUs halted without writing an exit status");
+}
+
+void vm_pause_vcpus(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->pausing, true);
+	pthread_mutex_unlock(&vm->pause_lock);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vm_kick_vcpu(vm->vcpus[i]);
+	pthread_mutex_lock(&vm->pause_lock);
+	while (vm->paused < atomic_load(&vm->running))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+void vm_resume_vcpus(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->pausing, false);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+/*
+ * Guest state is consistent only once the exit that brought the vCPU out
+ * has been completed by re-entering KVM_RUN: an I/O read's data goes into
+ * RAX, a string I/O's RSI/RDI/RCX advance, and the RIP of any port or
+ * MMIO exit moves past the instruction.  api.rst (kvm_run,
+ * immediate_exit) says how: KVM_RUN with immediate_exit set completes it
+ * and returns -EINTR before entering the guest.
+ */
+static void vcpu_park(struct vm *vm, struct vcpu *vcpu)
+{
+	int r;
+
+	vcpu_request_immediate_exit(vcpu);
+	r = vcpu_run(vcpu);
+	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	if (r && r != -EINTR)
+		vm_report(vm, "fpvm: vcpu %u: completing its last exit before a pause: %s\n",
+			  vcpu->id, strerror(-r));
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->paused++;
+	pthread_cond_broadcast(&vm->pause_cond);
+	while (atomic_load(&vm->pausing) && !vm_stopping(vm))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	vm->paused--;
+	pthread_mutex_unlock(&vm->pause_lock);
 }
 
 /* From here on, what the guest makes this thread do is on an allow-list. */
@@ -157,6 +211,10 @@ static void *vcpu_thread(void *arg)
 
 		if (vm_stopping(vm))
 			break;
+		if (atomic_load(&vm->pausing)) {
+			vcpu_park(vm, vcpu);
+			continue;
+		}
 		if (vm->cfg->stats)
 			t0 = account_vmm(vcpu, &t_exit);
 		r = vcpu_run(vcpu);
@@ -181,6 +239,8 @@ static void *vcpu_thread(void *arg)
 	}
 	if (vm_stopping(vm) && (vm->stop_flags & STOP_DUMP_REGS) && action != VCPU_HALTED)
 		vm_report_vcpu(vm, vcpu, vm->reason);
+	if (action == VCPU_HALTED && vm->vcpu_halted)
+		vm->vcpu_halted[vcpu->id] = true;
 	vcpu_finished(vm);
 	return NULL;
 }

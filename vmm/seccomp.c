@@ -57,6 +57,9 @@ static const uint32_t ioctls[] = {
 	KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, KVM_GET_XSAVE,
 	KVM_GET_XSAVE2, KVM_SET_XSAVE, KVM_GET_XCRS, KVM_SET_XCRS, KVM_GET_VCPU_EVENTS,
 	KVM_GET_MSRS, KVM_GET_FPU, TCGETS,
+	/* a snapshot, on the main thread with every vCPU paused (snapshot.c) */
+	KVM_GET_DEBUGREGS, KVM_GET_MP_STATE, KVM_GET_LAPIC, KVM_GET_IRQCHIP, KVM_GET_PIT2,
+	KVM_GET_CLOCK,
 };
 static const uint32_t prot_exec[] = { PROT_EXEC };
 
@@ -81,13 +84,18 @@ static const struct rule vcpu_rules[] = {
 
 /*
  * The VMM's main thread after the vCPUs started: waiting (poll on the
- * signalfd and eventfd), then the reports (--dump-fpstate, --save-fpstate,
- * --stats read /proc/self/smaps) and teardown.
+ * signalfd and eventfd), snapshots, then the reports (--dump-fpstate,
+ * --save-fpstate, --stats read /proc/self/smaps) and teardown.
  */
 static const struct rule vmm_rules[] = {
 	RULE_ANY(__NR_ppoll), RULE_ANY(__NR_read), RULE_ANY(__NR_close),
 	RULE_ANY(__NR_openat), RULE_ANY(__NR_mkdir), RULE_ANY(__NR_mkdirat),
 	RULE_ANY(__NR_newfstatat), RULE_ANY(__NR_fstat), RULE_ANY(__NR_fcntl), RULE_ANY(__NR_lseek),
+	/* --snapshot-dir: parts, the sparse memory file, the manifest's rename */
+	RULE_ANY(__NR_pwrite64), RULE_ANY(__NR_pread64), RULE_ANY(__NR_ftruncate),
+	RULE_ANY(__NR_fsync), RULE_ANY(__NR_fdatasync), RULE_ANY(__NR_renameat),
+	RULE_ANY(__NR_renameat2), RULE_ANY(__NR_unlinkat), RULE_ANY(__NR_rename),
+	RULE_ANY(__NR_unlink), RULE_ANY(__NR_syncfs),
 };
 
 static __thread const char *thread_kind;

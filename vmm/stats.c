@@ -123,6 +123,7 @@ static void print_json(FILE *f, const struct vm_run_stats *rs)
 		fprintf(f, "}, \"kvm_run_ms\": %.3f, \"vmm_ms\": %.3f}", ms(v->run_ns), ms(v->vmm_ns));
 	}
 	fputs("]", f);
+	fprintf(f, ", \"snapshot_ns\": %" PRIu64, rs->vm.snapshot_ns);
 	if (rs->have_mem)
 		fprintf(f, ", \"memory_kib\": {\"rss\": %" PRIu64 ", \"pss\": %" PRIu64 ", \"uss\": %"
 			PRIu64 ", \"guest_ram_rss\": %" PRIu64 ", \"guest_ram_private\": %" PRIu64

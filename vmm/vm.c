@@ -43,6 +43,8 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 	};
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->report_lock, NULL);
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
 	if (cfg->nr_cpus > (unsigned int)kvm->max_vcpus || cfg->max_cpus > (unsigned int)kvm->max_vcpus)
 		return fpvm_fail_config(err, CFG_CPUS, "%u: this KVM allows at most %d vCPUs",
 					cfg->nr_cpus > cfg->max_cpus ? cfg->nr_cpus : cfg->max_cpus,
@@ -83,7 +85,7 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 	 * for INIT/SIPI in KVM), IOAPIC, PIC and PIT, all in the kernel.  The
 	 * irqchip must exist before any vCPU (api.rst, KVM_CREATE_IRQCHIP).
 	 */
-	vm->pc = cfg->image && multiboot_detect(cfg->image, cfg->image_len);
+	vm->pc = cfg->pc || (cfg->image && multiboot_detect(cfg->image, cfg->image_len));
 	if (vm->pc) {
 		r = kvm_vm_create_irqchip(kvm, vm->fd);
 		if (r)
@@ -349,7 +351,8 @@ int vm_create_vcpus(struct vm *vm, struct fpvm_error *err)
 	const struct vcpu_params p = vcpu_params_of(vm);
 
 	vm->vcpus = calloc(vm->boot.nr_slots, sizeof(*vm->vcpus));
-	if (!vm->vcpus)
+	vm->vcpu_halted = calloc(vm->boot.nr_slots, sizeof(*vm->vcpu_halted));
+	if (!vm->vcpus || !vm->vcpu_halted)
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
 	for (unsigned int i = 0; i < vm->cfg->nr_cpus; i++) {
 		int r;
@@ -425,6 +428,10 @@ void vm_request_stop(struct vm *vm, enum vm_stop stop, uint32_t value, unsigned 
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vm_kick_vcpu(vm->vcpus[i]);
 	pthread_mutex_unlock(&vm->lock);
+	/* A parked vCPU wakes and ends too. */
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
 	/* Only a broken eventfd fails here; vm_wait would then wait for its timeout. */
 	if (write(vm->done_fd, &one, sizeof(one)) < 0)
 		vm_report(vm, "fpvm: waking the VM's main thread: %s\n", strerror(errno));
@@ -452,7 +459,23 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits for the VM to end, a timeout, or SIGINT/SIGTERM. */
+/*
+ * Every vCPU paused, the snapshot written, then on: the guest goes on
+ * running, and a restored copy starts from this point.  A snapshot that
+ * cannot be written ends the VM: it was asked for, and silence would lie.
+ */
+static void take_snapshot(struct vm *vm, const char *reason)
+{
+	struct fpvm_error err = { 0 };
+
+	vm_pause_vcpus(vm);
+	if (!vm_stopping(vm) && vm_snapshot_save(vm, reason, &err))
+		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "snapshot: %s", err.msg);
+	atomic_store(&vm->snapshot_requested, false);
+	vm_resume_vcpus(vm);
+}
+
+/* Waits for the VM to end, a timeout, SIGINT/SIGTERM, or a snapshot's turn (SIGUSR1). */
 static void vm_wait(struct vm *vm, int sig_fd)
 {
 	int64_t deadline = vm->cfg->timeout_ms ? now_ms() + (int64_t)vm->cfg->timeout_ms : -1;
@@ -476,15 +499,28 @@ static void vm_wait(struct vm *vm, int sig_fd)
 					strerror(errno));
 			break;
 		}
+		/* A wake-up that is not the end (a snapshot's turn) is taken, or poll spins. */
+		if (pfd[0].revents & POLLIN) {
+			uint64_t count;
+
+			if (read(vm->done_fd, &count, sizeof(count)) < 0)
+				count = 0;
+		}
 		if (vm->ops && vm->ops->tick && !vm_stopping(vm))
 			vm->ops->tick(vm);
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
+			if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGUSR1)
+				take_snapshot(vm, "SIGUSR1");
+			else
 				vm_request_stop(vm, VM_STOP_SIGNAL, si.ssi_signo, 0, "interrupted by %s",
 						si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
 		}
+		if (atomic_load(&vm->snapshot_requested))
+			take_snapshot(vm, "guest request");
 	}
 }
 
@@ -503,6 +539,8 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	if (vm->cfg->snapshot_dir)
+		sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (vm_signals_init() || (vm->cfg->seccomp != SECCOMP_OFF && seccomp_sigsys_init()))
 		return SYSFAIL(err, "sigaction");
@@ -514,10 +552,17 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 		vm->ops->start(vm);
 	vm->stats.run_start_ns = vm_now_ns();
 	pthread_mutex_lock(&vm->lock);
-	atomic_store(&vm->running, vm->nr_vcpus);
+	/* A restored vCPU that had halted stays so: no thread, as before. */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (!vm->vcpu_halted || !vm->vcpu_halted[i])
+			atomic_fetch_add(&vm->running, 1);
 	for (unsigned int i = 0; i < vm->nr_vcpus && !r; i++)
-		r = vm_start_vcpu(vm, vm->vcpus[i], err);
+		if (!vm->vcpu_halted || !vm->vcpu_halted[i])
+			r = vm_start_vcpu(vm, vm->vcpus[i], err);
 	pthread_mutex_unlock(&vm->lock);
+	if (!atomic_load(&vm->running))
+		vm_request_stop(vm, VM_STOP_HALTED, 0, 0,
+				"all vCPUs halted without writing an exit status");
 	/* Once every vCPU thread exists, the main thread only waits, reports and tears down. */
 	if (!r && vm->cfg->seccomp == SECCOMP_ALL)
 		r = seccomp_filter_thread(SECCOMP_THREAD_VMM, err);
@@ -619,6 +664,8 @@ void vm_destroy(struct vm *vm)
 		vcpu_destroy(vm->vcpus[i]);
 	free(vm->vcpus);
 	vm->vcpus = NULL;
+	free(vm->vcpu_halted);
+	vm->vcpu_halted = NULL;
 	vm->nr_vcpus = 0;
 	serial8250_destroy(vm->serial);
 	vm->serial = NULL;
@@ -633,4 +680,6 @@ void vm_destroy(struct vm *vm)
 		close(vm->done_fd);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_mutex_destroy(&vm->report_lock);
+	pthread_mutex_destroy(&vm->pause_lock);
+	pthread_cond_destroy(&vm->pause_cond);
 }

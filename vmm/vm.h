@@ -16,6 +16,7 @@
 #include "../base/error.h"
 #include "../devices/devices.h"
 #include "../kvm/kvm.h"
+#include "../fpstate/fpstate.h"
 #include "../vcpu/fpu.h"
 #include "boot.h"
 #include "loader.h"
@@ -55,6 +56,10 @@ struct vm_config {
 	/* Guest FPU state */
 	uint64_t xcr0;			/* 0: the guest default */
 	bool check_host_fpstate;	/* XSAVE the host thread around every KVM_RUN */
+
+	/* Snapshots (snapshot.c): taken on SIGUSR1 or a guest request, into this directory */
+	const char *snapshot_dir;
+	bool pc;			/* the PC platform without an image to detect it from */
 };
 
 /* Why a VM stopped; the command turns it into an exit status. */
@@ -82,6 +87,9 @@ enum vm_stop {
 
 struct vcpu;
 struct vm;
+struct vcpu_state;
+struct machine_state;
+struct snapshot_manifest;
 
 /*
  * What a VM does beyond running its guest (fpvm leakcheck); every hook is
@@ -119,6 +127,7 @@ struct vm_stats {
 	uint64_t phase_ns[NR_VM_PHASES];
 	uint64_t first_exit_ns;	/* vCPU 0's first KVM_RUN, from the start of the run phase */
 	uint64_t run_start_ns;
+	uint64_t snapshot_ns;	/* the last snapshot's vm_snapshot_save() */
 };
 
 uint64_t vm_now_ns(void);
@@ -182,6 +191,21 @@ struct vm {
 	char reason[160];
 	atomic_uint running;
 	int done_fd;		/* eventfd: wakes main when the VM ends */
+
+	/*
+	 * Pausing every vCPU out of KVM_RUN with its last exit completed
+	 * (run.c), for a snapshot; a halted vCPU's thread has ended, and it
+	 * stays halted (vcpu_halted).
+	 */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	atomic_bool pausing;
+	unsigned int paused;
+	bool *vcpu_halted;		/* per vCPU: its thread ended on a halt */
+	atomic_bool snapshot_requested;	/* by the guest (ctl.c) or SIGUSR1 */
+	uint64_t snapshot_result_gpa;	/* the guest's request: where its result goes */
+	unsigned int snapshot_cpu;
+	unsigned int nr_snapshots;
 
 	struct vm_stats stats;
 	atomic_ulong unknown_pio;
@@ -252,6 +276,57 @@ enum vcpu_action {
 enum vcpu_action vm_handle_exit(struct vm *vm, struct vcpu *vcpu);
 /* A vCPU's registers on stderr, as one block. */
 void vm_report_vcpu(struct vm *vm, struct vcpu *vcpu, const char *why);
+
+/* Pausing (run.c): every running vCPU parks out of KVM_RUN, its last exit completed. */
+void vm_pause_vcpus(struct vm *vm);
+void vm_resume_vcpus(struct vm *vm);
+
+/*
+ * Snapshots (snapshot.c).  A guest request (FPVM_CTL_SNAPSHOT) parks the
+ * vCPU that made it before it returns to the guest; the main thread then
+ * takes the snapshot.  Returns the request's result for the guest.
+ */
+int vm_request_snapshot(struct vm *vm, unsigned int cpu, uint64_t result_gpa);
+/* On the main thread, with every vCPU paused: the whole VM into cfg->snapshot_dir. */
+int vm_snapshot_save(struct vm *vm, const char *reason, struct fpvm_error *err);
+
+/*
+ * Restoring (restore.c).  vm_snapshot_open() reads and verifies every part
+ * but memory, with no KVM: a damaged snapshot is refused on any machine,
+ * and before anything is created.
+ */
+struct snapshot_findings;
+struct vm_snapshot {
+	const char *path;
+	int dirfd;
+	struct snapshot_manifest *m;
+	struct machine_state *machine;
+	bool pc;			/* the machine's platform: PC or fpvm's own */
+	const uint8_t *halted;		/* per vCPU: halted when the snapshot was taken */
+	struct vm_snapshot_vcpu {
+		struct vcpu_state *state;
+		struct kvm_cpuid2 *cpuid;
+		struct fpstate_file fps;	/* the image and the layout it came with */
+	} *vcpus;
+	unsigned int nr_vcpus;
+};
+
+int vm_snapshot_open(struct vm_snapshot *s, const char *path, struct fpvm_error *err);
+void vm_snapshot_close(struct vm_snapshot *s);
+/* The memory part read and checked into a scratch mapping (restore --check). */
+int vm_snapshot_verify_memory(const struct vm_snapshot *s, struct fpvm_error *err);
+/* The VM the snapshot describes: vCPUs, memory, XCR0, platform. */
+void vm_snapshot_config(const struct vm_snapshot *s, struct vm_config *cfg);
+/*
+ * Whether the snapshot fits this host: what its guest was given (CPUID,
+ * XCR0, the features its images hold, MSRs) against what this KVM offers,
+ * and whether its XSAVE images convert to this host's layout.
+ */
+void vm_snapshot_check(const struct vm_snapshot *s, struct kvm *kvm,
+		       const struct guest_fpu_cfg *fpu_cfg, struct snapshot_findings *f);
+/* vm_boot() for a snapshot: the VM it describes, in its state, ready for vm_run(). */
+int vm_restore(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
+	       const struct vm_config *cfg, const struct vm_snapshot *s, struct fpvm_error *err);
 
 /* The control port's request handler (ctl.c). */
 extern const struct bus_device_ops fpvm_ctl_ops;

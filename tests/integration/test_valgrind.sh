@@ -35,6 +35,12 @@ printf '[a]\nguest = hello.elf\noutput = Hello\n[b]\nguest = fault.elf\n[c]\ngue
 	>"$TMP/s.cfg"
 vg "test: pass, failure, requirement; JUnit and JSON" 1 test -j 2 --guest-dir "$GUEST_DIR" \
 	--log-dir "$TMP/logs" --junit "$TMP/r.xml" --json "$TMP/r.json" "$TMP/s.cfg"
+vg "snapshot, 2 vCPUs" 0 run --cpus 2 --snapshot-dir "$TMP/snap" "$GUEST_DIR/snap.elf" 2000
+vg "restore, 2 vCPUs" 0 restore --save-loaded-fpstate "$TMP/loaded" "$TMP/snap"
+vg "restore --check" 0 restore --check "$TMP/snap"
+vg "snapshot show --json" 0 snapshot show --json "$TMP/snap"
+rm -f "$TMP/snap/vcpu1.state"
+vg "restore of a damaged snapshot" 65 restore "$TMP/snap"
 vg "bad image" 65 run /nonexistent.elf
 vg "bad KVM device" 69 run --kvm /dev/null "$GUEST_DIR/hello.elf"
 

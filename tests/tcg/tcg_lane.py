@@ -186,7 +186,7 @@ if [ ! -c /dev/kvm ]; then
 	poweroff -f
 fi
 echo "@@FPVM@@ READY $(grep -c processor /proc/cpuinfo) CPUs, $(grep -o -w -E 'svm|npt' /proc/cpuinfo | sort -u | tr '\n' ' ')"
-export FPVM=/fpvm/fpvm GUEST_DIR=/fpvm/guest FPU_CHECK=/fpvm/fpu_check TMPDIR=/tmp
+export FPVM=/fpvm/fpvm GUEST_DIR=/fpvm/guest FPU_CHECK=/fpvm/fpu_check ORDER_CHECK=/fpvm/order_check SNAP_RELAYOUT=/fpvm/snap_relayout FIXTURE_DIR=/fpvm/fixtures TMPDIR=/tmp
 cd /tmp
 . /job
 poweroff -f
@@ -221,7 +221,9 @@ def build_initramfs(build, mods, job, extra):
         c.add_file('/lib/modules/' + name, m, 0o100644)
         c.add('/lib/modules/%d.ko.load' % i, ('/lib/modules/' + name).encode())
     binaries = {'fpvm': os.path.join(build, 'fpvm'),
-                'fpu_check': os.path.join(build, 'tests', 'integration', 'fpu_check')}
+                'fpu_check': os.path.join(build, 'tests', 'integration', 'fpu_check'),
+                'order_check': os.path.join(build, 'tests', 'integration', 'order_check'),
+                'snap_relayout': os.path.join(build, 'tests', 'integration', 'snap_relayout')}
     libs = set()
     for name, path in binaries.items():
         if not os.path.exists(path):
@@ -234,6 +236,11 @@ def build_initramfs(build, mods, job, extra):
         c.add_file('/fpvm/guest/' + os.path.basename(elf), elf, 0o100755)
     for sh in glob.glob(os.path.join(SOURCE, 'tests', 'integration', '*.sh')):
         c.add_file('/fpvm/tests/' + os.path.basename(sh), sh, 0o100755)
+    # CPUID fixtures, for the snapshot suite's other-layout restore.
+    c.mkdir('fpvm/fixtures')
+    c.mkdir('fpvm/fixtures/cpuid')
+    for f in glob.glob(os.path.join(SOURCE, 'tests', 'fixtures', 'cpuid', '*.txt')):
+        c.add_file('/fpvm/fixtures/cpuid/' + os.path.basename(f), f)
     # The bundled manifest and the JUnit schema, beside the scripts.
     for f in glob.glob(os.path.join(SOURCE, 'tests', '*.cfg')) + \
             [os.path.join(SOURCE, 'tests', 'junit.xsd')]:

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fpvm restore: a snapshot of fpvm run --snapshot-dir resumed in this
+ * process, with run's exit statuses; --check only says whether it would.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../snapshot/snapshot.h"
+#include "cmd.h"
+
+/* Everything but KVM_RUN: the parts, memory included, and this host. */
+static int check_only(const struct restore_opts *ro, struct vm_snapshot *s)
+{
+	struct fpvm_error err = { 0 };
+	struct guest_fpu_cfg fpu_cfg;
+	struct kvm kvm;
+	int r;
+
+	if (vm_snapshot_verify_memory(s, &err))
+		return report_error(&err);
+	if ((s->m->guest_xcr0 & XFEATURE_MASK_XTILE) && host_request_amx_guest_perm(&err))
+		return report_error(&err);
+	if (kvm_open(&kvm, ro->run.kvm_path, &err))
+		return report_error(&err);
+	r = guest_fpu_cfg_init(&fpu_cfg, &kvm, &err);
+	if (!r) {
+		r = restore_check(s, &kvm, &fpu_cfg, &err);
+		guest_fpu_cfg_release(&fpu_cfg);
+	}
+	kvm_close(&kvm);
+	if (r)
+		return report_error(&err);
+	printf("snapshot %s: restores on this host (%u vCPUs, %llu MiB, XCR0 0x%llx)\n",
+	       ro->path, s->m->nr_cpus, (unsigned long long)(s->m->mem_size >> 20),
+	       (unsigned long long)s->m->guest_xcr0);
+	return 0;
+}
+
+static int restore(const void *opts)
+{
+	const struct restore_opts *ro = opts;
+	struct run_opts o = ro->run;
+	struct fpvm_error err = { 0 };
+	struct vm_snapshot s;
+	int status;
+
+	if (vm_snapshot_open(&s, ro->path, &err)) {
+		status = report_error(&err);
+	} else if (ro->check) {
+		status = check_only(ro, &s);
+	} else {
+		vm_snapshot_config(&s, &o.vm);
+		/* AMX state needs the permission before KVM reports its CPUID (fpu.h). */
+		o.amx = (s.m->guest_xcr0 & XFEATURE_MASK_XTILE) != 0;
+		o.restore = &s;
+		status = run_with_opts(&o);
+	}
+	vm_snapshot_close(&s);
+	return status;
+}
+
+static int set_timeout(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct restore_opts *o = opts;
+	int r = parse_seconds_ms(arg, &o->run.vm.timeout_ms);
+
+	if (r == -ERANGE)
+		return USAGE_FAIL(err, "--timeout %s: too large", arg);
+	if (r)
+		return USAGE_FAIL(err, "--timeout '%s': not a number of seconds", arg);
+	return 0;
+}
+
+static int set_exit_status(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct restore_opts *o = opts;
+
+	if (!strcmp(arg, "direct"))
+		o->run.exit_mode = EXIT_MODE_DIRECT;
+	else if (!strcmp(arg, "qemu"))
+		o->run.exit_mode = EXIT_MODE_QEMU;
+	else
+		return USAGE_FAIL(err, "--exit-status '%s': expected 'direct' or 'qemu'", arg);
+	return 0;
+}
+
+static int set_stats(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct restore_opts *o = opts;
+
+	if (arg && strcmp(arg, "json"))
+		return USAGE_FAIL(err, "--stats=%s: expected --stats or --stats=json", arg);
+	o->run.stats_text = !arg;
+	o->run.stats_json = arg != NULL;
+	return 0;
+}
+
+static const struct opt restore_opts[] = {
+	OPT_FLAG("check", 0, struct restore_opts, check,
+		 "only check: every part (memory included) and whether\n"
+		 "the snapshot fits this host, each mismatch named;\n"
+		 "no vCPU runs (status 0, 65 or 110)"),
+	OPT_CALL("timeout", 't', "SECONDS", set_timeout,
+		 "stop the guest SECONDS after the restore; status 124"),
+	OPT_STRING("serial", 0, "FILE", struct restore_opts, run.serial_path,
+		   "write the guest's serial output to FILE, not stdout"),
+	OPT_CALL("exit-status", 0, "MODE", set_exit_status, "direct (default) or qemu, as for run"),
+	OPT_FLAG("strict-io", 0, struct restore_opts, run.vm.strict_io,
+		 "an access to no device is fatal (status 117)"),
+	OPT_STRING("kvm", 0, "PATH", struct restore_opts, run.kvm_path,
+		   "KVM device to use (default /dev/kvm)"),
+	OPT_FLAG("verbose", 'v', struct restore_opts, run.vm.verbose,
+		 "report setup and I/O statistics on stderr"),
+	OPT_STRING("snapshot-dir", 0, "DIR", struct restore_opts, run.vm.snapshot_dir,
+		   "snapshots of the restored guest go to DIR (as run)"),
+	OPT_SECTION("Guest FPU state:"),
+	OPT_STRING("save-loaded-fpstate", 0, "DIR", struct restore_opts, run.save_loaded_dir,
+		   "before the guest runs: every vCPU's XSAVE image as KVM\n"
+		   "holds it after the restore, to compare with the\n"
+		   "snapshot's (fpvm fpstate diff SNAP/vcpu0.xsave DIR/vcpu0.xsave)"),
+	OPT_FLAG("dump-fpstate", 0, struct restore_opts, run.dump_fpstate,
+		 "print every vCPU's decoded guest registers at exit"),
+	OPT_STRING("save-fpstate", 0, "DIR", struct restore_opts, run.save_fpstate_dir,
+		   "at exit: DIR/vcpuN.xsave and vcpuN.layout"),
+	OPT_FLAG("check-host-fpstate", 0, struct restore_opts, run.vm.check_host_fpstate,
+		 "compare this process's registers across every KVM_RUN"),
+	OPT_FLAG("no-seccomp", 0, struct restore_opts, run.no_seccomp,
+		 "run without the system call allow-lists"),
+	OPT_SECTION("Statistics:"),
+	OPT_CALL_OPTIONAL("stats", 0, "json", set_stats, "at exit, as for run"),
+	OPT_STRING("stats-file", 0, "FILE", struct restore_opts, run.stats_path,
+		   "write the --stats report to FILE instead"),
+};
+
+static void restore_init(void *opts)
+{
+	*(struct restore_opts *)opts = (struct restore_opts){
+		.run = {
+			.vm = { .nr_cpus = 1, .mem_size = FPVM_DEFAULT_MEM, .serial_fd = -1,
+				.dtb_fd = -1 },
+			.kvm_path = "/dev/kvm",
+			.exit_mode = EXIT_MODE_DIRECT,
+		},
+	};
+}
+
+static int restore_operands(void *opts, int argc, char **argv, struct fpvm_error *err)
+{
+	struct restore_opts *o = opts;
+
+	if (argc != 1)
+		return USAGE_FAIL(err, "restore: expected one snapshot directory");
+	o->path = argv[0];
+	return 0;
+}
+
+const struct command cmd_restore = {
+	.name = "restore",
+	.synopsis = "[OPTIONS] SNAPSHOT-DIR",
+	.summary = "resume a snapshot of fpvm run --snapshot-dir in a new process",
+	.description =
+		"Reads and verifies every part of SNAPSHOT-DIR (sizes and CRC-32C checksums),\n"
+		"compares what its guest was given (CPUID features, XCR0, the XSAVE features\n"
+		"it holds, MSRs) with this host, then creates the VM it describes, loads its\n"
+		"state in the order KVM needs, reads every vCPU's XSAVE image back and\n"
+		"compares it register by register, and resumes the guest. XSAVE images are\n"
+		"converted where this host's layout differs. A guest that asked for the\n"
+		"snapshot sees 1 as its request's result here, and 0 in the run that took it.",
+	.opts = restore_opts,
+	.nr_opts = NR_OPTS(restore_opts),
+	.init = restore_init,
+	.operands = restore_operands,
+	.run = restore,
+	.statuses =
+		"as for run: the guest's value, or 111-124 when the guest fails; 64 usage\n"
+		"error; 65 damaged or missing snapshot (the part is named); 69 KVM\n"
+		"unavailable; 70 internal error; 74 output file error; 110 the snapshot\n"
+		"does not fit this host (every mismatch named); 121 KVM holds other\n"
+		"registers than the snapshot after loading it.",
+};

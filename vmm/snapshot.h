@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a snapshot holds beyond memory and the vCPUs: the machine, as the
+ * part "machine" stores it (snapshot.c writes it, restore.c reads it).
+ */
+#ifndef FPVM_VMM_SNAPSHOT_H
+#define FPVM_VMM_SNAPSHOT_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include "../devices/devices.h"
+#include "vm.h"
+
+#define MACHINE_STATE_MAGIC	0x6863616dU	/* "mach" */
+
+struct machine_state {
+	uint32_t magic, size;
+	uint32_t pc;			/* the PC platform: irqchip, PIT, fw_cfg */
+	uint32_t nr_cpus;
+	uint8_t halted[FPVM_MAX_CPUS];	/* the vCPU's thread had ended on a halt */
+	struct serial8250_state serial;
+	uint16_t fw_cfg_selector, fw_cfg_offset;
+	uint32_t pad;
+	/* With pc: the in-kernel PICs and IOAPIC, PIT and clock (api.rst). */
+	struct kvm_irqchip pic_master, pic_slave, ioapic;
+	struct kvm_pit_state2 pit;
+	struct kvm_clock_data clock;
+};
+
+#endif
