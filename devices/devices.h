@@ -129,4 +129,155 @@ void fw_cfg_init(struct fw_cfg *fc, uint64_t ram_size, unsigned int nr_cpus,
 void fw_cfg_destroy(struct fw_cfg *fc);
 extern const struct bus_device_ops fw_cfg_ops;
 
+/*
+ * The rest of the PC platform of Multiboot kernels, what kvm-unit-tests'
+ * x86 tests touch.  Each device owns its own file; none knows KVM: what
+ * reaches outside (an IRQ line, a sleep, a reset) goes through a callback.
+ */
+
+/* ACPI tables (acpi.c), written into guest memory once, before the guest runs. */
+#define ACPI_TABLES_ADDR	0xe0000u	/* the RSDP is searched for in 0xe0000-0xfffff */
+#define ACPI_TABLES_MAX		0x10000u	/* up to the Multiboot information */
+#define ACPI_PM_BASE		0xb000u		/* PM1a event, PM1a control, PM timer */
+#define ACPI_PM_LEN		12
+#define ACPI_SCI_IRQ		9
+#define ACPI_SLP_TYP_S3		1		/* the DSDT's \_S3 and \_S5 packages */
+#define ACPI_SLP_TYP_S5		0
+#define PCI_RESET_PORT		0xcf9		/* the FADT's reset register */
+#define PCI_RESET_VALUE		0x06
+#define IOAPIC_ADDR		0xfec00000u
+#define LAPIC_ADDR		0xfee00000u
+
+struct acpi_config {
+	unsigned int nr_cpus;		/* LAPIC IDs 0 .. nr_cpus - 1 */
+};
+
+/* Where acpi_build() put each table: guest-physical addresses, and the bytes used. */
+struct acpi_layout {
+	uint32_t rsdp, rsdt, xsdt, fadt, facs, dsdt, madt, size;
+};
+
+/*
+ * Builds every table into @buf, which lies at guest-physical @base, and
+ * says where each went; -ENOSPC when @size is too small.
+ */
+int acpi_build(void *buf, uint32_t size, uint32_t base, const struct acpi_config *cfg,
+	       struct acpi_layout *out);
+/* The 8-bit sum of @len bytes: 0 for a table with a right checksum. */
+uint8_t acpi_checksum(const void *p, size_t len);
+
+/*
+ * ACPI fixed hardware (acpi_pm.c): the PM1a event block (status, enable),
+ * the PM1a control block (SCI_EN, SLP_TYP, SLP_EN) and the 32-bit PM timer.
+ */
+#define ACPI_PM_TIMER_HZ	3579545ULL
+#define ACPI_PM1_TMR_STS	(1u << 0)
+#define ACPI_PM1_RTC_STS	(1u << 10)
+#define ACPI_PM1_WAK_STS	(1u << 15)
+#define ACPI_PM1_RTC_EN		(1u << 10)
+#define ACPI_PM1_SCI_EN		(1u << 0)
+#define ACPI_PM1_SLP_EN		(1u << 13)
+
+struct acpi_pm {
+	uint64_t (*now_ns)(void);		/* CLOCK_MONOTONIC unless a test replaces it */
+	void (*sleep)(void *opaque, unsigned int cpu, unsigned int slp_typ);
+	void *opaque;
+	uint64_t start_ns;			/* the timer counts from here */
+	pthread_mutex_t lock;
+	uint16_t sts, en, cnt;
+};
+
+void acpi_pm_init(struct acpi_pm *pm, uint64_t (*now_ns)(void));
+void acpi_pm_destroy(struct acpi_pm *pm);
+uint32_t acpi_pm_timer(struct acpi_pm *pm);
+/* Waking from a sleep state: WAK_STS and the wake event's status bits (4.8.3.1). */
+void acpi_pm_wake(struct acpi_pm *pm, uint16_t sts);
+uint16_t acpi_pm_enabled(struct acpi_pm *pm);
+uint64_t acpi_monotonic_ns(void);
+extern const struct bus_device_ops acpi_pm_ops;
+
+/*
+ * QEMU's pc-testdev (pc_testdev.c), what kvm-unit-tests uses: a 32-bit
+ * scratch register at 0xe0 (any width) and 0xe8 (byte-wise), a page flush
+ * at 0xe4, IRQ lines at 0x2000-0x2017 and 64 KiB of MMIO scratch at
+ * 0xff000000.
+ */
+#define TESTDEV_PORT		0xe0
+#define TESTDEV_PORT_LEN	12
+#define TESTDEV_IRQ_PORT	0x2000
+#define TESTDEV_IRQ_LINES	24
+#define TESTDEV_IOMEM_ADDR	0xff000000u
+#define TESTDEV_IOMEM_LEN	0x10000u
+
+struct pc_testdev {
+	void (*set_irq)(void *opaque, unsigned int line, int level);
+	void (*flush_page)(void *opaque, uint64_t gpa);
+	void *opaque;
+	pthread_mutex_t lock;
+	uint32_t data;
+	uint8_t *iomem;
+};
+
+int pc_testdev_init(struct pc_testdev *td);
+void pc_testdev_destroy(struct pc_testdev *td);
+extern const struct bus_device_ops pc_testdev_ops;	/* ports 0xe0-0xeb */
+extern const struct bus_device_ops pc_testdev_irq_ops;	/* ports 0x2000-0x2017 */
+extern const struct bus_device_ops pc_testdev_iomem_ops;
+
+/*
+ * PCI configuration mechanism #1 with no device behind it (pci_host.c),
+ * and the reset control register that shares its ports (0xcf9).
+ */
+#define PCI_CONFIG_PORT		0xcf8
+#define PCI_CONFIG_LEN		8
+
+struct pci_host {
+	void (*reset)(void *opaque, unsigned int cpu);
+	void *opaque;
+	pthread_mutex_t lock;
+	uint32_t address;
+	uint8_t rst_cnt;
+};
+
+void pci_host_init(struct pci_host *ph);
+void pci_host_destroy(struct pci_host *ph);
+extern const struct bus_device_ops pci_host_ops;
+
+/*
+ * MC146818 RTC and CMOS RAM (rtc_cmos.c) at 0x70/0x71: the host's UTC in
+ * the time registers, UIP around each second's update, the alarm as an
+ * S3 wake event.  No interrupt line (IRQ 8).
+ */
+#define RTC_PORT		0x70
+#define RTC_REG_A		0x0a
+#define RTC_REG_B		0x0b
+#define RTC_REG_C		0x0c
+#define RTC_REG_D		0x0d
+#define RTC_CENTURY		0x32
+#define RTC_A_UIP		0x80
+#define RTC_B_SET		0x80
+#define RTC_B_AIE		0x20
+#define RTC_B_24H		0x02
+#define RTC_B_DM_BINARY		0x04
+#define RTC_C_IRQF		0x80
+#define RTC_C_AF		0x20
+#define RTC_C_UF		0x10
+
+struct rtc_cmos {
+	uint64_t (*now_ns)(void);	/* CLOCK_REALTIME unless a test replaces it */
+	pthread_mutex_t lock;
+	uint8_t index;
+	uint8_t ram[128];
+	uint64_t c_read_sec;		/* the second reg C was last read in */
+};
+
+void rtc_cmos_init(struct rtc_cmos *rtc, uint64_t (*now_ns)(void));
+void rtc_cmos_destroy(struct rtc_cmos *rtc);
+/* With AIE set, the host time in ns at which the alarm next fires after @now; 0: never. */
+uint64_t rtc_cmos_next_alarm(struct rtc_cmos *rtc, uint64_t now);
+/* The alarm fired (an S3 wake): AF and IRQF in reg C. */
+void rtc_cmos_alarm_fired(struct rtc_cmos *rtc);
+uint64_t rtc_realtime_ns(void);
+extern const struct bus_device_ops rtc_cmos_ops;
+
 #endif

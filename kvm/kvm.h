@@ -100,6 +100,20 @@ static inline int kvm_vm_create_pit2(const struct kvm *kvm, int vm_fd)
 	return kvm_fd_ioctl(kvm, vm_fd, KVM_CREATE_PIT2, &pit);
 }
 
+/* An ISA/IOAPIC input of the in-kernel irqchip: GSI @irq to @level (api.rst, KVM_IRQ_LINE). */
+static inline int kvm_vm_irq_line(const struct kvm *kvm, int vm_fd, uint32_t irq, uint32_t level)
+{
+	const struct kvm_irq_level l = { .irq = irq, .level = level };
+
+	return kvm_fd_ioctl(kvm, vm_fd, KVM_IRQ_LINE, &l);
+}
+
+static inline int kvm_vcpu_set_mp_state(const struct kvm *kvm, int fd,
+					const struct kvm_mp_state *mp)
+{
+	return kvm_fd_ioctl(kvm, fd, KVM_SET_MP_STATE, mp);
+}
+
 static inline int kvm_vm_create_vcpu(const struct kvm *kvm, int vm_fd, unsigned int id)
 {
 	return kvm_fd_ioctl(kvm, vm_fd, KVM_CREATE_VCPU, (const void *)(uintptr_t)id);

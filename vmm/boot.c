@@ -162,6 +162,28 @@ void boot_vcpu_state(const struct boot_layout *b, unsigned int cpu, uint64_t ent
  * structure.  GDTR and IDTR are left for the kernel to load; the segment
  * registers' hidden parts are what counts.
  */
+void boot_vcpu_state_real_mode(uint32_t vector, struct kvm_regs *regs, struct kvm_sregs *sregs)
+{
+	const struct kvm_segment data = {
+		.limit = 0xffff, .type = 0x3, .present = 1, .s = 1,
+	};
+
+	sregs->cs = data;
+	sregs->cs.type = 0xb;
+	sregs->cs.selector = (uint16_t)(vector >> 4);
+	sregs->cs.base = vector & ~0xfu;
+	sregs->ds = sregs->es = sregs->fs = sregs->gs = sregs->ss = data;
+	sregs->tr = (struct kvm_segment){ .type = 0xb, .present = 1, .limit = 0xffff };
+	sregs->ldt = (struct kvm_segment){ .type = 0x2, .present = 1, .limit = 0xffff };
+	sregs->gdt = (struct kvm_dtable){ .limit = 0xffff };
+	sregs->idt = (struct kvm_dtable){ .limit = 0x3ff };	/* the real-mode IVT at 0 */
+	sregs->cr0 = CR0_ET;
+	sregs->cr2 = sregs->cr3 = sregs->cr4 = 0;
+	sregs->efer = 0;
+	memset(sregs->interrupt_bitmap, 0, sizeof(sregs->interrupt_bitmap));
+	*regs = (struct kvm_regs){ .rip = vector & 0xf, .rflags = 0x2 };
+}
+
 void boot_vcpu_state_multiboot(const struct boot_layout *b, uint32_t entry, uint32_t magic,
 			       uint32_t info, struct kvm_regs *regs, struct kvm_sregs *sregs)
 {

@@ -25,6 +25,11 @@ int boot_write_tables(const struct boot_layout *b, const struct guest_mem *mem);
 /* Entry state per guest/abi.h; @sregs comes from KVM_GET_SREGS. */
 void boot_vcpu_state_multiboot(const struct boot_layout *b, uint32_t entry, uint32_t magic,
 			       uint32_t info, struct kvm_regs *regs, struct kvm_sregs *sregs);
+/*
+ * Waking from ACPI S3: real mode at the FACS firmware waking vector, CS:IP
+ * (vector >> 4):(vector & 0xf), every other segment 0, as firmware does.
+ */
+void boot_vcpu_state_real_mode(uint32_t vector, struct kvm_regs *regs, struct kvm_sregs *sregs);
 void boot_vcpu_state(const struct boot_layout *b, unsigned int cpu, uint64_t entry, bool xsave,
 		     struct kvm_regs *regs, struct kvm_sregs *sregs);
 

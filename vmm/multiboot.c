@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../devices/devices.h"
 #include "../guest/abi.h"
 #include "loader.h"
 #include "multiboot.h"
@@ -158,7 +159,8 @@ static int elf_segments(const uint8_t *buf, size_t len, struct elf_image *img,
 /*
  * A Multiboot kernel may load anywhere in RAM but fpvm's structures: it
  * gets no page tables, GDT or device tree, so of the first MiB only the
- * information structure's area is fpvm's (real-mode tests load at 0x8000).
+ * ACPI tables' and the information structure's area, 0xe0000-0xfffff, is
+ * fpvm's (real-mode tests load at 0x8000).
  */
 static struct load_limits multiboot_limits(const struct load_limits *lim)
 {
@@ -167,8 +169,8 @@ static struct load_limits multiboot_limits(const struct load_limits *lim)
 	for (unsigned int i = 0; i < l.nr_reserved; i++)
 		if (l.reserved[i].start == 0 && l.reserved[i].end == FPVM_IMAGE_BASE)
 			l.reserved[i] = (struct addr_range){
-				FPVM_MB_INFO_ADDR, FPVM_MB_INFO_ADDR + FPVM_MB_INFO_MAX,
-				"the Multiboot information",
+				ACPI_TABLES_ADDR, FPVM_MB_INFO_ADDR + FPVM_MB_INFO_MAX,
+				"the ACPI tables and the Multiboot information",
 			};
 	return l;
 }

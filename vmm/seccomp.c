@@ -57,6 +57,8 @@ static const uint32_t ioctls[] = {
 	KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, KVM_GET_XSAVE,
 	KVM_GET_XSAVE2, KVM_SET_XSAVE, KVM_GET_XCRS, KVM_SET_XCRS, KVM_GET_VCPU_EVENTS,
 	KVM_GET_MSRS, KVM_GET_FPU, TCGETS,
+	/* the PC platform: pc-testdev's IRQ lines; waking from ACPI S3 on the main thread */
+	KVM_IRQ_LINE, KVM_SET_MP_STATE,
 	/* a snapshot, on the main thread with every vCPU paused (snapshot.c) */
 	KVM_GET_DEBUGREGS, KVM_GET_MP_STATE, KVM_GET_LAPIC, KVM_GET_IRQCHIP, KVM_GET_PIT2,
 	KVM_GET_CLOCK,
@@ -78,6 +80,7 @@ static const struct rule vcpu_rules[] = {
 	RULE_ANY(__NR_rt_sigreturn), RULE_ANY(__NR_rt_sigprocmask), RULE_ANY(__NR_restart_syscall),
 	RULE_ANY(__NR_madvise), RULE_ANY(__NR_munmap), RULE_ANY(__NR_brk), RULE_ANY(__NR_mremap),
 	RULE_MASK_CLEAR(__NR_mmap, 2, prot_exec),
+	RULE_MASK_CLEAR(__NR_mprotect, 2, prot_exec),	/* pc-testdev's page flush */
 	RULE_ANY(__NR_getpid), RULE_ANY(__NR_gettid), RULE_ANY(__NR_clock_gettime),
 	RULE_ANY(__NR_sched_yield), RULE_ANY(__NR_exit), RULE_ANY(__NR_exit_group),
 };

@@ -172,6 +172,20 @@ struct vm {
 	struct debug_exit exit_dev;
 	bool pc;			/* a Multiboot kernel's PC platform: irqchip, PIT, fw_cfg */
 	struct fw_cfg fw_cfg;
+	/* The rest of the PC platform: ACPI (tables, PM), pc-testdev, PCI ports, RTC */
+	struct acpi_pm acpi_pm;
+	struct pc_testdev testdev;
+	struct pci_host pci;
+	struct rtc_cmos rtc;
+	uint32_t facs_gpa;
+	/*
+	 * ACPI S3: the vCPU that wrote SLP_EN parks at once; the main thread
+	 * pauses the rest until the wake event (the RTC alarm), then restarts
+	 * the BSP at the FACS waking vector (vm.c).
+	 */
+	atomic_bool s3_requested;
+	bool s3_sleeping;
+	uint64_t s3_wake_ns;		/* CLOCK_REALTIME of the wake; 0: none enabled */
 	struct vcpu **vcpus;
 	unsigned int nr_vcpus;
 

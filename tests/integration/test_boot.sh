@@ -85,6 +85,20 @@ run run --cpus 2 --timeout 20 "$GUEST_DIR/mb32.elf"
 check "Multiboot kernel on 2 vCPUs: the AP waits for SIPI" 0 "out:ok: boot loader name" \
 	"!out:FAIL" "!err:timeout"
 
+# The PC platform (guest/mb32/pc.c): every access it makes hits a device,
+# and S3, S5 and the reset register end the way the platform says.
+run run --strict-io --cpus 4 "$GUEST_DIR/mb32-pc.elf"
+check "PC platform: ACPI, PM timer, RTC, pc-testdev, PCI, with --strict-io" 0 \
+	"out:ok: MADT lists every CPU's LAPIC, enabled, IDs 0..n-1" "out:MADT: 0x00000004 LAPICs" \
+	"out:ok: PM timer runs at 3.579545 MHz" "out:ok: pc-testdev IRQ line 14 reaches" "!out:FAIL"
+run run --timeout 10 "$GUEST_DIR/mb32-pc.elf" s3
+check "PC platform: S3 suspend, RTC alarm wake, real mode at the FACS vector" 0 "out:entering S3" \
+	"!out:FAIL"
+run run "$GUEST_DIR/mb32-pc.elf" s5
+check "PC platform: S5 is soft off" 118 "err:ACPI S5 (soft off)"
+run run "$GUEST_DIR/mb32-pc.elf" reset
+check "PC platform: the FADT's reset register" 118 "err:system reset through port 0xcf9"
+
 # --stats: the min guest makes exactly four exits, all port I/O (three
 # serial bytes and the exit port), on every KVM.
 run run --stats=json --stats-file "$TMP/stats.json" "$GUEST_DIR/min.elf"

@@ -376,7 +376,7 @@ START_TEST(multiboot_rejects_what_it_cannot_boot)
 	len = flat_multiboot(0, 1u << 16, 0, 0, 0x200000);
 	ck_assert_int_lt(image_validate(image, len, &lim, &img, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "entry point 0x200000 is not inside"));
-	/* Below 1 MiB is the kernel's, but for the information structure's area. */
+	/* Below 1 MiB is the kernel's, but for the ACPI tables' and information's area. */
 	len = flat_multiboot(0, 1u << 16, 0, 0, 0x8010);
 	memcpy(image + 16, &(uint32_t){ 0x8000 }, 4);	/* load_addr */
 	memcpy(image + 12, &(uint32_t){ 0x8000 }, 4);	/* header_addr */
@@ -386,7 +386,13 @@ START_TEST(multiboot_rejects_what_it_cannot_boot)
 	memcpy(image + 16, &(uint32_t){ 0xf0000 }, 4);
 	memcpy(image + 12, &(uint32_t){ 0xf0000 }, 4);
 	ck_assert_int_lt(image_validate(image, len, &lim, &img, &err), 0);
-	ck_assert_ptr_nonnull(strstr(err.msg, "overlaps the Multiboot information"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "overlaps the ACPI tables and the Multiboot information"));
+	/* ... and so do the ACPI tables below it, from 0xe0000. */
+	len = flat_multiboot(0, 1u << 16, 0, 0, 0xe0010);
+	memcpy(image + 16, &(uint32_t){ 0xe0000 }, 4);
+	memcpy(image + 12, &(uint32_t){ 0xe0000 }, 4);
+	ck_assert_int_lt(image_validate(image, len, &lim, &img, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "overlaps the ACPI tables"));
 	/* The header must lie in the first 8 KiB. */
 	memset(image, 0x90, sizeof(image));
 	ck_assert(!multiboot_detect(image, sizeof(image)));
