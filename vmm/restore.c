@@ -213,6 +213,22 @@ void vm_snapshot_check(const struct vm_snapshot *s, struct kvm *kvm,
 	free(scratch);
 }
 
+/* No vCPU runs yet: the PC devices' registers as the snapshot has them. */
+static void restore_pc_devices(struct vm *vm, const struct machine_state *ms)
+{
+	vm->fw_cfg.selector = ms->fw_cfg_selector;
+	vm->fw_cfg.offset = ms->fw_cfg_offset;
+	memcpy(vm->rtc.ram, ms->rtc_ram, sizeof(vm->rtc.ram));
+	vm->rtc.index = ms->rtc_index & 0x7f;
+	vm->acpi_pm.sts = ms->pm_sts;
+	vm->acpi_pm.en = ms->pm_en;
+	vm->acpi_pm.cnt = ms->pm_cnt;
+	vm->acpi_pm.start_ns = vm->acpi_pm.now_ns() - ms->pm_elapsed_ns;
+	vm->pci.address = ms->pci_address;
+	vm->pci.rst_cnt = ms->pci_rst_cnt;
+	vm->testdev.data = ms->testdev_data;
+}
+
 static int restore_machine(struct vm *vm, const struct machine_state *ms, struct fpvm_error *err)
 {
 	int r;
@@ -221,10 +237,7 @@ static int restore_machine(struct vm *vm, const struct machine_state *ms, struct
 		return bad_part(err, "machine", "impossible UART state");
 	if (!ms->pc)
 		return 0;
-	pthread_mutex_lock(&vm->fw_cfg.lock);
-	vm->fw_cfg.selector = ms->fw_cfg_selector;
-	vm->fw_cfg.offset = ms->fw_cfg_offset;
-	pthread_mutex_unlock(&vm->fw_cfg.lock);
+	restore_pc_devices(vm, ms);
 	/* The irqchip exists since vm_create(); its state before any vCPU's LAPIC. */
 	if ((r = kvm_fd_ioctl(vm->kvm, vm->fd, KVM_SET_IRQCHIP, &ms->pic_master)) < 0 ||
 	    (r = kvm_fd_ioctl(vm->kvm, vm->fd, KVM_SET_IRQCHIP, &ms->pic_slave)) < 0 ||

@@ -73,6 +73,32 @@ static void manifest_init(struct vm *vm, const char *reason, struct snapshot_man
 #define KVMFAIL(err, what, r) \
 	fpvm_fail(err, FPVM_ERR_SYSTEM, -(r), "%s: %s", what, strerror(-(r)))
 
+/* The PC devices' registers, each under its own lock; the vCPUs are paused. */
+static void save_pc_devices(struct vm *vm, struct machine_state *ms)
+{
+	pthread_mutex_lock(&vm->fw_cfg.lock);
+	ms->fw_cfg_selector = vm->fw_cfg.selector;
+	ms->fw_cfg_offset = vm->fw_cfg.offset;
+	pthread_mutex_unlock(&vm->fw_cfg.lock);
+	pthread_mutex_lock(&vm->rtc.lock);
+	memcpy(ms->rtc_ram, vm->rtc.ram, sizeof(ms->rtc_ram));
+	ms->rtc_index = vm->rtc.index;
+	pthread_mutex_unlock(&vm->rtc.lock);
+	pthread_mutex_lock(&vm->acpi_pm.lock);
+	ms->pm_sts = vm->acpi_pm.sts;
+	ms->pm_en = vm->acpi_pm.en;
+	ms->pm_cnt = vm->acpi_pm.cnt;
+	ms->pm_elapsed_ns = vm->acpi_pm.now_ns() - vm->acpi_pm.start_ns;
+	pthread_mutex_unlock(&vm->acpi_pm.lock);
+	pthread_mutex_lock(&vm->pci.lock);
+	ms->pci_address = vm->pci.address;
+	ms->pci_rst_cnt = vm->pci.rst_cnt;
+	pthread_mutex_unlock(&vm->pci.lock);
+	pthread_mutex_lock(&vm->testdev.lock);
+	ms->testdev_data = vm->testdev.data;
+	pthread_mutex_unlock(&vm->testdev.lock);
+}
+
 static int save_machine(struct vm *vm, int dirfd, struct snapshot_manifest *m,
 			struct fpvm_error *err)
 {
@@ -92,10 +118,7 @@ static int save_machine(struct vm *vm, int dirfd, struct snapshot_manifest *m,
 		ms->pic_master.chip_id = KVM_IRQCHIP_PIC_MASTER;
 		ms->pic_slave.chip_id = KVM_IRQCHIP_PIC_SLAVE;
 		ms->ioapic.chip_id = KVM_IRQCHIP_IOAPIC;
-		pthread_mutex_lock(&vm->fw_cfg.lock);
-		ms->fw_cfg_selector = vm->fw_cfg.selector;
-		ms->fw_cfg_offset = vm->fw_cfg.offset;
-		pthread_mutex_unlock(&vm->fw_cfg.lock);
+		save_pc_devices(vm, ms);
 		if ((r = kvm_fd_ioctl(vm->kvm, vm->fd, KVM_GET_IRQCHIP, &ms->pic_master)) < 0 ||
 		    (r = kvm_fd_ioctl(vm->kvm, vm->fd, KVM_GET_IRQCHIP, &ms->pic_slave)) < 0 ||
 		    (r = kvm_fd_ioctl(vm->kvm, vm->fd, KVM_GET_IRQCHIP, &ms->ioapic)) < 0)

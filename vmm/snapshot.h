@@ -26,6 +26,12 @@ struct machine_state {
 	struct kvm_irqchip pic_master, pic_slave, ioapic;
 	struct kvm_pit_state2 pit;
 	struct kvm_clock_data clock;
+	/* With pc: the rest of the platform's registers (devices.h) */
+	uint8_t rtc_ram[128];
+	uint8_t rtc_index, pci_rst_cnt;
+	uint16_t pm_sts, pm_en, pm_cnt;
+	uint32_t pci_address, testdev_data;
+	uint64_t pm_elapsed_ns;		/* the PM timer goes on from here */
 };
 
 #endif
