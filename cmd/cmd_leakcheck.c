@@ -82,13 +82,13 @@ static int set_duration(void *opts, const char *arg, struct fpvm_error *err)
 
 static int set_inject(void *opts, const char *arg, struct fpvm_error *err)
 {
-	for (enum leak_inject k = INJECT_CROSS_VM; k <= INJECT_FRESH_VCPU; k++)
+	for (enum leak_inject k = INJECT_CROSS_VM; k < INJECT_NR; k++)
 		if (!strcmp(arg, leak_inject_name(k))) {
 			((struct leakcheck_opts *)opts)->inject = k;
 			return 0;
 		}
-	return USAGE_FAIL(err, "--inject '%s': expected cross-vm, cross-vcpu, host or fresh-vcpu",
-			  arg);
+	return USAGE_FAIL(err, "--inject '%s': expected cross-vm, cross-vcpu, host, fresh-vcpu "
+			  "or snapshot", arg);
 }
 
 static int set_xcr0(void *opts, const char *arg, struct fpvm_error *err)
@@ -103,9 +103,12 @@ static const struct opt leakcheck_opts[] = {
 	OPT_STRING("json", 0, "FILE", struct leakcheck_opts, json_path,
 		   "also write the report as JSON to FILE"),
 	OPT_FLAG("tap", 0, struct leakcheck_opts, tap, "print the report as TAP"),
+	OPT_FLAG("snapshot", 0, struct leakcheck_opts, leak.snapshot,
+		 "snapshot each VM mid-run (twice), restore it in a new\n"
+		 "process and check it holds only its own canaries"),
 	OPT_CALL("inject", 0, "KIND", set_inject,
-		 "cross-vm, cross-vcpu, host or fresh-vcpu: a deliberate\n"
-		 "leak that must be found (the self-test)"),
+		 "cross-vm, cross-vcpu, host, fresh-vcpu or snapshot: a\n"
+		 "deliberate leak that must be found (the self-test)"),
 	OPT_CALL("xcr0", 0, "FEATURES", set_xcr0, "guest XCR0, as for run"),
 	OPT_STRING("kvm", 0, "PATH", struct leakcheck_opts, leak.kvm_path,
 		   "KVM device to use (default /dev/kvm)"),
@@ -128,17 +131,23 @@ static int leakcheck_check(void *opts, int argc, char **argv, struct fpvm_error 
 		return USAGE_FAIL(err, "--inject cross-vm needs --vms 2 or more");
 	if (o->inject == INJECT_CROSS_VCPU && o->leak.writers < 2)
 		return USAGE_FAIL(err, "--inject cross-vcpu needs --cpus 2 or more");
+	if (o->inject == INJECT_SNAPSHOT && o->leak.nr_vms < 2)
+		return USAGE_FAIL(err, "--inject snapshot needs --vms 2 or more");
+	o->leak.snapshot |= o->inject == INJECT_SNAPSHOT;
 	return 0;
 }
 
 const struct command cmd_leakcheck = {
 	.name = "leakcheck",
 	.synopsis = "[--vms N] [--cpus N] [--duration SECONDS] [--json FILE] [--tap]\n"
-		    "                      [--inject KIND] [--xcr0 FEATURES] [--kvm PATH]",
+		    "                      [--snapshot] [--inject KIND] [--xcr0 FEATURES]\n"
+		    "                      [--kvm PATH]",
 	.summary = "prove no register content crosses VMs, vCPUs or the host",
 	.description =
 		"Runs VMs whose vCPUs fill their registers with tagged patterns while others\n"
-		"scan theirs, the host's and fresh vCPUs' for tags that are not their own.",
+		"scan theirs, the host's and fresh vCPUs' for tags that are not their own.\n"
+		"With --snapshot each VM is also snapshotted mid-run and restored in a new\n"
+		"process, whose vCPUs must hold exactly their own tags, of one round.",
 	.opts = leakcheck_opts,
 	.nr_opts = NR_OPTS(leakcheck_opts),
 	.init = leakcheck_init,

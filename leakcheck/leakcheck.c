@@ -2,10 +2,13 @@
 /*
  * fpvm leakcheck: VMs in separate processes sharing the host's CPUs, so
  * the host context-switches between them; this process coordinates them,
- * carries injected state between them, and judges the result.
+ * carries injected state between them, and judges the result.  With
+ * --snapshot, a VM process saves its VM when told and ends, and a new
+ * process restores it from there and runs it on (vm.c).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,11 +23,17 @@
 
 #define GRACE_MS	30000	/* beyond --duration before a VM is killed */
 #define PROGRESS_MS	500
+#define MIN_RUN_MS	300	/* a restored VM runs on for at least this long */
+#define SETTLE_MS	100	/* from an injection to a snapshot of its VM */
+#define MAX_PROCS	(LEAK_MAX_VMS * (1 + LEAK_SNAPSHOT_CYCLES))
 
+/* A VM process: the one that booted VM @vm, or (@cycle > 0) a restore of it. */
 struct child {
-	pid_t pid;
+	pid_t pid;		/* -1: it never started */
 	int fd;			/* -1 once the VM process is done */
+	unsigned int vm, cycle;
 	bool armed;
+	bool asked;		/* LK_SNAPSHOT sent */
 	bool done;		/* its LK_DONE arrived */
 	enum vm_stop stop;
 	uint32_t value;
@@ -34,11 +43,16 @@ struct child {
 
 struct coordinator {
 	struct leak_run run;
-	struct child *vm;
+	struct child *vm;	/* every VM process: the first nr_vms boot, the rest restore */
+	unsigned int nr, cap;
+	unsigned int cur[LEAK_MAX_VMS];	/* each VM's process now */
 	struct timespec t0;
 	bool requested;
 	bool progress;
 	uint64_t next_progress;
+	char root[4096];	/* --snapshot: where the snapshots go */
+	uint8_t *captured;	/* --inject snapshot: VM 1 vCPU 0's state */
+	uint32_t captured_len;
 };
 
 static uint64_t elapsed_ms(const struct coordinator *co)
@@ -50,35 +64,64 @@ static uint64_t elapsed_ms(const struct coordinator *co)
 			  (int64_t)(ts.tv_nsec - co->t0.tv_nsec) / 1000000);
 }
 
-static int spawn(struct coordinator *co, const struct leak_config *c)
+static void kill_child(const struct child *ch)
 {
-	fflush(NULL);
-	for (unsigned int i = 0; i < c->nr_vms; i++) {
-		int sv[2];
+	if (ch->pid > 0)
+		kill(ch->pid, SIGKILL);
+}
 
-		co->vm[i].fd = -1;
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
-			return -errno;
-		co->vm[i].pid = fork();
-		if (co->vm[i].pid < 0)
-			return -errno;
-		if (co->vm[i].pid == 0) {
-			close(sv[0]);
-			for (unsigned int j = 0; j < i; j++)
+/* A VM process for VM @vm: it boots it (@cycle 0) or restores its snapshot @cycle. */
+static int spawn(struct coordinator *co, unsigned int vm, unsigned int cycle, uint64_t run_ms)
+{
+	const struct leak_proc p = { .vm = vm, .cycle = cycle, .run_ms = run_ms, .t0 = co->t0,
+				     .snapshot_root = co->root };
+	struct child *ch = &co->vm[co->nr];
+	int sv[2], r = 0;
+
+	*ch = (struct child){ .pid = -1, .fd = -1, .vm = vm, .cycle = cycle };
+	co->cur[vm] = co->nr++;
+	fflush(NULL);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	ch->pid = fork();
+	if (ch->pid == 0) {
+		close(sv[0]);
+		for (unsigned int j = 0; j + 1 < co->nr; j++)
+			if (co->vm[j].fd >= 0)
 				close(co->vm[j].fd);
-			_exit(leak_vm_main(c, i, sv[1]) & 0xff);
-		}
-		close(sv[1]);
-		co->vm[i].fd = sv[0];
+		_exit(leak_vm_main(co->run.cfg, &p, sv[1]) & 0xff);
 	}
-	return 0;
+	if (ch->pid < 0) {
+		r = -errno;
+		close(sv[0]);
+	} else {
+		ch->fd = sv[0];
+	}
+	close(sv[1]);
+	return r;
+}
+
+/* @from's snapshot is whole: a new process restores it and runs it to the end. */
+static void restore(struct coordinator *co, const struct child *from)
+{
+	uint64_t t = elapsed_ms(co), end = co->run.cfg->duration_ms;
+	int r = spawn(co, from->vm, from->cycle + 1, t + MIN_RUN_MS < end ? end - t : MIN_RUN_MS);
+	struct child *ch = &co->vm[co->nr - 1];
+
+	if (!r)
+		return;
+	ch->done = true;
+	ch->stop = VM_STOP_ERROR;
+	ch->value = FPVM_ERR_SYSTEM;
+	snprintf(ch->reason, sizeof(ch->reason), "cannot start a process to restore it: %s",
+		 strerror(-r));
 }
 
 /* Where the injected leak comes from and goes to. */
 static void expectation(struct leak_run *run)
 {
 	run->expect = (struct leak_finding){ .attributed = 1 };
-	if (run->inject == INJECT_CROSS_VM)
+	if (run->inject == INJECT_CROSS_VM || run->inject == INJECT_SNAPSHOT)
 		run->expect.src_vm = 1;
 	else if (run->inject == INJECT_CROSS_VCPU)
 		run->expect.src_vcpu = 1;
@@ -93,7 +136,7 @@ static void send_to(struct coordinator *co, unsigned int i, uint32_t type, uint3
 
 	if (!r)
 		return;
-	kill(ch->pid, SIGKILL);
+	kill_child(ch);
 	ch->done = true;
 	ch->stop = VM_STOP_ERROR;
 	ch->value = FPVM_ERR_SYSTEM;
@@ -106,25 +149,56 @@ static void send_injection(struct coordinator *co)
 	bool all_armed = true;
 
 	for (unsigned int i = 0; i < c->nr_vms; i++)
-		all_armed &= co->vm[i].armed;
+		all_armed &= co->vm[co->cur[i]].armed;
 	if (co->requested || !all_armed || elapsed_ms(co) < c->duration_ms * 3 / 10)
 		return;
 	co->requested = true;
 	switch (co->run.inject) {
 	case INJECT_CROSS_VM:
-		send_to(co, 1, LK_CAPTURE, 0, 0, NULL, 0);
+	case INJECT_SNAPSHOT:
+		send_to(co, co->cur[1], LK_CAPTURE, 0, 0, NULL, 0);
 		break;
 	case INJECT_CROSS_VCPU:
-		send_to(co, 0, LK_INJECT_VCPU, 0, 1, NULL, 0);
+		send_to(co, co->cur[0], LK_INJECT_VCPU, 0, 1, NULL, 0);
 		break;
 	case INJECT_HOST:
-		send_to(co, 0, LK_INJECT_HOST, 0, 0, NULL, 0);
+		send_to(co, co->cur[0], LK_INJECT_HOST, 0, 0, NULL, 0);
 		break;
 	case INJECT_FRESH_VCPU:
-		send_to(co, 0, LK_INJECT_FRESH, 0, 0, NULL, 0);
+		send_to(co, co->cur[0], LK_INJECT_FRESH, 0, 0, NULL, 0);
 		break;
 	case INJECT_NONE:
+	case INJECT_NR:
 		break;
+	}
+}
+
+/*
+ * --snapshot: each VM is snapshotted at 40% and 70% of the run (VMs a
+ * little apart), once its writers hold canaries, and not while another
+ * injection is on its way; --inject snapshot's carries VM 1's state.
+ */
+static void send_snapshots(struct coordinator *co)
+{
+	const struct leak_config *c = co->run.cfg;
+	enum leak_inject inj = co->run.inject;
+	uint64_t t = elapsed_ms(co);
+
+	if (inj != INJECT_NONE && inj != INJECT_SNAPSHOT &&
+	    (!co->run.injected || t < co->run.injected_ms + SETTLE_MS))
+		return;
+	for (unsigned int i = 0; i < c->nr_vms; i++) {
+		struct child *ch = &co->vm[co->cur[i]];
+		uint64_t due = (uint64_t)c->duration_ms * (4 + 3 * ch->cycle) / 10 +
+			       (uint64_t)c->duration_ms * i / (10 * c->nr_vms);
+		bool carry = inj == INJECT_SNAPSHOT && i == 0 && !ch->cycle;
+
+		if (ch->asked || !ch->armed || ch->fd < 0 || ch->cycle >= LEAK_SNAPSHOT_CYCLES ||
+		    t < due || t > (uint64_t)c->duration_ms * 9 / 10 || (carry && !co->captured))
+			continue;
+		ch->asked = true;
+		send_to(co, co->cur[i], LK_SNAPSHOT, 0, 0, carry ? co->captured : NULL,
+			carry ? co->captured_len : 0);
 	}
 }
 
@@ -152,9 +226,19 @@ static void receive(struct coordinator *co, unsigned int i)
 		ch->armed = true;
 		break;
 	case LK_STATE:
-		/* The captured state of VM 1 vCPU 0 goes into VM 0 vCPU 0. */
+		/* The captured state of VM 1 vCPU 0 goes into VM 0 vCPU 0, or its snapshot. */
 		if (co->run.inject == INJECT_CROSS_VM)
-			send_to(co, 0, LK_INJECT, 0, 0, data, m->len);
+			send_to(co, co->cur[0], LK_INJECT, 0, 0, data, m->len);
+		if (co->run.inject == INJECT_SNAPSHOT && !co->captured) {
+			co->captured = malloc(m->len);
+			if (co->captured)
+				memcpy(co->captured, data, m->len);
+			co->captured_len = m->len;
+		}
+		break;
+	case LK_SAVED:
+		if (co->run.cfg->snapshot && ch->asked && co->cur[ch->vm] == i && co->nr < co->cap)
+			restore(co, ch);
 		break;
 	case LK_INJECTED:
 		co->run.injected = true;
@@ -171,8 +255,9 @@ static void receive(struct coordinator *co, unsigned int i)
 		}
 		break;
 	case LK_VMSTATS:
-		free(co->run.vm_stats[i]);
-		co->run.vm_stats[i] = strndup(data, m->len);
+		/* A restored VM's figures are its last process's. */
+		free(co->run.vm_stats[ch->vm]);
+		co->run.vm_stats[ch->vm] = strndup(data, m->len);
 		break;
 	case LK_DONE:
 		ch->done = true;
@@ -188,7 +273,7 @@ static void totals(struct coordinator *co)
 	struct leak_stats *t = &co->run.total;
 
 	*t = (struct leak_stats){ 0 };
-	for (unsigned int i = 0; i < co->run.cfg->nr_vms; i++) {
+	for (unsigned int i = 0; i < co->nr; i++) {
 		const struct leak_stats *s = &co->vm[i].st;
 
 		t->rounds += s->rounds;
@@ -198,6 +283,8 @@ static void totals(struct coordinator *co)
 		t->guest_bytes += s->guest_bytes;
 		t->readers += s->readers;
 		t->leaks += s->leaks;
+		t->snapshots += s->snapshots;
+		t->restores += s->restores;
 		if (s->xcr0)
 			t->xcr0 = s->xcr0;
 	}
@@ -226,20 +313,69 @@ static bool child_failed(const struct child *ch)
 			     !(ch->stop == VM_STOP_GUEST_EXIT && ch->value == 0));
 }
 
-/* A VM that failed decides the result; otherwise what was found does. */
+static void vm_failed(struct coordinator *co, const struct child *ch, const char *why)
+{
+	co->run.result = LEAK_VM_FAILED;
+	co->run.failed.vm = ch->vm;
+	co->run.failed.stop = ch->stop;
+	co->run.failed.value = ch->value;
+	if (ch->cycle)
+		snprintf(co->run.verdict, sizeof(co->run.verdict), "VM%u, restored from "
+			 "snapshot %u, failed: %s", ch->vm, ch->cycle, why);
+	else
+		snprintf(co->run.verdict, sizeof(co->run.verdict), "VM%u failed: %s", ch->vm, why);
+}
+
+/*
+ * A VM that failed decides the result; otherwise what was found does, and
+ * a clean --snapshot run fails if a VM had no restored copy run a round.
+ */
 static void judge(struct coordinator *co)
 {
-	for (unsigned int i = 0; i < co->run.cfg->nr_vms; i++)
+	for (unsigned int i = 0; i < co->nr; i++)
 		if (child_failed(&co->vm[i])) {
-			co->run.result = LEAK_VM_FAILED;
-			co->run.failed.vm = i;
-			co->run.failed.stop = co->vm[i].stop;
-			co->run.failed.value = co->vm[i].value;
-			snprintf(co->run.verdict, sizeof(co->run.verdict), "VM%u failed: %s", i,
-				 co->vm[i].reason[0] ? co->vm[i].reason : "it died");
+			const char *why = co->vm[i].reason;
+
+			vm_failed(co, &co->vm[i], why[0] ? why : "it died");
 			return;
 		}
 	leak_judge(&co->run);
+	for (unsigned int i = 0; co->run.cfg->snapshot && co->run.result == LEAK_CLEAN &&
+	     i < co->run.cfg->nr_vms; i++) {
+		bool ran = false;
+
+		for (unsigned int j = 0; j < co->nr; j++)
+			ran |= co->vm[j].vm == i && co->vm[j].cycle && co->vm[j].armed;
+		if (!ran) {
+			struct child ch = { .vm = i, .stop = VM_STOP_TIMEOUT };
+
+			vm_failed(co, &ch, "no restored copy of it ran a round (--duration too "
+				  "short for --snapshot?)");
+		}
+	}
+}
+
+/* The snapshots' directory and everything in it. */
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static int make_root(struct coordinator *co, struct fpvm_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	snprintf(co->root, sizeof(co->root), "%s/fpvm-leakcheck.XXXXXX", tmp);
+	if (mkdtemp(co->root))
+		return 0;
+	return fpvm_fail(err, FPVM_ERR_SYSTEM, errno, "leakcheck: --snapshot: %s: %s", co->root,
+			 strerror(errno));
 }
 
 int leakcheck_run(const struct leak_config *c, enum leak_inject inject, bool progress,
@@ -248,55 +384,63 @@ int leakcheck_run(const struct leak_config *c, enum leak_inject inject, bool pro
 	struct coordinator co = { .run = { .cfg = c, .inject = inject }, .progress = progress };
 	struct kvm kvm;
 	bool running = true;
-	int poll_errno = 0;
+	int poll_errno = 0, r = 0;
 
 	*run = co.run;
 	/* Fail fast and once, rather than once per VM process. */
 	if (kvm_open(&kvm, c->kvm_path, err))
 		return -ENODEV;
 	kvm_close(&kvm);
-	co.vm = calloc(c->nr_vms, sizeof(*co.vm));
+	if (c->snapshot && make_root(&co, err))
+		return -EIO;
+	co.cap = c->nr_vms * (c->snapshot ? 1 + LEAK_SNAPSHOT_CYCLES : 1);
+	co.vm = calloc(co.cap, sizeof(*co.vm));
 	co.run.vm_stats = calloc(c->nr_vms, sizeof(*co.run.vm_stats));
 	if (!co.vm || !co.run.vm_stats) {
-		free(co.vm);
-		free(co.run.vm_stats);
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+		r = fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+		goto out;
 	}
 	expectation(&co.run);
 	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &co.t0);
-	if (spawn(&co, c)) {
-		fpvm_fail(err, FPVM_ERR_SYSTEM, errno, "leakcheck: cannot start VM processes: %s",
-			  strerror(errno));
-		free(co.vm);
-		return -errno;
+	for (unsigned int i = 0; i < c->nr_vms && !r; i++)
+		r = spawn(&co, i, 0, c->duration_ms);
+	if (r) {
+		fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "leakcheck: cannot start VM processes: %s",
+			  strerror(-r));
+		for (unsigned int i = 0; i < co.nr; i++)
+			kill_child(&co.vm[i]);
+		running = false;
 	}
 	while (running) {
-		struct pollfd pfd[LEAK_MAX_VMS];
-		unsigned int n = 0;
+		struct pollfd pfd[MAX_PROCS];
+		unsigned int n = 0, who[MAX_PROCS];
 
-		for (unsigned int i = 0; i < c->nr_vms; i++)
-			if (co.vm[i].fd >= 0)
+		for (unsigned int i = 0; i < co.nr; i++)
+			if (co.vm[i].fd >= 0) {
+				who[n] = i;
 				pfd[n++] = (struct pollfd){ .fd = co.vm[i].fd, .events = POLLIN };
+			}
 		if (!n)
 			break;
 		if (poll(pfd, n, 50) < 0 && errno != EINTR) {
 			poll_errno = errno;
-			for (unsigned int i = 0; i < c->nr_vms; i++)
-				kill(co.vm[i].pid, SIGKILL);
+			for (unsigned int i = 0; i < co.nr; i++)
+				kill_child(&co.vm[i]);
 			break;
 		}
-		for (unsigned int i = 0; i < c->nr_vms; i++)
-			for (unsigned int j = 0; j < n; j++)
-				if (pfd[j].fd == co.vm[i].fd && (pfd[j].revents & (POLLIN | POLLHUP)))
-					receive(&co, i);
+		for (unsigned int j = 0; j < n; j++)
+			if (pfd[j].revents & (POLLIN | POLLHUP))
+				receive(&co, who[j]);
 		if (co.run.inject != INJECT_NONE)
 			send_injection(&co);
+		if (c->snapshot)
+			send_snapshots(&co);
 		show_progress(&co, false);
 		if (elapsed_ms(&co) > c->duration_ms + GRACE_MS) {
-			for (unsigned int i = 0; i < c->nr_vms; i++)
+			for (unsigned int i = 0; i < co.nr; i++)
 				if (co.vm[i].fd >= 0) {
-					kill(co.vm[i].pid, SIGKILL);
+					kill_child(&co.vm[i]);
 					co.vm[i].done = true;
 					co.vm[i].stop = VM_STOP_TIMEOUT;
 					snprintf(co.vm[i].reason, sizeof(co.vm[i].reason),
@@ -305,28 +449,38 @@ int leakcheck_run(const struct leak_config *c, enum leak_inject inject, bool pro
 			running = false;
 		}
 	}
-	for (unsigned int i = 0; i < c->nr_vms; i++) {
+	for (unsigned int i = 0; i < co.nr; i++) {
 		int ws;
 
 		if (co.vm[i].fd >= 0)
 			close(co.vm[i].fd);
-		if (waitpid(co.vm[i].pid, &ws, 0) == co.vm[i].pid && !co.vm[i].done) {
+		if (co.vm[i].pid > 0 && waitpid(co.vm[i].pid, &ws, 0) == co.vm[i].pid &&
+		    !co.vm[i].done) {
 			co.vm[i].stop = VM_STOP_ERROR;
 			co.vm[i].value = FPVM_ERR_SYSTEM;
 			snprintf(co.vm[i].reason, sizeof(co.vm[i].reason), "VM process %s",
 				 WIFSIGNALED(ws) ? strsignal(WTERMSIG(ws)) : "ended without a result");
 		}
 	}
+	if (r)
+		goto out;
 	if (poll_errno) {
-		free(co.vm);
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, poll_errno, "leakcheck: poll: %s",
-				 strerror(poll_errno));
+		r = fpvm_fail(err, FPVM_ERR_SYSTEM, poll_errno, "leakcheck: poll: %s",
+			      strerror(poll_errno));
+		goto out;
 	}
 	co.run.elapsed_ms = elapsed_ms(&co);
 	show_progress(&co, true);
 	totals(&co);
 	judge(&co);
-	free(co.vm);
 	*run = co.run;
-	return 0;
+	co.run.vm_stats = NULL;
+	co.run.table = (struct leak_table){ 0 };
+out:
+	leak_run_release(&co.run);
+	if (co.root[0])
+		nftw(co.root, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	free(co.captured);
+	free(co.vm);
+	return r;
 }

@@ -22,6 +22,8 @@ enum leak_inject {
 	INJECT_CROSS_VCPU,	/* VM 0 vCPU 1's state into VM 0 vCPU 0 */
 	INJECT_HOST,		/* VM 0 vCPU 0's guest state into its host thread */
 	INJECT_FRESH_VCPU,	/* VM 0 vCPU 0's state into VM 0's next fresh vCPU */
+	INJECT_SNAPSHOT,	/* VM 1 vCPU 0's state into VM 0 vCPU 0's snapshot image */
+	INJECT_NR,
 };
 
 struct fpvm_leak_report;
@@ -32,6 +34,7 @@ enum leak_victim_kind {
 	LEAK_KVM,	/* a writer's state as KVM_GET_XSAVE2 returned it */
 	LEAK_READER,	/* a freshly created vCPU's first XSAVE */
 	LEAK_HOST,	/* the VMM thread's registers after KVM_RUN */
+	LEAK_RESTORED,	/* a restored writer: KVM_GET_XSAVE2 after the restore, and on */
 	LEAK_NR_KINDS,
 };
 
@@ -79,6 +82,13 @@ void leak_slots_free(struct leak_slots *ls);
 /* A writer's KVM state: every word zero or its own canary.  Returns words scanned. */
 unsigned int leak_scan_kvm(const struct leak_slots *ls, const uint8_t *buf, unsigned int vm,
 			   unsigned int vcpu, uint64_t t_ms, struct leak_table *t);
+/*
+ * A restored vCPU's KVM state: every word zero or its own canary, all of
+ * one round (the one most words hold); others, stale ones too, as @kind.
+ */
+unsigned int leak_scan_restored(const struct leak_slots *ls, const uint8_t *buf,
+				enum leak_victim_kind kind, unsigned int vm, unsigned int vcpu,
+				uint64_t t_ms, struct leak_table *t);
 /* Host registers: words changed across KVM_RUN that decode, in place, as a canary. */
 unsigned int leak_scan_host(const struct leak_slots *ls, const uint8_t *before,
 			    const uint8_t *after, unsigned int vm, unsigned int vcpu,
@@ -91,6 +101,7 @@ const char *leak_kind_name(unsigned int kind);
 
 #define LEAK_MAX_VMS	32	/* canary VM ids: 5 bits */
 #define LEAK_MAX_CPUS	16	/* writers per VM; readers take the rest of 64 */
+#define LEAK_SNAPSHOT_CYCLES	2	/* --snapshot: snapshot/restore cycles per VM */
 
 /* One leakcheck run; each VM is a process of its own (vm.c). */
 struct leak_config {
@@ -99,11 +110,13 @@ struct leak_config {
 	unsigned int duration_ms;
 	uint64_t xcr0;			/* 0: the guest default */
 	const char *kvm_path;
+	bool snapshot;			/* VMs snapshotted mid-run, restored in new ones */
 };
 
 struct leak_stats {
 	uint64_t rounds, exits, host_bytes, kvm_bytes, guest_bytes;
 	uint64_t readers, leaks;
+	uint64_t snapshots, restores;	/* taken by this VM process; restored into it */
 	uint64_t xcr0;
 };
 

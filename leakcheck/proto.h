@@ -7,6 +7,7 @@
 #define FPVM_LEAKCHECK_PROTO_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "leakcheck.h"
 
@@ -27,6 +28,8 @@ enum leak_msg_type {
 	LK_INJECT_VCPU,		/* coordinator: @arg's state into @vcpu, same VM */
 	LK_INJECT_HOST,		/* coordinator: load @vcpu's guest state into its host thread */
 	LK_INJECT_FRESH,	/* coordinator: @vcpu's state into the next fresh vCPU */
+	LK_SNAPSHOT,		/* coordinator: snapshot now, end; data: @vcpu's image in it */
+	LK_SAVED,		/* VM: the snapshot is whole; restore it */
 };
 
 struct leak_msg {
@@ -35,7 +38,16 @@ struct leak_msg {
 
 int leak_send(int sock, uint32_t type, uint32_t vcpu, uint32_t arg, const void *data,
 	      uint32_t len);
-/* A VM process: boots a writer VM and serves the coordinator on @sock. */
-int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock);
+/* What one VM process is: a VM booted, or restored from its last snapshot. */
+struct leak_proc {
+	unsigned int vm;		/* its canaries' VM id */
+	unsigned int cycle;		/* 0: boots; n: restores snapshot n */
+	uint64_t run_ms;
+	struct timespec t0;		/* the run's start: findings' times */
+	const char *snapshot_root;	/* --snapshot: SNAPSHOT_ROOT/vmV.N is snapshot N */
+};
+
+/* A VM process: runs a writer VM and serves the coordinator on @sock. */
+int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int sock);
 
 #endif

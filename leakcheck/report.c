@@ -21,7 +21,7 @@ const char *leak_inject_name(enum leak_inject inject)
 	static const char *const names[] = {
 		[INJECT_NONE] = "none", [INJECT_CROSS_VM] = "cross-vm",
 		[INJECT_CROSS_VCPU] = "cross-vcpu", [INJECT_HOST] = "host",
-		[INJECT_FRESH_VCPU] = "fresh-vcpu",
+		[INJECT_FRESH_VCPU] = "fresh-vcpu", [INJECT_SNAPSHOT] = "snapshot",
 	};
 
 	return names[inject];
@@ -52,6 +52,7 @@ bool leak_cell_expected(const struct leak_run *run, const struct leak_cell *c)
 	const struct leak_finding *f = &c->first, *e = &run->expect;
 	bool kind_ok = run->inject == INJECT_HOST ? f->kind == LEAK_HOST
 		       : run->inject == INJECT_FRESH_VCPU ? f->kind == LEAK_READER
+		       : run->inject == INJECT_SNAPSHOT ? f->kind == LEAK_RESTORED
 		       : f->kind == LEAK_GUEST || f->kind == LEAK_KVM;
 
 	return run->inject != INJECT_NONE && f->attributed && kind_ok &&
@@ -73,7 +74,8 @@ void leak_judge(struct leak_run *run)
 				 "LEAK: %llu register words crossed a boundary", (unsigned long long)total);
 		else
 			snprintf(run->verdict, sizeof(run->verdict), "clean: no register content "
-				 "crossed between VMs, vCPUs or into the host");
+				 "crossed between VMs, vCPUs or into the host%s",
+				 run->cfg->snapshot ? ", nor through snapshots" : "");
 		return;
 	}
 	/* Every injected word found, and nothing else: exact attribution. */
@@ -136,12 +138,16 @@ void leak_print_text(FILE *f, const struct leak_run *run)
 		s->kvm_bytes / 1e6, s->guest_bytes / 1e6);
 	fprintf(f, "  fresh vCPUs       %llu read their registers first\n",
 		(unsigned long long)s->readers);
+	if (c->snapshot)
+		fprintf(f, "  snapshots         %llu taken, %llu restored in new processes\n",
+			(unsigned long long)s->snapshots, (unsigned long long)s->restores);
 	if (run->inject != INJECT_NONE)
 		fprintf(f, "  injected          %s: VM%u vCPU%u's state into VM%u vCPU%u%s, %s\n",
 			leak_inject_name(run->inject), run->expect.src_vm, run->expect.src_vcpu,
 			run->expect.victim_vm, run->expect.victim_vcpu,
 			run->inject == INJECT_HOST ? " host thread"
-			: run->inject == INJECT_FRESH_VCPU ? " (a fresh vCPU)" : "",
+			: run->inject == INJECT_FRESH_VCPU ? " (a fresh vCPU)"
+			: run->inject == INJECT_SNAPSHOT ? "'s snapshot image" : "",
 			run->injected ? "done" : "NOT DONE");
 
 	fprintf(f, "source -> victim (register words)\n%-16s", "");
@@ -190,6 +196,16 @@ void leak_print_text(FILE *f, const struct leak_run *run)
 	fprintf(f, "result: %s\n", run->verdict);
 }
 
+static const char *json_kind(unsigned int kind)
+{
+	static const char *const names[LEAK_NR_KINDS] = {
+		[LEAK_GUEST] = "guest", [LEAK_KVM] = "kvm", [LEAK_READER] = "fresh-vcpu",
+		[LEAK_HOST] = "host", [LEAK_RESTORED] = "restored",
+	};
+
+	return kind < LEAK_NR_KINDS ? names[kind] : "?";
+}
+
 static void json_finding(FILE *f, const struct leak_cell *c)
 {
 	const struct leak_finding *x = &c->first;
@@ -202,9 +218,8 @@ static void json_finding(FILE *f, const struct leak_cell *c)
 		fputs("null", f);
 	fprintf(f, ", \"victim\": {\"kind\": \"%s\", \"vm\": %u, \"vcpu\": %u}, \"count\": %llu, "
 		"\"first\": {\"component\": \"%s\", \"register\": \"%s\", \"word\": %u, "
-		"\"byte_offset\": %u, \"round\": ", x->kind == LEAK_GUEST ? "guest"
-		: x->kind == LEAK_KVM ? "kvm" : x->kind == LEAK_READER ? "fresh-vcpu" : "host",
-		x->victim_vm, x->victim_vcpu, (unsigned long long)c->count,
+		"\"byte_offset\": %u, \"round\": ", json_kind(x->kind), x->victim_vm,
+		x->victim_vcpu, (unsigned long long)c->count,
 		leak_component_name(x->reg, x->word), leak_reg_name(x->reg, reg, sizeof(reg)),
 		x->word, x->offset);
 	if (x->attributed)
@@ -220,15 +235,18 @@ void leak_print_json(FILE *f, const struct leak_run *run)
 	const struct leak_stats *s = &run->total;
 
 	fprintf(f, "{\"config\": {\"vms\": %u, \"cpus\": %u, \"duration_ms\": %u, \"xcr0\": "
-		"\"0x%llx\", \"inject\": \"%s\"},\n", run->cfg->nr_vms, run->cfg->writers,
-		run->cfg->duration_ms, (unsigned long long)s->xcr0, leak_inject_name(run->inject));
+		"\"0x%llx\", \"inject\": \"%s\", \"snapshot\": %s},\n", run->cfg->nr_vms,
+		run->cfg->writers, run->cfg->duration_ms, (unsigned long long)s->xcr0,
+		leak_inject_name(run->inject), run->cfg->snapshot ? "true" : "false");
 	fprintf(f, " \"stats\": {\"elapsed_ms\": %llu, \"rounds\": %llu, \"exits_checked\": %llu, "
 		"\"host_bytes\": %llu, \"kvm_bytes\": %llu, \"guest_bytes\": %llu, "
-		"\"fresh_vcpus\": %llu, \"exits_per_s\": %.0f, \"bytes_per_s\": %.0f},\n",
+		"\"fresh_vcpus\": %llu, \"snapshots\": %llu, \"restores\": %llu, "
+		"\"exits_per_s\": %.0f, \"bytes_per_s\": %.0f},\n",
 		(unsigned long long)run->elapsed_ms, (unsigned long long)s->rounds,
 		(unsigned long long)s->exits, (unsigned long long)s->host_bytes,
 		(unsigned long long)s->kvm_bytes, (unsigned long long)s->guest_bytes,
-		(unsigned long long)s->readers, per_s(s->exits, run->elapsed_ms),
+		(unsigned long long)s->readers, (unsigned long long)s->snapshots,
+		(unsigned long long)s->restores, per_s(s->exits, run->elapsed_ms),
 		per_s(s->host_bytes + s->kvm_bytes + s->guest_bytes, run->elapsed_ms));
 	if (run->inject != INJECT_NONE)
 		fprintf(f, " \"injected\": {\"mode\": \"%s\", \"source\": {\"vm\": %u, \"vcpu\": %u}, "
@@ -268,6 +286,7 @@ void leak_print_tap(FILE *f, const struct leak_run *run)
 		[LEAK_KVM] = "KVM state holds only each writer's own canaries",
 		[LEAK_READER] = "fresh vCPUs start in init state",
 		[LEAK_HOST] = "host threads carry no guest canaries",
+		[LEAK_RESTORED] = "restored writers hold only their own canaries, of one round",
 	};
 	unsigned int n = 0;
 
@@ -276,6 +295,8 @@ void leak_print_tap(FILE *f, const struct leak_run *run)
 			uint64_t bad = 0, expected = 0;
 			const struct leak_cell *first = NULL;
 
+			if (kind == LEAK_RESTORED && !run->cfg->snapshot)
+				continue;
 			for (unsigned int i = 0; i < run->table.nr; i++) {
 				const struct leak_cell *c = &run->table.cells[i];
 

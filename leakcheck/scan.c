@@ -117,8 +117,16 @@ static void attribute(struct leak_finding *f, const struct canary *c)
 	f->round = c->round;
 }
 
-unsigned int leak_scan_kvm(const struct leak_slots *ls, const uint8_t *buf, unsigned int vm,
-			   unsigned int vcpu, uint64_t t_ms, struct leak_table *t)
+static bool own(const struct canary *c, const struct leak_slot *s, unsigned int vm,
+		unsigned int vcpu)
+{
+	return c->vm == vm && c->vcpu == vcpu && c->reg == s->reg && c->word == s->word;
+}
+
+/* Words that are neither zero nor @vcpu's own canary (of *@round, if given). */
+static void scan_own(const struct leak_slots *ls, const uint8_t *buf, enum leak_victim_kind kind,
+		     unsigned int vm, unsigned int vcpu, const unsigned int *round,
+		     uint64_t t_ms, struct leak_table *t)
 {
 	uint64_t bv;
 
@@ -133,13 +141,42 @@ unsigned int leak_scan_kvm(const struct leak_slots *ls, const uint8_t *buf, unsi
 		if (!v)
 			continue;
 		canary = canary_decode(v, &c);
-		if (canary && c.vm == vm && c.vcpu == vcpu && c.reg == s->reg && c.word == s->word)
+		if (canary && own(&c, s, vm, vcpu) && (!round || c.round == *round))
 			continue;
-		f = finding(LEAK_KVM, s, vm, vcpu, v, t_ms);
+		f = finding(kind, s, vm, vcpu, v, t_ms);
 		if (canary)
 			attribute(&f, &c);
 		leak_table_add(t, &f, 1);
 	}
+}
+
+unsigned int leak_scan_kvm(const struct leak_slots *ls, const uint8_t *buf, unsigned int vm,
+			   unsigned int vcpu, uint64_t t_ms, struct leak_table *t)
+{
+	scan_own(ls, buf, LEAK_KVM, vm, vcpu, NULL, t_ms, t);
+	return ls->nr;
+}
+
+unsigned int leak_scan_restored(const struct leak_slots *ls, const uint8_t *buf,
+				enum leak_victim_kind kind, unsigned int vm, unsigned int vcpu,
+				uint64_t t_ms, struct leak_table *t)
+{
+	unsigned int round = 0, votes = 0;
+	uint64_t bv;
+
+	/* A writer's registers come from one XRSTOR: one round, the majority's. */
+	memcpy(&bv, buf + XSAVE_HDR_OFFSET, 8);
+	for (unsigned int i = 0; i < ls->nr; i++) {
+		struct canary c;
+
+		if (!canary_decode(word_at(buf, bv, &ls->slot[i]), &c) ||
+		    !own(&c, &ls->slot[i], vm, vcpu))
+			continue;
+		if (!votes)
+			round = c.round;
+		votes += c.round == round ? 1 : -1;
+	}
+	scan_own(ls, buf, kind, vm, vcpu, &round, t_ms, t);
 	return ls->nr;
 }
 
@@ -248,6 +285,7 @@ const char *leak_kind_name(unsigned int kind)
 	static const char *const names[] = {
 		[LEAK_GUEST] = "guest registers", [LEAK_KVM] = "KVM state",
 		[LEAK_READER] = "fresh vCPU", [LEAK_HOST] = "host thread",
+		[LEAK_RESTORED] = "restored VM",
 	};
 
 	return kind < LEAK_NR_KINDS ? names[kind] : "?";

@@ -5,6 +5,8 @@
  * thread's registers came back without guest state, and every few exits
  * that KVM holds only each writer's own canaries; it adds fresh reader
  * vCPUs while the VM runs, and carries out the coordinator's injections.
+ * With --snapshot it saves the VM when told and ends; a process of its own
+ * restores it, checks what KVM holds before it runs, and runs it on.
  * Findings stay in per-vCPU tables (no locks on the exit path) until the
  * end.
  */
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "../guest/abi.h"
+#include "../snapshot/snapshot.h"
 #include "../vcpu/vcpu.h"
 #include "proto.h"
 
@@ -57,6 +60,12 @@ struct leak_vm {
 	uint64_t next_reader, next_stats, reader_period;
 	bool armed_sent;
 	uint8_t *fresh_state;		/* --inject fresh-vcpu: for the next reader */
+	bool restored;			/* from a snapshot: writers' findings LEAK_RESTORED */
+	bool snap_pending;		/* LK_SNAPSHOT arrived */
+	int snap_inject;		/* >= 0: that vCPU's image in the snapshot is inject_buf */
+	uint64_t snapshots, restores;
+	char snap_dir[4096];		/* where this VM's snapshot goes */
+	char restore_dir[4096];		/* and where it came from */
 	struct leak_vcpu v[LEAK_MAX_VCPUS];
 };
 
@@ -78,6 +87,26 @@ int leak_send(int sock, uint32_t type, uint32_t vcpu, uint32_t arg, const void *
 	return sendmsg(sock, &h, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
+/*
+ * What KVM_GET_XSAVE2 gives for a restored vCPU before it runs: a writer's
+ * own canaries of one round, a reader's init state.
+ */
+static void scan_restored(struct leak_vm *lv, struct vm *vm, struct vcpu *vcpu)
+{
+	bool reader = vcpu->id >= lv->cfg->writers;
+	struct fpvm_error err;
+	unsigned int words;
+
+	if (vcpu_sync_fpstate(vcpu, &err)) {
+		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "%s", err.msg);
+		return;
+	}
+	words = leak_scan_restored(&lv->guest_slots, vcpu->guest_fps.buf,
+				   reader ? LEAK_READER : LEAK_RESTORED, lv->id, vcpu->id,
+				   elapsed_ms(lv), &lv->v[vcpu->id].table);
+	atomic_fetch_add(&lv->kvm_bytes, 8ULL * words);
+}
+
 static void leak_start(struct vm *vm)
 {
 	struct leak_vm *lv = vm->ops_data;
@@ -92,11 +121,14 @@ static void leak_start(struct vm *vm)
 		ok = ok && lv->v[i].capture_buf && lv->v[i].inject_buf;
 	}
 	/* A scan without its slots would find nothing: not a clean result. */
-	if (!ok)
+	if (!ok) {
 		vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0, "leakcheck: out of memory");
-	clock_gettime(CLOCK_MONOTONIC, &lv->t0);
-	lv->next_reader = lv->reader_period;
-	lv->next_stats = STATS_MS;
+		return;
+	}
+	lv->next_reader = elapsed_ms(lv) + lv->reader_period;
+	lv->next_stats = elapsed_ms(lv) + STATS_MS;
+	for (unsigned int i = 0; lv->restored && i < vm->nr_vcpus; i++)
+		scan_restored(lv, vm, vm->vcpus[i]);
 }
 
 /* --inject host: the vCPU's guest state lands in the VMM thread's registers. */
@@ -153,8 +185,12 @@ static void leak_after_run(struct vm *vm, struct vcpu *vcpu)
 		memcpy(v->capture_buf, vcpu->guest_fps.buf, vcpu->guest_fps.size);
 		atomic_store(&v->capture_ready, true);
 	}
-	words = leak_scan_kvm(&lv->guest_slots, vcpu->guest_fps.buf, lv->id, vcpu->id, t,
-			      &v->table);
+	if (lv->restored)
+		words = leak_scan_restored(&lv->guest_slots, vcpu->guest_fps.buf, LEAK_RESTORED,
+					   lv->id, vcpu->id, t, &v->table);
+	else
+		words = leak_scan_kvm(&lv->guest_slots, vcpu->guest_fps.buf, lv->id, vcpu->id, t,
+				      &v->table);
 	atomic_fetch_add(&lv->kvm_bytes, 8ULL * words);
 }
 
@@ -180,7 +216,8 @@ static int leak_ctl(struct vm *vm, unsigned int cpu, uint32_t op, const void *pa
 	atomic_store(&v->armed, true);
 	atomic_fetch_add(&lv->guest_bytes, xstate_size_standard(&vm->fpu.cfg->layout, vm->fpu.xcr0));
 	if (rep.round)
-		leak_report_findings(&rep, LEAK_GUEST, lv->id, elapsed_ms(lv), &v->table);
+		leak_report_findings(&rep, lv->restored ? LEAK_RESTORED : LEAK_GUEST, lv->id,
+				     elapsed_ms(lv), &v->table);
 	/* Make the host switch tasks often: other VMs' vCPUs share these CPUs. */
 	if (atomic_fetch_add(&lv->rounds, 1) % YIELD_EVERY == 0)
 		sched_yield();
@@ -193,7 +230,7 @@ static void stats(const struct leak_vm *lv, const struct vm *vm, struct leak_sta
 		.rounds = atomic_load(&lv->rounds), .exits = atomic_load(&lv->exits),
 		.host_bytes = atomic_load(&lv->host_bytes), .kvm_bytes = atomic_load(&lv->kvm_bytes),
 		.guest_bytes = atomic_load(&lv->guest_bytes), .readers = atomic_load(&lv->readers),
-		.xcr0 = vm->fpu.xcr0,
+		.snapshots = lv->snapshots, .restores = lv->restores, .xcr0 = vm->fpu.xcr0,
 	};
 }
 
@@ -231,6 +268,14 @@ static void handle_messages(struct leak_vm *lv, struct vm *vm)
 		case LK_INJECT_FRESH:
 			atomic_store(&v->capture, CAPTURE_FRESH);
 			break;
+		case LK_SNAPSHOT:
+			lv->snap_pending = true;
+			lv->snap_inject = -1;
+			if (m->len != vm->fpu.xsave_size || n != (ssize_t)(sizeof(*m) + m->len))
+				break;
+			memcpy(v->inject_buf, buf + sizeof(*m), m->len);
+			lv->snap_inject = (int)m->vcpu;
+			break;
 		}
 	}
 }
@@ -246,6 +291,63 @@ static void tell(struct leak_vm *lv, struct vm *vm, uint32_t type, uint32_t vcpu
 				"leakcheck: cannot reach the coordinator: %s", strerror(-r));
 }
 
+/* --inject snapshot: @img becomes vCPU @id's image in the snapshot, its checksums with it. */
+static int inject_snapshot(struct vm *vm, unsigned int id, uint8_t *img, struct fpvm_error *err)
+{
+	const struct vcpu *vcpu = vm->vcpus[id];
+	struct fpstate fps = vcpu->guest_fps;
+	struct snapshot_manifest m;
+	struct fpstate_error ferr;
+	char name[SNAPSHOT_NAME_MAX];
+	int dirfd, r;
+
+	fps.buf = img;
+	if (fpstate_file_save(vm->cfg->snapshot_dir, (int)id, &fps, vcpu->xcr0, &ferr))
+		return fpvm_fail(err, FPVM_ERR_OUTPUT, EIO, "%s", ferr.msg);
+	r = snapshot_dir_open(vm->cfg->snapshot_dir, &dirfd, err);
+	if (r)
+		return r;
+	r = snapshot_manifest_read(dirfd, &m, err);
+	if (!r) {
+		snprintf(name, sizeof(name), "vcpu%u.xsave", id);
+		r = snapshot_part_add_file(dirfd, &m, name, err);
+		snprintf(name, sizeof(name), "vcpu%u.layout", id);
+		r = r ?: snapshot_part_add_file(dirfd, &m, name, err) ?:
+		    snapshot_manifest_write(dirfd, &m, err);
+		snapshot_manifest_free(&m);
+	}
+	close(dirfd);
+	return r;
+}
+
+/*
+ * --snapshot: every vCPU paused, the VM saved, and this process ends with
+ * it; the coordinator restores the snapshot in a new one.
+ */
+static void hand_over(struct leak_vm *lv, struct vm *vm)
+{
+	struct fpvm_error err = { 0 };
+	int r;
+
+	lv->snap_pending = false;
+	vm_pause_vcpus(vm);
+	r = vm_stopping(vm) ? -ESHUTDOWN : vm_snapshot_save(vm, "leakcheck", &err);
+	if (!r && lv->snap_inject >= 0)
+		r = inject_snapshot(vm, (unsigned int)lv->snap_inject,
+				    lv->v[lv->snap_inject].inject_buf, &err);
+	if (!r)
+		vm_request_stop(vm, VM_STOP_NONE, 0, 0, "snapshot taken: goes on restored");
+	else if (r != -ESHUTDOWN)
+		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "snapshot: %s", err.msg);
+	vm_resume_vcpus(vm);
+	if (r)
+		return;
+	lv->snapshots++;
+	if (lv->snap_inject >= 0)
+		tell(lv, vm, LK_INJECTED, (uint32_t)lv->snap_inject, 0, NULL, 0);
+	tell(lv, vm, LK_SAVED, 0, lv->id, NULL, 0);
+}
+
 static void leak_tick(struct vm *vm)
 {
 	struct leak_vm *lv = vm->ops_data;
@@ -254,6 +356,10 @@ static void leak_tick(struct vm *vm)
 	struct fpvm_error err;
 
 	handle_messages(lv, vm);
+	if (lv->snap_pending) {
+		hand_over(lv, vm);
+		return;
+	}
 	for (unsigned int i = 0; i < lv->cfg->writers; i++) {
 		struct leak_vcpu *v = &lv->v[i];
 
@@ -333,19 +439,70 @@ static int send_vm_stats(int sock, const struct vm *vm)
 	return r;
 }
 
-int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
+/* The snapshot this process restores, whole and fitting this host; @cfg becomes its VM's. */
+static int open_snapshot(struct leak_vm *lv, struct kvm *kvm, const struct guest_fpu_cfg *fc,
+			 struct vm_snapshot *s, struct vm_config *cfg, struct fpvm_error *err)
+{
+	struct snapshot_findings *f = calloc(1, sizeof(*f));
+	unsigned int max_cpus = cfg->max_cpus;
+	int r;
+
+	if (!f)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+	r = vm_snapshot_open(s, lv->restore_dir, err);
+	if (!r)
+		vm_snapshot_check(s, kvm, fc, f);
+	for (unsigned int i = 0; !r && i < f->nr; i++)
+		if (f->item[i].error)
+			r = fpvm_fail(err, FPVM_ERR_INCOMPATIBLE, EINVAL, "snapshot %s: %s",
+				      s->path, f->item[i].msg);
+	free(f);
+	if (r)
+		return r;
+	vm_snapshot_config(s, cfg);
+	cfg->max_cpus = max_cpus;	/* its boot layout, and room for fresh vCPUs */
+	return 0;
+}
+
+/* vm_boot_ops() for a snapshot: the VM restored, then run with the leak hooks. */
+static int run_restored(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fc,
+			const struct vm_config *cfg, const struct vm_snapshot *s,
+			struct leak_vm *lv, struct fpvm_error *err)
+{
+	struct load_limits lim;
+	uint64_t t;
+	int r = vm_restore(vm, kvm, fc, cfg, s, err);
+
+	if (r)
+		return r;
+	/* Fresh vCPUs start at the leak guest's entry; a restore loads no image. */
+	load_limits_init(&lim, &vm->mem, &vm->boot);
+	r = image_validate(leak_guest_elf, leak_guest_elf_len, &lim, &vm->image, err);
+	if (r)
+		return r;
+	lv->restores++;
+	vm->ops = &leak_ops;
+	vm->ops_data = lv;
+	t = vm_now_ns();
+	r = vm_run(vm, err);
+	vm->stats.phase_ns[VM_PHASE_RUN] = vm_now_ns() - t;
+	return r;
+}
+
+int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int sock)
 {
 	struct leak_vm *lv = calloc(1, sizeof(*lv));
 	char arg[16], *args[] = { arg };
 	unsigned int readers = LEAK_MAX_VCPUS - c->writers;
 	struct vm_config cfg = {
 		.guest_path = "leak.elf", .guest_nargs = 1, .guest_args = args,
-		.nr_cpus = c->writers, .mem_size = LEAK_MEM, .timeout_ms = c->duration_ms,
+		.nr_cpus = c->writers, .mem_size = LEAK_MEM, .timeout_ms = p->run_ms,
 		.quiet = true, .xcr0 = c->xcr0, .dtb_fd = -1,
 		.image = leak_guest_elf, .image_len = leak_guest_elf_len,
 		.check_host_fpstate = true, .stats = true,
 		.seccomp = seccomp_policy_for(SECCOMP_VCPUS),
 	};
+	struct vm_snapshot snap = { .dirfd = -1 };
 	struct fpvm_error err = { 0 };
 	struct leak_table all = { 0 };
 	struct leak_stats st;
@@ -353,8 +510,9 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 	enum vm_stop stop;
 	uint32_t value;
 	struct kvm kvm;
-	struct vm vm;
-	int lost = 0;
+	struct vm vm = { 0 };
+	bool made;
+	int lost = 0, r;
 
 	if (!lv) {
 		send_done(sock, VM_STOP_ERROR, FPVM_ERR_SYSTEM, "out of memory");
@@ -363,10 +521,19 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 	if (readers > LEAK_MAX_READERS)
 		readers = LEAK_MAX_READERS;
 	cfg.max_cpus = c->writers + readers;
-	snprintf(arg, sizeof(arg), "vm=%u", vm_id);
+	snprintf(arg, sizeof(arg), "vm=%u", p->vm);
 	lv->cfg = c;
-	lv->id = vm_id;
+	lv->id = p->vm;
 	lv->sock = sock;
+	lv->t0 = p->t0;
+	lv->restored = p->cycle > 0;
+	if (c->snapshot) {
+		snprintf(lv->snap_dir, sizeof(lv->snap_dir), "%s/vm%u.%u", p->snapshot_root, p->vm,
+			 p->cycle + 1);
+		snprintf(lv->restore_dir, sizeof(lv->restore_dir), "%s/vm%u.%u", p->snapshot_root,
+			 p->vm, p->cycle);
+		cfg.snapshot_dir = lv->snap_dir;
+	}
 	lv->reader_period = c->duration_ms / (readers + 1);
 	if (lv->reader_period < 100)
 		lv->reader_period = 100;
@@ -384,7 +551,15 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 		free(lv);
 		return 1;
 	}
-	if (vm_boot_ops(&vm, &kvm, &fpu_cfg, &cfg, &leak_ops, lv, &err)) {
+	/* vm_create() comes first in both: from there on, the VM is to be destroyed. */
+	made = !lv->restored || !open_snapshot(lv, &kvm, &fpu_cfg, &snap, &cfg, &err);
+	if (!made)
+		r = -EINVAL;
+	else if (lv->restored)
+		r = run_restored(&vm, &kvm, &fpu_cfg, &cfg, &snap, lv, &err);
+	else
+		r = vm_boot_ops(&vm, &kvm, &fpu_cfg, &cfg, &leak_ops, lv, &err);
+	if (r) {
 		stop = VM_STOP_ERROR;
 		value = err.cls;
 		snprintf(vm.reason, sizeof(vm.reason), "%.150s", err.msg);
@@ -405,18 +580,21 @@ int leak_vm_main(const struct leak_config *c, unsigned int vm_id, int sock)
 	 * A lost result must not read as a clean one: without LK_DONE the
 	 * coordinator reports this VM as ended without a result.
 	 */
-	if (!lost)
+	if (!lost && made)
 		lost = send_vm_stats(sock, &vm);
 	for (unsigned int j = 0; j < all.nr && !lost; j++)
-		lost = leak_send(sock, LK_CELL, 0, vm_id, &all.cells[j], sizeof(all.cells[j]));
+		lost = leak_send(sock, LK_CELL, 0, p->vm, &all.cells[j], sizeof(all.cells[j]));
 	stats(lv, &vm, &st);
 	st.leaks = leak_table_total(&all);
 	if (!lost)
-		lost = leak_send(sock, LK_STATS, 0, vm_id, &st, sizeof(st));
+		lost = leak_send(sock, LK_STATS, 0, p->vm, &st, sizeof(st));
 	if (!lost)
 		lost = send_done(sock, stop, value, vm.reason);
 	leak_table_free(&all);
-	vm_destroy(&vm);
+	if (made)
+		vm_destroy(&vm);
+	if (lv->restored)
+		vm_snapshot_close(&snap);
 	guest_fpu_cfg_release(&fpu_cfg);
 	kvm_close(&kvm);
 	close(cfg.serial_fd);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # fpvm leakcheck: a clean run finds nothing; every self-test injection is
-# found and attributed exactly; reports in text, JSON and TAP; bad options.
+# found and attributed exactly; reports in text, JSON and TAP; bad options;
+# --snapshot's cycles: restored VMs hold only their own canaries.
 . "$(dirname "$0")/lib.sh"
 require_kvm
 
@@ -29,7 +30,7 @@ selftest() {
 	victim=$4
 	shift 4
 	run leakcheck --inject "$mode" "$@"
-	check "--inject $mode: found and attributed to $src" 0 \
+	check "--inject $mode${*:+ $*}: found and attributed to $src" 0 \
 		"out:result: self-test passed: the injected $mode leak was found" \
 		"out:attributed to $src" "out:$row" "out:-> $victim"
 }
@@ -39,6 +40,38 @@ selftest host "VM0 vCPU0" "  VM0  vCPU0" "VM0 vCPU0 host thread"
 selftest fresh-vcpu "VM0 vCPU0" "  VM0  vCPU0" "VM0 vCPU" --vms 1
 grep -q "fresh vCPU: " "$TMP/out" && ok "--inject fresh-vcpu: the victim is a fresh vCPU" ||
 	not_ok "--inject fresh-vcpu: the victim is a fresh vCPU" "$(cat "$TMP/out")"
+
+# run_tmpdir DIR ARGS...: run, with fpvm's snapshots in DIR.
+run_tmpdir() {
+	d=$1
+	shift
+	TMPDIR=$d "$FPVM" "$@" >"$TMP/out" 2>"$TMP/err"
+	status=$?
+}
+
+# --snapshot: every VM snapshotted mid-run, restored in a new process, run on.
+mkdir "$TMP/snaps"
+run_tmpdir "$TMP/snaps" leakcheck --snapshot --duration 2
+check "--snapshot: restored VMs are clean" 0 "out:restored in new processes" \
+	"out:result: clean: no register content crossed" "out:nor through snapshots"
+restored=$(sed -n 's/^  snapshots *\([0-9]*\) taken, \([0-9]*\) restored.*/\2/p' "$TMP/out")
+[ "${restored:-0}" -ge 2 ] && ok "--snapshot: each VM restored at least once ($restored)" ||
+	not_ok "--snapshot: each VM restored at least once" "$(cat "$TMP/out")"
+[ -z "$(ls "$TMP/snaps")" ] && ok "--snapshot: its snapshots are removed" ||
+	not_ok "--snapshot: its snapshots are removed" "$(ls -R "$TMP/snaps")"
+selftest snapshot "VM1 vCPU0" "  VM1  vCPU0" "VM0 vCPU0 restored VM"
+grep -q "injected          snapshot: VM1 vCPU0's state into VM0 vCPU0's snapshot image, done" \
+	"$TMP/out" && ok "--inject snapshot: the image in VM0's snapshot was replaced" ||
+	not_ok "--inject snapshot: the image in VM0's snapshot was replaced" "$(cat "$TMP/out")"
+# The other self-tests stay exact with snapshot cycles going on.
+selftest cross-vcpu "VM0 vCPU1" "  VM0  vCPU1" "VM0 vCPU0 " --snapshot
+run leakcheck --inject snapshot --vms 3 --cpus 1 --tap --json "$TMP/s.json"
+check "--inject snapshot --tap" 0 "out:ok 5 - VM0: restored writers hold only their own canaries" \
+	"out:(apart from the" "out:ok 10 - VM1: restored writers" "out:1..16"
+grep -q '"victim": {"kind": "restored", "vm": 0, "vcpu": 0}' "$TMP/s.json" &&
+	grep -q '"snapshot": true' "$TMP/s.json" && grep -q '"status": 0' "$TMP/s.json" &&
+	ok "--json names the restored victim" || not_ok "--json names the restored victim" \
+	"$(cat "$TMP/s.json")"
 
 run leakcheck --inject cross-vm --json "$TMP/r.json" --tap
 check "--tap with --inject" 0 "out:ok 1 - VM0: writers' registers hold only their own canaries" \
@@ -64,6 +97,11 @@ run leakcheck --inject bogus
 check "--inject bogus" 64 "err:--inject 'bogus'" lines:1
 run leakcheck --inject cross-vm --vms 1
 check "--inject cross-vm with one VM" 64 "err:needs --vms 2 or more" lines:1
+run leakcheck --inject snapshot --vms 1
+check "--inject snapshot with one VM" 64 "err:--inject snapshot needs --vms 2 or more" lines:1
+run_tmpdir /nonexistent/dir leakcheck --snapshot --duration 1
+check "--snapshot without a TMPDIR to write" 70 "err:leakcheck: --snapshot: /nonexistent/dir/" \
+	lines:1
 run leakcheck --kvm /nonexistent/kvm
 check "leakcheck without KVM" 69 "err:no such device" lines:1
 run leakcheck --duration 1 --json /nonexistent/dir/r.json

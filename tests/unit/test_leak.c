@@ -186,6 +186,56 @@ START_TEST(kvm_scan_ignores_components_in_init_state)
 }
 END_TEST
 
+START_TEST(restored_scan_wants_one_round_of_own_canaries)
+{
+	struct fill f = { img, 2, 1, 300 };
+	const struct leak_cell *c;
+
+	canary_for_each_slot(0xe7, off, fill_slot, &f);
+	ck_assert_uint_eq(leak_scan_restored(&ls, img, LEAK_RESTORED, 2, 1, 5, &table), 272);
+	ck_assert_uint_eq(table.nr, 0);
+	/* Two words a round behind: stale, though they are this vCPU's own. */
+	put64(img, 160, canary_encode(2, 1, CREG_ZMM0, 0, 299));
+	put64(img, 832 + 8, canary_encode(2, 1, CREG_K0 + 1, 0, 299));
+	/* And one of another VM. */
+	put64(img, 576 + 16, canary_encode(0, 0, CREG_ZMM0 + 1, 2, 300));
+	leak_scan_restored(&ls, img, LEAK_RESTORED, 2, 1, 5, &table);
+	ck_assert_uint_eq(table.nr, 2);
+	c = &table.cells[0];
+	ck_assert_uint_eq(c->first.kind, LEAK_RESTORED);
+	ck_assert_uint_eq(c->count, 2);
+	ck_assert_uint_eq(c->first.src_vm, 2);
+	ck_assert_uint_eq(c->first.src_vcpu, 1);
+	ck_assert_uint_eq(c->first.round, 299);
+	ck_assert_uint_eq(c->first.offset, 160);
+	ck_assert_uint_eq(table.cells[1].first.src_vm, 0);
+	ck_assert_uint_eq(table.cells[1].first.t_ms, 5);
+	/* The KVM scan takes own canaries of any round. */
+	leak_table_free(&table);
+	leak_scan_kvm(&ls, img, 2, 1, 0, &table);
+	ck_assert_uint_eq(leak_table_total(&table), 1);
+}
+END_TEST
+
+START_TEST(restored_scan_of_a_foreign_image)
+{
+	struct fill f = { img, 1, 0, 42 };
+
+	/* A whole image of another VM (--inject snapshot): every word its. */
+	canary_for_each_slot(0xe7, off, fill_slot, &f);
+	leak_scan_restored(&ls, img, LEAK_RESTORED, 0, 0, 0, &table);
+	ck_assert_uint_eq(table.nr, 1);
+	ck_assert_uint_eq(table.cells[0].count, 272);
+	ck_assert_uint_eq(table.cells[0].first.src_vm, 1);
+	/* A reader's restored image must be init: any canary is a leak. */
+	leak_table_free(&table);
+	leak_scan_restored(&ls, img, LEAK_READER, 1, 5, 0, &table);
+	ck_assert_uint_eq(table.nr, 1);
+	ck_assert_uint_eq(table.cells[0].first.kind, LEAK_READER);
+	ck_assert_uint_eq(table.cells[0].count, 272);
+}
+END_TEST
+
 START_TEST(host_scan_counts_only_what_kvm_run_changed)
 {
 	uint64_t c = canary_encode(1, 0, CREG_ZMM0 + 2, 1, 33);
@@ -254,6 +304,8 @@ START_TEST(report_names)
 	ck_assert_str_eq(leak_component_name(CREG_ZMM0 + 20, 0), "hi16_zmm");
 	ck_assert_str_eq(leak_component_name(CREG_K0 + 1, 0), "opmask");
 	ck_assert_str_eq(leak_kind_name(LEAK_READER), "fresh vCPU");
+	ck_assert_str_eq(leak_kind_name(LEAK_RESTORED), "restored VM");
+	ck_assert_str_eq(leak_inject_name(INJECT_SNAPSHOT), "snapshot");
 }
 END_TEST
 
@@ -328,6 +380,34 @@ START_TEST(judge_self_tests)
 }
 END_TEST
 
+START_TEST(judge_snapshot_self_test)
+{
+	static struct leak_config scfg = { .nr_vms = 2, .writers = 2, .snapshot = true };
+	struct leak_run run = { .cfg = &scfg, .inject = INJECT_SNAPSHOT, .injected = true,
+				.expect = { .attributed = 1, .src_vm = 1 } };
+	struct leak_finding restored = fnd(LEAK_RESTORED, 1, 0, 0, 0);
+	struct leak_finding guest = fnd(LEAK_GUEST, 1, 0, 0, 0);
+
+	/* Taken and restored, but not found: the self-test fails (status 123). */
+	leak_judge(&run);
+	ck_assert_int_eq(run.result, LEAK_SELFTEST_FAILED);
+	ck_assert_ptr_nonnull(strstr(run.verdict, "not found"));
+	/* Only in the restored VM does it count: in the original it would be another leak. */
+	leak_table_add(&run.table, &guest, 280);
+	leak_judge(&run);
+	ck_assert_int_eq(run.result, LEAK_SELFTEST_FAILED);
+	leak_table_free(&run.table);
+	leak_table_add(&run.table, &restored, 552);
+	leak_judge(&run);
+	ck_assert_int_eq(run.result, LEAK_CLEAN);
+	ck_assert_ptr_nonnull(strstr(run.verdict, "injected snapshot leak was found (552 words)"));
+	leak_table_free(&run.table);
+	run = (struct leak_run){ .cfg = &scfg };
+	leak_judge(&run);
+	ck_assert_ptr_nonnull(strstr(run.verdict, "nor through snapshots"));
+}
+END_TEST
+
 static char *print(void (*fn)(FILE *, const struct leak_run *), const struct leak_run *run)
 {
 	static char out[16384];
@@ -365,6 +445,35 @@ START_TEST(report_formats)
 	ck_assert_ptr_nonnull(strstr(out, "ok 2 - VM0: KVM state"));
 	ck_assert_ptr_nonnull(strstr(out, "ok 8 - VM1: host threads carry no guest canaries\n"));
 	ck_assert_ptr_nonnull(strstr(out, "1..8\n"));
+	ck_assert_ptr_null(strstr(out, "restored"));
+	leak_table_free(&run.table);
+}
+END_TEST
+
+START_TEST(report_formats_with_snapshots)
+{
+	static struct leak_config scfg = { .nr_vms = 2, .writers = 2, .snapshot = true };
+	struct leak_run run = { .cfg = &scfg, .elapsed_ms = 2000,
+				.total = { .snapshots = 4, .restores = 4, .xcr0 = 0xe7 } };
+	struct leak_finding f = fnd(LEAK_RESTORED, 1, 1, 1, 1);
+	char *out;
+
+	leak_table_add(&run.table, &f, 9);
+	leak_judge(&run);
+	out = print(leak_print_text, &run);
+	ck_assert_ptr_nonnull(strstr(out, "snapshots         4 taken, 4 restored in new "
+				     "processes"));
+	ck_assert_ptr_nonnull(strstr(out, "  VM1  vCPU1           .       .       .       9"));
+	ck_assert_ptr_nonnull(strstr(out, "VM1 vCPU1 -> VM1 vCPU1 restored VM: 9 words"));
+	out = print(leak_print_json, &run);
+	ck_assert_ptr_nonnull(strstr(out, "\"snapshot\": true}"));
+	ck_assert_ptr_nonnull(strstr(out, "\"snapshots\": 4, \"restores\": 4"));
+	ck_assert_ptr_nonnull(strstr(out, "\"victim\": {\"kind\": \"restored\", \"vm\": 1"));
+	out = print(leak_print_tap, &run);
+	ck_assert_ptr_nonnull(strstr(out, "ok 5 - VM0: restored writers hold only their own "
+				     "canaries, of one round\n"));
+	ck_assert_ptr_nonnull(strstr(out, "not ok 10 - VM1: restored writers"));
+	ck_assert_ptr_nonnull(strstr(out, "1..10\n"));
 	leak_table_free(&run.table);
 }
 END_TEST
@@ -381,13 +490,17 @@ int main(void)
 	tcase_add_test(sc, kvm_scan_accepts_own_canaries_and_init);
 	tcase_add_test(sc, kvm_scan_attributes_foreign_canaries);
 	tcase_add_test(sc, kvm_scan_ignores_components_in_init_state);
+	tcase_add_test(sc, restored_scan_wants_one_round_of_own_canaries);
+	tcase_add_test(sc, restored_scan_of_a_foreign_image);
 	tcase_add_test(sc, host_scan_counts_only_what_kvm_run_changed);
 	tcase_add_checked_fixture(r, setup, teardown);
 	tcase_add_test(r, report_attribution);
 	tcase_add_test(r, report_names);
 	tcase_add_test(r, judge_clean_and_leak);
 	tcase_add_test(r, judge_self_tests);
+	tcase_add_test(r, judge_snapshot_self_test);
 	tcase_add_test(r, report_formats);
+	tcase_add_test(r, report_formats_with_snapshots);
 	suite_add_tcase(s, c);
 	suite_add_tcase(s, sc);
 	suite_add_tcase(s, r);
