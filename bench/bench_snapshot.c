@@ -16,7 +16,7 @@
  * 2. In this process, on a vCPU created as fpvm creates it, with the image
  *    of the 64 MiB snapshot: the save path (vcpu_sync_xcr0() +
  *    vcpu_sync_fpstate()) against bare KVM_GET_XCRS + KVM_GET_XSAVE2; the
- *    load path (fpstate_convert_uabi(), KVM_SET_XCRS, vcpu_set_fpstate())
+ *    load path (fpstate_import_uabi(), KVM_SET_XCRS, vcpu_set_fpstate())
  *    against bare KVM_SET_XCRS + KVM_SET_XSAVE; and restore's read-back
  *    check (KVM_GET_XSAVE2, two decodes, memcmp) apart.
  *
@@ -312,8 +312,8 @@ static int fpvm_load(struct fp_bench *b, unsigned int n)
 		struct fpstate_error ferr;
 		int r;
 
-		if (fpstate_convert_uabi(&b->snap.layout, b->here, b->snap.xfeatures, b->snap.buf,
-					 b->snap.size, b->img, v->guest_fps.size, &ferr)) {
+		if (fpstate_import_uabi(&b->snap.layout, b->here, b->snap.xfeatures, b->snap.buf,
+					b->snap.size, b->img, v->guest_fps.size, &ferr)) {
 			fpvm_fail(&b->err, FPVM_ERR_INPUT, EINVAL, "%s", ferr.msg);
 			return -1;
 		}
@@ -407,7 +407,7 @@ static const struct fp_op {
 	[OP_BARE_SAVE] = { "bare KVM_GET_XCRS + KVM_GET_XSAVE2", bare_save },
 	[OP_FPVM_SAVE] = { "vcpu_sync_xcr0() + vcpu_sync_fpstate()", fpvm_save },
 	[OP_BARE_LOAD] = { "bare KVM_SET_XCRS + KVM_SET_XSAVE", bare_load },
-	[OP_FPVM_LOAD] = { "convert + KVM_SET_XCRS + vcpu_set_fpstate()", fpvm_load },
+	[OP_FPVM_LOAD] = { "import + KVM_SET_XCRS + vcpu_set_fpstate()", fpvm_load },
 	[OP_BARE_GET] = { "bare KVM_GET_XSAVE2", bare_get },
 	[OP_CHECK] = { "read-back: sync_fpstate + 2 decodes + memcmp", fpvm_check },
 	[OP_CONVERT] = { "fpstate_convert_uabi()", only_convert },

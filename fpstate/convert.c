@@ -103,3 +103,16 @@ int fpstate_convert_uabi(const struct xstate_layout *from, const struct xstate_l
 			       from->comp[bit].size);
 	return 0;
 }
+
+int fpstate_import_uabi(const struct xstate_layout *from, const struct xstate_layout *to,
+			uint64_t features, const void *src, size_t src_size, void *dst,
+			size_t dst_size, struct fpstate_error *err)
+{
+	size_t n = src_size < dst_size ? src_size : dst_size;
+
+	if (!xstate_layout_same(from, to, features) || xstate_size_standard(to, features) > n)
+		return fpstate_convert_uabi(from, to, features, src, src_size, dst, dst_size, err);
+	memcpy(dst, src, n);
+	memset((uint8_t *)dst + n, 0, dst_size - n);
+	return 0;
+}

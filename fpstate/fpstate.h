@@ -216,6 +216,15 @@ bool xstate_layout_same(const struct xstate_layout *a, const struct xstate_layou
 int fpstate_convert_uabi(const struct xstate_layout *from, const struct xstate_layout *to,
 			 uint64_t features, const void *src, size_t src_size, void *dst,
 			 size_t dst_size, struct fpstate_error *err);
+/*
+ * A saved image into a buffer of this host's layout and @dst_size: copied
+ * where the layouts agree for @features (what lies past the smaller size is
+ * no component's, and is zeroed), converted by fpstate_convert_uabi() where
+ * they do not.
+ */
+int fpstate_import_uabi(const struct xstate_layout *from, const struct xstate_layout *to,
+			uint64_t features, const void *src, size_t src_size, void *dst,
+			size_t dst_size, struct fpstate_error *err);
 
 /* ---- output (format.c) ---- */
 

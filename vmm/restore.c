@@ -271,22 +271,8 @@ static int restore_vcpu(struct vm *vm, struct vcpu *vcpu, const struct vm_snapsh
 		fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
 		goto out;
 	}
-	/*
-	 * The same layout needs no conversion, only the image at this VM's
-	 * size (what lies beyond the smaller of the two is no component's);
-	 * KVM_SET_XSAVE's own checks come in vcpu_set_fpstate() either way.
-	 */
-	if (xstate_layout_same(&v->fps.layout, here, v->fps.xfeatures) &&
-	    xstate_size_standard(here, v->fps.xfeatures) <= vcpu->guest_fps.size) {
-		uint32_t n = v->fps.size < vcpu->guest_fps.size ? v->fps.size : vcpu->guest_fps.size;
-
-		memcpy(img, v->fps.buf, n);
-		memset(img + n, 0, vcpu->guest_fps.size - n);
-		r = 0;
-	} else {
-		r = fpstate_convert_uabi(&v->fps.layout, here, v->fps.xfeatures, v->fps.buf,
-					 v->fps.size, img, vcpu->guest_fps.size, &ferr);
-	}
+	r = fpstate_import_uabi(&v->fps.layout, here, v->fps.xfeatures, v->fps.buf, v->fps.size,
+				img, vcpu->guest_fps.size, &ferr);
 	if (r) {
 		fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "vcpu %u: %s", vcpu->id, ferr.msg);
 		goto out;

@@ -201,6 +201,27 @@ START_TEST(amd_and_intel_layouts_differ)
 }
 END_TEST
 
+/* Import: the same layout is a copy (zeroed past it), another one a conversion. */
+START_TEST(import_copies_or_converts)
+{
+	struct xstate_layout amd = fixture(0), skx = fixture(2);
+	static uint8_t conv[16384];
+
+	make_src(&amd, 0xe7);
+	memset(dst, 0xa5, sizeof(dst));
+	ck_assert_int_eq(fpstate_import_uabi(&amd, &amd, 0xe7, src, 4096, dst, 8192, &err), 0);
+	ck_assert_mem_eq(dst, src, 4096);
+	for (size_t i = 4096; i < 8192; i++)
+		ck_assert_uint_eq(dst[i], 0);
+	/* Another layout: exactly what the conversion gives. */
+	ck_assert_int_eq(fpstate_convert_uabi(&amd, &skx, 0xe7, src, 4096, conv, 4096, &err), 0);
+	ck_assert_int_eq(fpstate_import_uabi(&amd, &skx, 0xe7, src, 4096, dst, 4096, &err), 0);
+	ck_assert_mem_eq(dst, conv, 4096);
+	/* A copy into less than the components need is a conversion's error. */
+	ck_assert_int_lt(fpstate_import_uabi(&amd, &amd, 0xe7, src, 4096, dst, 1024, &err), 0);
+}
+END_TEST
+
 static void assert_fails(const char *part, const char *part2)
 {
 	ck_assert_ptr_nonnull(strstr(err.msg, part));
@@ -334,6 +355,7 @@ int main(void)
 	tcase_add_loop_test(tc, every_fixture_pair, 0, NR_FIXTURES * NR_FIXTURES);
 	tcase_add_test(tc, pairs_cover_all_state);
 	tcase_add_test(tc, amd_and_intel_layouts_differ);
+	tcase_add_test(tc, import_copies_or_converts);
 	tcase_add_test(e, component_missing_on_target);
 	tcase_add_test(e, compacted_image);
 	tcase_add_test(e, source_too_small);
