@@ -356,7 +356,8 @@ int vm_load_guest(struct vm *vm, struct fpvm_error *err)
 	if (r)
 		return r;
 	if (vm->image.kind == IMAGE_MULTIBOOT)
-		return write_multiboot_info(vm, err) ?: write_acpi_tables(vm, err);
+		return write_multiboot_info(vm, err) ?: write_acpi_tables(vm, err) ?:
+		       pc_bios_setup(vm, err);
 	if (boot_write_tables(&vm->boot, &vm->mem))
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, EINVAL, "cannot write page tables");
 	return 0;

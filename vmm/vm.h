@@ -342,6 +342,12 @@ void vm_snapshot_check(const struct vm_snapshot *s, struct kvm *kvm,
 int vm_restore(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
 	       const struct vm_config *cfg, const struct vm_snapshot *s, struct fpvm_error *err);
 
+/*
+ * What SeaBIOS leaves for a Multiboot kernel (bios.c): real-mode vectors,
+ * the 8259s at 0x08/0x70 with the timer open, PIT channel 0 at 18.2 Hz.
+ */
+int pc_bios_setup(struct vm *vm, struct fpvm_error *err);
+
 /* The control port's request handler (ctl.c). */
 extern const struct bus_device_ops fpvm_ctl_ops;
 
