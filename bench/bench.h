@@ -8,7 +8,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <spawn.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +35,69 @@ static inline double bench_median(double *v)
 {
 	qsort(v, ROUNDS, sizeof(*v), bench_cmp);
 	return v[ROUNDS / 2];
+}
+
+/* Benchmarks that run fpvm as a process, rounds at a time (startup, snapshot). */
+#define BENCH_MAX_ROUNDS 200
+
+extern char **environ;
+
+/* The median of @n <= BENCH_MAX_ROUNDS values, leaving @in as it is. */
+static inline double bench_median_of(const double *in, unsigned int n)
+{
+	double v[BENCH_MAX_ROUNDS];
+
+	memcpy(v, in, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), bench_cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One process, stdout and stderr to /dev/null; its wall time, or < 0. */
+static inline double bench_spawn_wait(char *const argv[], int *status)
+{
+	posix_spawn_file_actions_t fa;
+	double t0 = bench_now();
+	pid_t pid;
+	int ws;
+
+	*status = -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (waitpid(pid, &ws, 0) != pid)
+		return -1;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return bench_now() - t0;
+}
+
+/* A number after "key": in a --stats=json file, or -1. */
+static inline double bench_json_number(const char *text, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	p = strstr(text, pat);
+	return p ? strtod(p + strlen(pat), NULL) : -1;
+}
+
+/* A small text file into @buf, NUL-terminated; -1 if empty or unreadable. */
+static inline int bench_read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
 }
 
 /*

@@ -24,80 +24,20 @@
  */
 #include <dirent.h>
 #include <limits.h>
-#include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "../cmd/cmd.h"
 #include "../vcpu/vcpu.h"
 #include "bench.h"
 
-#define MAX_ROUNDS	200
+#define MAX_ROUNDS	BENCH_MAX_ROUNDS
 #define DEFAULT_ROUNDS	15
 #define DEFAULT_OPS	2000
 #define GUEST_ROUNDS	"1000"
 #define TARGET_FPSTATE	1.2
 #define BASE_MAX	1024		/* the temporary directory's path */
 
-extern char **environ;
-
-/* ---- helpers (as bench_startup.c's) ---- */
-
-/* One process, stdout and stderr to /dev/null; its wall time, or < 0. */
-static double spawn_wait(char *const argv[], int *status)
-{
-	posix_spawn_file_actions_t fa;
-	double t0 = bench_now();
-	pid_t pid;
-	int ws;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ)) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	if (waitpid(pid, &ws, 0) != pid)
-		return -1;
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	return bench_now() - t0;
-}
-
-static double median(const double *in, unsigned int n)
-{
-	double v[MAX_ROUNDS];
-
-	memcpy(v, in, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), bench_cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* A number after "key": in a --stats=json file, or -1. */
-static double json_number(const char *text, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
-	p = strstr(text, pat);
-	return p ? strtod(p + strlen(pat), NULL) : -1;
-}
-
-static int read_text(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
 
 /* ---- 1. snapshot and restore against memory size ---- */
 
@@ -143,29 +83,29 @@ static int one_round(const char *fpvm, const char *guest, const char *stats,
 	char text[16384];
 	int status = -1;
 
-	f->run[r] = spawn_wait(run_argv, &status);
-	if (f->run[r] < 0 || status || read_text(stats, text, sizeof(text))) {
+	f->run[r] = bench_spawn_wait(run_argv, &status);
+	if (f->run[r] < 0 || status || bench_read_text(stats, text, sizeof(text))) {
 		fprintf(stderr, "snapshot: fpvm run --mem %s --snapshot-dir: failed (status %d)\n",
 			sz->arg, status);
 		return -1;
 	}
-	f->snap[r] = json_number(text, "snapshot_ns") * 1e-9;
+	f->snap[r] = bench_json_number(text, "snapshot_ns") * 1e-9;
 	if (f->snap[r] <= 0) {
 		fprintf(stderr, "snapshot: fpvm run --stats=json gave no snapshot_ns\n");
 		return -1;
 	}
 	f->cold[r] = f->run[r] - f->snap[r];
-	f->restore[r] = spawn_wait(restore_argv, &status);
-	if (f->restore[r] < 0 || status || read_text(stats, text, sizeof(text))) {
+	f->restore[r] = bench_spawn_wait(restore_argv, &status);
+	if (f->restore[r] < 0 || status || bench_read_text(stats, text, sizeof(text))) {
 		fprintf(stderr, "snapshot: fpvm restore (%s): failed (status %d)\n", sz->arg,
 			status);
 		return -1;
 	}
 	for (unsigned int p = 0; p < NR_RPHASES; p++) {
-		f->rphase[p][r] = json_number(text, rphases[p]);
+		f->rphase[p][r] = bench_json_number(text, rphases[p]);
 		sum += f->rphase[p][r];
 	}
-	total = json_number(text, "total");
+	total = bench_json_number(text, "total");
 	f->rphase[RP_OTHER][r] = total - sum;
 	f->rphase[RP_OUTSIDE][r] = f->restore[r] * 1e3 - total;
 	return 0;
@@ -226,10 +166,10 @@ static int bench_sizes(const char *fpvm, const char *guest, const char *base,
 	unlink(stats);
 	for (unsigned int i = 0; i < NR_SIZES; i++) {
 		disk_usage(&f[i]);
-		snap[i] = median(f[i].snap, rounds);
-		cold[i] = median(f[i].cold, rounds);
-		rest[i] = median(f[i].restore, rounds);
-		run[i] = median(f[i].run, rounds);
+		snap[i] = bench_median_of(f[i].snap, rounds);
+		cold[i] = bench_median_of(f[i].cold, rounds);
+		rest[i] = bench_median_of(f[i].restore, rounds);
+		run[i] = bench_median_of(f[i].run, rounds);
 	}
 	printf("snapshot: the snap guest (%s %s, 1 vCPU), %u rounds, medians; cold boot = "
 	       "fpvm run less its snapshot\n", guest, GUEST_ROUNDS, rounds);
@@ -253,7 +193,7 @@ static int bench_sizes(const char *fpvm, const char *guest, const char *base,
 	for (unsigned int i = 0; i < NR_SIZES; i++) {
 		printf("  %-8s", sizes[i].name);
 		for (unsigned int p = 0; p < NR_RCOLS; p++)
-			printf(" %10.3f", median(f[i].rphase[p], rounds));
+			printf(" %10.3f", bench_median_of(f[i].rphase[p], rounds));
 		printf("\n");
 	}
 	return 0;

@@ -11,80 +11,19 @@
  * Targets (issue 13): the minimal guest at most 1.3x the floor, hello at
  * most 1.5x, fpvm's own private memory at most 1.5 MiB per VM.
  */
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include "bench.h"
 
-#define MAX_ROUNDS	200
+#define MAX_ROUNDS	BENCH_MAX_ROUNDS
 #define TARGET_MIN	1.3
 #define TARGET_HELLO	1.5
 #define TARGET_PRIVATE_KIB 1536
-
-extern char **environ;
 
 struct contender {
 	const char *name;
 	char *argv[12];
 	double t[MAX_ROUNDS];
 };
-
-/* One process, stdout and stderr to /dev/null; its wall time, or < 0. */
-static double spawn_wait(char *const argv[], int *status)
-{
-	posix_spawn_file_actions_t fa;
-	double t0 = bench_now();
-	pid_t pid;
-	int ws;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ)) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	if (waitpid(pid, &ws, 0) != pid)
-		return -1;
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	return bench_now() - t0;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	return bench_cmp(a, b);
-}
-
-static double median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* A number after "key": in a --stats=json file, or -1. */
-static double json_number(const char *text, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
-	p = strstr(text, pat);
-	return p ? strtod(p + strlen(pat), NULL) : -1;
-}
-
-static int read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
 
 static const char *const phases[] = {
 	"kvm_open", "fpu_config", "vm_create", "fpstate", "devices", "load", "fdt", "vcpus",
@@ -108,18 +47,18 @@ static int phase_medians(const char *fpvm, const char *guest, const char *cpus,
 		char *argv[] = { (char *)fpvm, "run", "--cpus", (char *)cpus, "--stats=json",
 				 "--stats-file", path, (char *)guest, NULL };
 
-		if (spawn_wait(argv, &status) < 0 || status || read_file(path, text, sizeof(text))) {
+		if (bench_spawn_wait(argv, &status) < 0 || status || bench_read_text(path, text, sizeof(text))) {
 			unlink(path);
 			return -1;
 		}
 		for (unsigned int p = 0; p < NR_PHASES; p++)
-			v[p][r] = json_number(text, phases[p]);
-		v[NR_PHASES][r] = json_number(text, "fpvm_private");
+			v[p][r] = bench_json_number(text, phases[p]);
+		v[NR_PHASES][r] = bench_json_number(text, "fpvm_private");
 	}
 	unlink(path);
 	for (unsigned int p = 0; p < NR_PHASES; p++)
-		out[p] = median(v[p], rounds);
-	*private_kib = median(v[NR_PHASES], rounds);
+		out[p] = bench_median_of(v[p], rounds);
+	*private_kib = bench_median_of(v[NR_PHASES], rounds);
 	return 0;
 }
 
@@ -151,7 +90,7 @@ int main(int argc, char **argv)
 		for (unsigned int i = 0; i < 4; i++) {
 			int status;
 
-			c[i].t[r] = spawn_wait(c[i].argv, &status);
+			c[i].t[r] = bench_spawn_wait(c[i].argv, &status);
 			if (c[i].t[r] < 0 || status) {
 				fprintf(stderr, "startup: %s: failed (status %d)\n", c[i].name, status);
 				return 1;
@@ -159,7 +98,7 @@ int main(int argc, char **argv)
 		}
 	printf("startup: %u rounds, medians\n", rounds);
 	for (unsigned int i = 0; i < 4; i++) {
-		med[i] = median(c[i].t, rounds);
+		med[i] = bench_median_of(c[i].t, rounds);
 		printf("  %-30s %8.3f ms  %5.2fx the floor\n", c[i].name, med[i] * 1e3,
 		       med[i] / med[0]);
 	}
