@@ -67,6 +67,16 @@ struct run_opts {
 	const char *save_loaded_dir;	/* restore --save-loaded-fpstate */
 };
 
+/*
+ * run's option setters (--timeout, --exit-status, --stats), for run and
+ * for commands whose options begin with a struct run_opts (restore).
+ */
+int run_set_timeout(void *opts, const char *arg, struct fpvm_error *err);
+int run_set_exit_status(void *opts, const char *arg, struct fpvm_error *err);
+int run_set_stats(void *opts, const char *arg, struct fpvm_error *err);
+/* run's defaults: one vCPU, 64 MiB, /dev/kvm, the direct exit status. */
+void run_opts_init(void *opts);
+
 /* fpvm run's work from its options on; fpvm restore runs a snapshot through it. */
 int run_with_opts(const struct run_opts *o);
 /* Every way the snapshot does not fit this host, on stderr; FPVM_ERR_INCOMPATIBLE if any. */

@@ -62,52 +62,19 @@ static int restore(const void *opts)
 	return status;
 }
 
-static int set_timeout(void *opts, const char *arg, struct fpvm_error *err)
-{
-	struct restore_opts *o = opts;
-	int r = parse_seconds_ms(arg, &o->run.vm.timeout_ms);
-
-	if (r == -ERANGE)
-		return USAGE_FAIL(err, "--timeout %s: too large", arg);
-	if (r)
-		return USAGE_FAIL(err, "--timeout '%s': not a number of seconds", arg);
-	return 0;
-}
-
-static int set_exit_status(void *opts, const char *arg, struct fpvm_error *err)
-{
-	struct restore_opts *o = opts;
-
-	if (!strcmp(arg, "direct"))
-		o->run.exit_mode = EXIT_MODE_DIRECT;
-	else if (!strcmp(arg, "qemu"))
-		o->run.exit_mode = EXIT_MODE_QEMU;
-	else
-		return USAGE_FAIL(err, "--exit-status '%s': expected 'direct' or 'qemu'", arg);
-	return 0;
-}
-
-static int set_stats(void *opts, const char *arg, struct fpvm_error *err)
-{
-	struct restore_opts *o = opts;
-
-	if (arg && strcmp(arg, "json"))
-		return USAGE_FAIL(err, "--stats=%s: expected --stats or --stats=json", arg);
-	o->run.stats_text = !arg;
-	o->run.stats_json = arg != NULL;
-	return 0;
-}
+/* run's setters take a struct run_opts, and restore's options begin with one. */
+_Static_assert(offsetof(struct restore_opts, run) == 0, "restore_opts must begin with run_opts");
 
 static const struct opt restore_opts[] = {
 	OPT_FLAG("check", 0, struct restore_opts, check,
 		 "only check: every part (memory included) and whether\n"
 		 "the snapshot fits this host, each mismatch named;\n"
 		 "no vCPU runs (status 0, 65 or 110)"),
-	OPT_CALL("timeout", 't', "SECONDS", set_timeout,
+	OPT_CALL("timeout", 't', "SECONDS", run_set_timeout,
 		 "stop the guest SECONDS after the restore; status 124"),
 	OPT_STRING("serial", 0, "FILE", struct restore_opts, run.serial_path,
 		   "write the guest's serial output to FILE, not stdout"),
-	OPT_CALL("exit-status", 0, "MODE", set_exit_status, "direct (default) or qemu, as for run"),
+	OPT_CALL("exit-status", 0, "MODE", run_set_exit_status, "direct (default) or qemu, as for run"),
 	OPT_FLAG("strict-io", 0, struct restore_opts, run.vm.strict_io,
 		 "an access to no device is fatal (status 117)"),
 	OPT_STRING("kvm", 0, "PATH", struct restore_opts, run.kvm_path,
@@ -130,21 +97,15 @@ static const struct opt restore_opts[] = {
 	OPT_FLAG("no-seccomp", 0, struct restore_opts, run.no_seccomp,
 		 "run without the system call allow-lists"),
 	OPT_SECTION("Statistics:"),
-	OPT_CALL_OPTIONAL("stats", 0, "json", set_stats, "at exit, as for run"),
+	OPT_CALL_OPTIONAL("stats", 0, "json", run_set_stats, "at exit, as for run"),
 	OPT_STRING("stats-file", 0, "FILE", struct restore_opts, run.stats_path,
 		   "write the --stats report to FILE instead"),
 };
 
 static void restore_init(void *opts)
 {
-	*(struct restore_opts *)opts = (struct restore_opts){
-		.run = {
-			.vm = { .nr_cpus = 1, .mem_size = FPVM_DEFAULT_MEM, .serial_fd = -1,
-				.dtb_fd = -1 },
-			.kvm_path = "/dev/kvm",
-			.exit_mode = EXIT_MODE_DIRECT,
-		},
-	};
+	*(struct restore_opts *)opts = (struct restore_opts){ 0 };
+	run_opts_init(opts);
 }
 
 static int restore_operands(void *opts, int argc, char **argv, struct fpvm_error *err)

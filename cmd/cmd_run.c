@@ -271,7 +271,7 @@ static int set_mem(void *opts, const char *arg, struct fpvm_error *err)
 	return 0;
 }
 
-static int set_timeout(void *opts, const char *arg, struct fpvm_error *err)
+int run_set_timeout(void *opts, const char *arg, struct fpvm_error *err)
 {
 	struct run_opts *o = opts;
 	int r = parse_seconds_ms(arg, &o->vm.timeout_ms);
@@ -283,7 +283,7 @@ static int set_timeout(void *opts, const char *arg, struct fpvm_error *err)
 	return 0;
 }
 
-static int set_exit_status(void *opts, const char *arg, struct fpvm_error *err)
+int run_set_exit_status(void *opts, const char *arg, struct fpvm_error *err)
 {
 	struct run_opts *o = opts;
 
@@ -301,7 +301,7 @@ static int set_xcr0(void *opts, const char *arg, struct fpvm_error *err)
 	return parse_xcr0("--xcr0", arg, &((struct run_opts *)opts)->vm.xcr0, err);
 }
 
-static int set_stats(void *opts, const char *arg, struct fpvm_error *err)
+int run_set_stats(void *opts, const char *arg, struct fpvm_error *err)
 {
 	struct run_opts *o = opts;
 
@@ -328,11 +328,11 @@ static const struct opt run_opts[] = {
 	OPT_CALL("cpus", 'c', "N", set_cpus, "vCPUs, one thread each (default 1, at most KVM's limit)"),
 	OPT_CALL("mem", 'm', "SIZE", set_mem, "guest RAM; suffix K, M or G, plain numbers are MiB\n"
 		 "(default 64M, from 2M to 64G)"),
-	OPT_CALL("timeout", 't', "SECONDS", set_timeout,
+	OPT_CALL("timeout", 't', "SECONDS", run_set_timeout,
 		 "stop the guest after SECONDS (may be fractional);\nexit status 124"),
 	OPT_STRING("serial", 0, "FILE", struct run_opts, serial_path,
 		   "write the guest's serial output to FILE, not stdout"),
-	OPT_CALL("exit-status", 0, "MODE", set_exit_status,
+	OPT_CALL("exit-status", 0, "MODE", run_set_exit_status,
 		 "direct: status = value written to port 0xf4 (default)\n"
 		 "qemu:   status = (value << 1) | 1, like QEMU's\n        isa-debug-exit"),
 	OPT_FLAG("strict-io", 0, struct run_opts, vm.strict_io,
@@ -369,14 +369,14 @@ static const struct opt run_opts[] = {
 		   "and write a snapshot to DIR, then go on; a later one\n"
 		   "replaces it (fpvm restore DIR resumes it)"),
 	OPT_SECTION("Statistics:"),
-	OPT_CALL_OPTIONAL("stats", 0, "json", set_stats,
+	OPT_CALL_OPTIONAL("stats", 0, "json", run_set_stats,
 			  "at exit: time per phase, exits by reason per vCPU,\n"
 			  "KVM_RUN against VMM time, RSS/PSS/USS; on stderr"),
 	OPT_STRING("stats-file", 0, "FILE", struct run_opts, stats_path,
 		   "write the --stats report to FILE instead"),
 };
 
-static void run_init(void *opts)
+void run_opts_init(void *opts)
 {
 	*(struct run_opts *)opts = (struct run_opts){
 		.vm = {
@@ -417,7 +417,7 @@ const struct command cmd_run = {
 	.opts = run_opts,
 	.nr_opts = NR_OPTS(run_opts),
 	.operands_end_options = true,
-	.init = run_init,
+	.init = run_opts_init,
 	.operands = run_operands,
 	.run = run,
 	.statuses =
