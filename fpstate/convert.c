@@ -8,22 +8,10 @@
  * rewritten first, or every register above AVX loads from the wrong bytes.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fpstate.h"
-
-__attribute__((format(printf, 2, 3)))
-static int bad(struct fpstate_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 bool xstate_layout_same(const struct xstate_layout *a, const struct xstate_layout *b,
 			uint64_t features)
@@ -50,13 +38,13 @@ static int check_comp(const struct xstate_layout *from, const struct xstate_layo
 
 	if (((1ULL << bit) & XFEATURE_MASK_SUPERVISOR) ||
 	    ((f->flags | t->flags) & XCOMP_SUPERVISOR))
-		return bad(err, "component %u (%s): supervisor state is never in a uABI image",
+		return fpstate_error_set(err, "component %u (%s): supervisor state is never in a uABI image",
 			   bit, xfeature_name(bit));
 	if (!f->size || f->size != t->size)
-		return bad(err, "component %u (%s): %u bytes in the snapshot's layout, "
+		return fpstate_error_set(err, "component %u (%s): %u bytes in the snapshot's layout, "
 			   "%u on this host", bit, xfeature_name(bit), f->size, t->size);
 	if (f->offset < XSAVE_EXT_OFFSET || t->offset < XSAVE_EXT_OFFSET)
-		return bad(err, "component %u (%s): offset %u in the snapshot's layout, %u on this "
+		return fpstate_error_set(err, "component %u (%s): offset %u in the snapshot's layout, %u on this "
 			   "host, overlaps the legacy area and header", bit, xfeature_name(bit),
 			   f->offset, t->offset);
 	return 0;
@@ -79,19 +67,19 @@ int fpstate_convert_uabi(const struct xstate_layout *from, const struct xstate_l
 	from_size = xstate_size_standard(from, features);
 	to_size = xstate_size_standard(to, features);
 	if (src_size < from_size)
-		return bad(err, "image of %zu bytes is smaller than the snapshot layout's %u",
+		return fpstate_error_set(err, "image of %zu bytes is smaller than the snapshot layout's %u",
 			   src_size, from_size);
 	if (dst_size < to_size)
-		return bad(err, "buffer of %zu bytes is smaller than this host's layout's %u",
+		return fpstate_error_set(err, "buffer of %zu bytes is smaller than this host's layout's %u",
 			   dst_size, to_size);
 	memcpy(&xstate_bv, s + XSAVE_HDR_OFFSET, 8);
 	memcpy(&xcomp_bv, s + XSAVE_HDR_OFFSET + 8, 8);
 	/* XSAVE writes XCOMP_BV as 0; XSAVEC/XSAVES set bit 63 (compacted). */
 	if (xcomp_bv)
-		return bad(err, "XCOMP_BV 0x%llx: not a uABI (standard format) image",
+		return fpstate_error_set(err, "XCOMP_BV 0x%llx: not a uABI (standard format) image",
 			   (unsigned long long)xcomp_bv);
 	if (xstate_bv & ~features)
-		return bad(err, "the image's XSTATE_BV 0x%llx has features outside 0x%llx",
+		return fpstate_error_set(err, "the image's XSTATE_BV 0x%llx has features outside 0x%llx",
 			   (unsigned long long)xstate_bv, (unsigned long long)features);
 
 	/* x87 and SSE have fixed places in the legacy area on every CPU. */

@@ -5,23 +5,11 @@
  * leaf 0xD layout), so it can be decoded on any other machine.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fpstate.h"
-
-__attribute__((format(printf, 2, 3)))
-static int fail(struct fpstate_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 int fpstate_file_save(const char *dir, int vcpu, const struct fpstate *fps, uint64_t xcr0,
 		      struct fpstate_error *err)
@@ -34,15 +22,15 @@ int fpstate_file_save(const char *dir, int vcpu, const struct fpstate *fps, uint
 	snprintf(path, sizeof(path), "%s/vcpu%d.xsave", dir, vcpu);
 	f = fopen(path, "wb");
 	if (!f)
-		return fail(err, "%s: %s", path, strerror(errno));
+		return fpstate_error_set(err, "%s: %s", path, strerror(errno));
 	n = fwrite(fps->buf, 1, fps->size, f);
 	if (fclose(f) || n != fps->size)
-		return fail(err, "%s: write failed", path);
+		return fpstate_error_set(err, "%s: write failed", path);
 
 	snprintf(path, sizeof(path), "%s/vcpu%d.layout", dir, vcpu);
 	f = fopen(path, "w");
 	if (!f)
-		return fail(err, "%s: %s", path, strerror(errno));
+		return fpstate_error_set(err, "%s: %s", path, strerror(errno));
 	fprintf(f, "# fpvm fpstate layout v1: describes vcpu%d.xsave\n", vcpu);
 	fprintf(f, "vcpu = %d\nsize = %u\nis_guest = %d\nxcr0 = 0x%llx\nxfeatures = 0x%llx\n",
 		vcpu, fps->size, fps->is_guest, (unsigned long long)xcr0,
@@ -57,7 +45,7 @@ int fpstate_file_save(const char *dir, int vcpu, const struct fpstate *fps, uint
 			fprintf(f, "component = %u %u %u 0x%x\n", bit, l->comp[bit].offset,
 				l->comp[bit].size, l->comp[bit].flags);
 	if (fclose(f))
-		return fail(err, "%s: write failed", path);
+		return fpstate_error_set(err, "%s: write failed", path);
 	return 0;
 }
 
@@ -68,7 +56,7 @@ static int parse_layout(const char *path, struct fpstate_file *sf, struct fpstat
 	unsigned int lineno = 0;
 
 	if (!f)
-		return fail(err, "%s: %s (needed to decode the .xsave file)", path, strerror(errno));
+		return fpstate_error_set(err, "%s: %s (needed to decode the .xsave file)", path, strerror(errno));
 	sf->layout.comp[XFEATURE_FP] = (struct xstate_component){ 160, 0, 0 };
 	sf->layout.comp[XFEATURE_SSE] = (struct xstate_component){ 256, 160, 0 };
 	while (fgets(line, sizeof(line), f)) {
@@ -82,7 +70,7 @@ static int parse_layout(const char *path, struct fpstate_file *sf, struct fpstat
 		if (sscanf(line, "component = %u %u %u %x", &bit, &off, &size, &flags) == 4) {
 			if (bit < 2 || bit >= XFEATURE_MAX || size > (1U << 20) || off > (1U << 20)) {
 				fclose(f);
-				return fail(err, "%s:%u: bad component line", path, lineno);
+				return fpstate_error_set(err, "%s:%u: bad component line", path, lineno);
 			}
 			sf->layout.comp[bit] = (struct xstate_component){ size, off, flags };
 		} else if (sscanf(line, "vcpu = %d", &iv) == 1) {
@@ -107,12 +95,12 @@ static int parse_layout(const char *path, struct fpstate_file *sf, struct fpstat
 			sf->layout.mxcsr_mask = (uint32_t)v;
 		} else {
 			fclose(f);
-			return fail(err, "%s:%u: unrecognised line", path, lineno);
+			return fpstate_error_set(err, "%s:%u: unrecognised line", path, lineno);
 		}
 	}
 	fclose(f);
 	if (sf->size < XSAVE_EXT_OFFSET || sf->size > (16U << 20))
-		return fail(err, "%s: size %u out of range", path, sf->size);
+		return fpstate_error_set(err, "%s: size %u out of range", path, sf->size);
 	return 0;
 }
 
@@ -126,32 +114,32 @@ int fpstate_file_load(const char *path, struct fpstate_file *sf, struct fpstate_
 
 	memset(sf, 0, sizeof(*sf));
 	if (len < 6 || strcmp(path + len - 6, ".xsave") || len + 1 >= sizeof(lpath))
-		return fail(err, "%s: expected a NAME.xsave file (from --save-fpstate)", path);
+		return fpstate_error_set(err, "%s: expected a NAME.xsave file (from --save-fpstate)", path);
 	snprintf(lpath, sizeof(lpath), "%.*s.layout", (int)(len - 6), path);
 	r = parse_layout(lpath, sf, err);
 	if (r)
 		return r;
 	f = fopen(path, "rb");
 	if (!f)
-		return fail(err, "%s: %s", path, strerror(errno));
+		return fpstate_error_set(err, "%s: %s", path, strerror(errno));
 	if (fseek(f, 0, SEEK_END) || (fsize = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
 		fclose(f);
-		return fail(err, "%s: cannot size the file", path);
+		return fpstate_error_set(err, "%s: cannot size the file", path);
 	}
 	if ((uint64_t)fsize != sf->size) {
 		fclose(f);
-		return fail(err, "%s: %ld bytes, but its layout says %u", path, fsize, sf->size);
+		return fpstate_error_set(err, "%s: %ld bytes, but its layout says %u", path, fsize, sf->size);
 	}
 	sf->buf = aligned_alloc(64, (sf->size + 63) & ~63U);
 	if (!sf->buf) {
 		fclose(f);
-		return fail(err, "out of memory");
+		return fpstate_error_set(err, "out of memory");
 	}
 	n = fread(sf->buf, 1, sf->size, f);
 	fclose(f);
 	if (n != sf->size) {
 		fpstate_file_free(sf);
-		return fail(err, "%s: short read", path);
+		return fpstate_error_set(err, "%s: short read", path);
 	}
 	return 0;
 }

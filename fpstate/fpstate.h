@@ -94,6 +94,10 @@ struct fpstate_error {
 	char msg[256];
 };
 
+/* Fills @err->msg; returns -EINVAL. */
+int fpstate_error_set(struct fpstate_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 int xstate_layout_init(struct xstate_layout *l, const struct kvm_cpuid2 *cpuid,
 		       struct fpstate_error *err);
 bool xstate_has(const struct xstate_layout *l, unsigned int bit);

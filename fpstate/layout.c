@@ -19,8 +19,7 @@ static const struct kvm_cpuid_entry2 *leaf(const struct kvm_cpuid2 *c, uint32_t 
 	return NULL;
 }
 
-__attribute__((format(printf, 2, 3)))
-static int bad(struct fpstate_error *err, const char *fmt, ...)
+int fpstate_error_set(struct fpstate_error *err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -58,7 +57,7 @@ int xstate_layout_init(struct xstate_layout *l, const struct kvm_cpuid2 *cpuid,
 			continue;
 		e = leaf(cpuid, 0xd, bit);
 		if (!e || !e->eax)
-			return bad(err, "CPUID 0xD.%u (%s) is missing but the feature is supported",
+			return fpstate_error_set(err, "CPUID 0xD.%u (%s) is missing but the feature is supported",
 				   bit, xfeature_name(bit));
 		l->comp[bit] = (struct xstate_component){
 			.size = e->eax,
@@ -68,10 +67,10 @@ int xstate_layout_init(struct xstate_layout *l, const struct kvm_cpuid2 *cpuid,
 		if (e->ecx & XCOMP_SUPERVISOR)
 			continue;
 		if (e->ebx < XSAVE_EXT_OFFSET)
-			return bad(err, "CPUID 0xD.%u (%s): offset %u overlaps the legacy area and "
+			return fpstate_error_set(err, "CPUID 0xD.%u (%s): offset %u overlaps the legacy area and "
 				   "header", bit, xfeature_name(bit), e->ebx);
 		if (l->max_size && e->ebx + e->eax > l->max_size)
-			return bad(err, "CPUID 0xD.%u (%s): ends at %u, beyond the maximum size %u",
+			return fpstate_error_set(err, "CPUID 0xD.%u (%s): ends at %u, beyond the maximum size %u",
 				   bit, xfeature_name(bit), e->ebx + e->eax, l->max_size);
 	}
 	/* User components must not overlap each other. */
@@ -85,7 +84,7 @@ int xstate_layout_init(struct xstate_layout *l, const struct kvm_cpuid2 *cpuid,
 
 			if (cb->size && !(cb->flags & XCOMP_SUPERVISOR) &&
 			    ca->offset < cb->offset + cb->size && cb->offset < ca->offset + ca->size)
-				return bad(err, "CPUID 0xD.%u (%s) overlaps 0xD.%u (%s)", a,
+				return fpstate_error_set(err, "CPUID 0xD.%u (%s) overlaps 0xD.%u (%s)", a,
 					   xfeature_name(a), b, xfeature_name(b));
 		}
 	}
