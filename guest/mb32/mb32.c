@@ -7,48 +7,15 @@
  * "skip" it exits with 38, the value by which kvm-unit-tests' tests report
  * that they skipped (77 through QEMU's isa-debug-exit mapping).
  */
-#include <stdint.h>
+#include "mb32.h"
 
 #define MB_BOOTLOADER_MAGIC	0x2badb002u
-#define PORT_SERIAL		0x3f8
-#define PORT_EXIT		0xf4
 
 struct mb_info {
 	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
 	uint32_t syms[4], mmap_length, mmap_addr, drives_length, drives_addr, config_table;
 	uint32_t boot_loader_name;
 };
-
-static void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static void puts_(const char *s)
-{
-	while (*s)
-		outb(PORT_SERIAL, (uint8_t)*s++);
-}
-
-static void put_hex(uint32_t v)
-{
-	char buf[11] = "0x";
-
-	for (int i = 0; i < 8; i++)
-		buf[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 0xf];
-	buf[10] = '\0';
-	puts_(buf);
-}
-
-static int failures;
-
-static void check(int ok, const char *what)
-{
-	puts_(ok ? "ok: " : "FAIL: ");
-	puts_(what);
-	puts_("\n");
-	failures += !ok;
-}
 
 void mb32_main(uint32_t magic, const struct mb_info *info);
 

@@ -12,10 +12,8 @@
  * PM1_STS says it woke.  "s5" powers off, "reset" writes the FADT's reset
  * register.
  */
-#include <stdint.h>
+#include "mb32.h"
 
-#define PORT_SERIAL	0x3f8
-#define PORT_EXIT	0xf4
 #define WAKE_CODE	0x1000
 
 struct mb_info {
@@ -29,47 +27,6 @@ struct sdt {
 	char oem[6], table[8];
 	uint32_t oem_rev, creator, creator_rev;
 } __attribute__((packed));
-
-#define OUT(name, type) \
-	static inline void name(uint16_t p, type v) \
-	{ __asm__ volatile("out %0, %1" : : "a"(v), "Nd"(p)); }
-#define IN(name, type) \
-	static inline type name(uint16_t p) \
-	{ type v; __asm__ volatile("in %1, %0" : "=a"(v) : "Nd"(p)); return v; }
-OUT(outb, uint8_t)
-OUT(outw, uint16_t)
-OUT(outl, uint32_t)
-IN(inb, uint8_t)
-IN(inw, uint16_t)
-IN(inl, uint32_t)
-static inline uint32_t mmio_read(uint32_t a) { return *(volatile uint32_t *)a; }
-static inline void mmio_write(uint32_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
-
-static void puts_(const char *s)
-{
-	while (*s)
-		outb(PORT_SERIAL, (uint8_t)*s++);
-}
-
-static void put_hex(uint32_t v)
-{
-	char buf[11] = "0x";
-
-	for (int i = 0; i < 8; i++)
-		buf[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 0xf];
-	buf[10] = '\0';
-	puts_(buf);
-}
-
-static int failures;
-
-static void check(int ok, const char *what)
-{
-	puts_(ok ? "ok: " : "FAIL: ");
-	puts_(what);
-	puts_("\n");
-	failures += !ok;
-}
 
 static int same(const char *a, const char *b, int n)
 {

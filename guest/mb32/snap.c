@@ -7,10 +7,8 @@
  * Prints "mb32-snap: snapshot taken" or "mb32-snap: restored", then
  * exits with 0 when the timer fired after the request.
  */
-#include <stdint.h>
+#include "mb32.h"
 
-#define PORT_SERIAL	0x3f8
-#define PORT_EXIT	0xf4
 #define PORT_CTL	0x600
 #define CTL_MAGIC	0x6670766du
 #define CTL_SNAPSHOT	5
@@ -23,22 +21,6 @@
 #define TIMER_VECTOR	0x40
 
 static volatile uint32_t ticks;
-
-static void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static void puts_(const char *s)
-{
-	while (*s)
-		outb(PORT_SERIAL, (uint8_t)*s++);
-}
 
 static void lapic_write(uint32_t reg, uint32_t v)
 {
