@@ -8,7 +8,6 @@
  * rewritten first, or every register above AVX loads from the wrong bytes.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "fpstate.h"

@@ -16,6 +16,12 @@
 #define MSR_IA32_XFD		0x1c4
 #define MSR_IA32_XFD_ERR	0x1c5
 
+/* struct kvm_msrs with room for every MSR a vCPU state holds. */
+union msr_buf {
+	struct kvm_msrs hdr;
+	uint8_t raw[sizeof(struct kvm_msrs) + VCPU_STATE_MAX_MSRS * sizeof(struct kvm_msr_entry)];
+};
+
 static int state_fail(struct vcpu *vcpu, struct fpvm_error *err, const char *what, int r)
 {
 	return fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: %s: %s", vcpu->id, what, strerror(-r));
@@ -29,11 +35,7 @@ static int state_fail(struct vcpu *vcpu, struct fpvm_error *err, const char *wha
 static int save_msrs(struct vcpu *vcpu, struct vcpu_state *s, struct fpvm_error *err)
 {
 	const struct kvm *kvm = vcpu->kvm;
-	union {
-		struct kvm_msrs hdr;
-		uint8_t raw[sizeof(struct kvm_msrs) + VCPU_STATE_MAX_MSRS *
-			    sizeof(struct kvm_msr_entry)];
-	} buf;
+	union msr_buf buf;
 	uint32_t next = 0;
 
 	s->nr_msrs = 0;
@@ -115,11 +117,7 @@ static bool msr_value(const struct kvm_msr_entry *list, uint32_t n, uint32_t ind
 static int load_msrs(struct vcpu *vcpu, const struct vcpu_state *s, const struct vcpu_state *fresh,
 		     bool xfd, struct fpvm_error *err)
 {
-	union {
-		struct kvm_msrs hdr;
-		uint8_t raw[sizeof(struct kvm_msrs) + VCPU_STATE_MAX_MSRS *
-			    sizeof(struct kvm_msr_entry)];
-	} buf;
+	union msr_buf buf;
 	uint32_t n = 0;
 	int r;
 
