@@ -102,13 +102,13 @@ static int restore_vm(const struct run_opts *o, struct vm *vm, struct kvm *kvm,
 	uint64_t t;
 	int r = vm_restore(vm, kvm, fpu_cfg, cfg, o->restore, err);
 
+	if (!r && o->save_loaded_dir && mkdir(o->save_loaded_dir, 0755) && errno != EEXIST)
+		r = fpvm_fail(err, FPVM_ERR_OUTPUT, errno, "--save-loaded-fpstate %s: %s",
+			      o->save_loaded_dir, strerror(errno));
 	for (unsigned int i = 0; !r && o->save_loaded_dir && i < vm->nr_vcpus; i++) {
 		struct fpstate_error ferr;
 
-		if (mkdir(o->save_loaded_dir, 0755) && errno != EEXIST)
-			r = fpvm_fail(err, FPVM_ERR_OUTPUT, errno, "--save-loaded-fpstate %s: %s",
-				      o->save_loaded_dir, strerror(errno));
-		else if (fpstate_file_save(o->save_loaded_dir, (int)i, &vm->vcpus[i]->guest_fps,
+		if (fpstate_file_save(o->save_loaded_dir, (int)i, &vm->vcpus[i]->guest_fps,
 					   vm->vcpus[i]->xcr0, &ferr))
 			r = fpvm_fail(err, FPVM_ERR_OUTPUT, EIO, "--save-loaded-fpstate: %s",
 				      ferr.msg);

@@ -299,9 +299,7 @@ out:
 int vm_restore(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
 	       const struct vm_config *cfg, const struct vm_snapshot *s, struct fpvm_error *err)
 {
-	const struct vcpu_params p = {
-		.kvm = kvm, .nr_cpus = cfg->nr_cpus, .check_host_fpstate = cfg->check_host_fpstate,
-	};
+	struct vcpu_params p;
 	uint64_t t = vm_now_ns();
 	int r = vm_create(vm, kvm, cfg, err);
 
@@ -313,18 +311,13 @@ int vm_restore(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_c
 	    snapshot_memory_read(s->dirfd, s->m, vm->mem.host, vm->mem.size, err);
 	if (r)
 		return -EINVAL;
-	vm->vcpus = calloc(vm->boot.nr_slots, sizeof(*vm->vcpus));
-	vm->vcpu_halted = calloc(vm->boot.nr_slots, sizeof(*vm->vcpu_halted));
-	if (!vm->vcpus || !vm->vcpu_halted)
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+	if (vm_alloc_vcpus(vm, err))
+		return -ENOMEM;
+	p = vm_vcpu_params(vm);
 	t = vm_now_ns();
 	for (unsigned int i = 0; i < s->nr_vcpus; i++) {
-		struct vcpu_params vp = p;
-		struct vcpu *vcpu;
+		struct vcpu *vcpu = vcpu_create_cpuid(&p, i, s->vcpus[i].cpuid, err);
 
-		vp.vm_fd = vm->fd;
-		vp.fpu = &vm->fpu;
-		vcpu = vcpu_create_cpuid(&vp, i, s->vcpus[i].cpuid, err);
 		if (!vcpu)
 			return -EINVAL;
 		vm->vcpus[vm->nr_vcpus++] = vcpu;

@@ -416,7 +416,7 @@ int vm_write_fdt(struct vm *vm, struct fpvm_error *err)
 	return r;
 }
 
-static struct vcpu_params vcpu_params_of(const struct vm *vm)
+struct vcpu_params vm_vcpu_params(const struct vm *vm)
 {
 	return (struct vcpu_params){
 		.kvm = vm->kvm, .vm_fd = vm->fd, .nr_cpus = vm->cfg->nr_cpus, .fpu = &vm->fpu,
@@ -445,14 +445,21 @@ static int set_boot_state(struct vm *vm, struct vcpu *vcpu, struct fpvm_error *e
 	return vcpu_set_regs(vcpu, &regs, &sregs, err);
 }
 
-int vm_create_vcpus(struct vm *vm, struct fpvm_error *err)
+int vm_alloc_vcpus(struct vm *vm, struct fpvm_error *err)
 {
-	const struct vcpu_params p = vcpu_params_of(vm);
-
 	vm->vcpus = calloc(vm->boot.nr_slots, sizeof(*vm->vcpus));
 	vm->vcpu_halted = calloc(vm->boot.nr_slots, sizeof(*vm->vcpu_halted));
 	if (!vm->vcpus || !vm->vcpu_halted)
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+	return 0;
+}
+
+int vm_create_vcpus(struct vm *vm, struct fpvm_error *err)
+{
+	const struct vcpu_params p = vm_vcpu_params(vm);
+
+	if (vm_alloc_vcpus(vm, err))
+		return -ENOMEM;
 	for (unsigned int i = 0; i < vm->cfg->nr_cpus; i++) {
 		int r;
 
@@ -469,7 +476,7 @@ int vm_create_vcpus(struct vm *vm, struct fpvm_error *err)
 
 struct vcpu *vm_add_vcpu(struct vm *vm, const void *xsave, struct fpvm_error *err)
 {
-	const struct vcpu_params p = vcpu_params_of(vm);
+	const struct vcpu_params p = vm_vcpu_params(vm);
 	struct vcpu *vcpu = NULL;
 
 	pthread_mutex_lock(&vm->lock);

@@ -257,6 +257,9 @@ int vm_attach_devices(struct vm *vm, struct fpvm_error *err);
 int vm_load_guest(struct vm *vm, struct fpvm_error *err);
 int vm_write_fdt(struct vm *vm, struct fpvm_error *err);
 int vm_create_vcpus(struct vm *vm, struct fpvm_error *err);
+/* vm_create_vcpus()'s parts, for restore.c: the vCPU slots, and what a vCPU needs of the VM. */
+int vm_alloc_vcpus(struct vm *vm, struct fpvm_error *err);
+struct vcpu_params vm_vcpu_params(const struct vm *vm);
 /*
  * A vCPU created and started while the VM runs (up to cfg->max_cpus).
  * @xsave, if not NULL, replaces its initial XSAVE image (validated first).
