@@ -20,7 +20,7 @@
 
 #include "fpstate.h"
 
-/* Bytes in a line, its newline not counted: the longest fpvm writes is 60. */
+/* Bytes in a line, its newline not counted: fpvm writes none of even 64. */
 #define LAYOUT_LINE_MAX		256
 /* An image and a CPUID maximum size: the largest today's parts have is 11 KiB. */
 #define LAYOUT_SIZE_MAX		(16U << 20)
@@ -69,12 +69,14 @@ enum layout_key {
 	NR_KEYS
 };
 
-/* Each key's number: base (as fpvm writes it) and range. */
-static const struct {
+/* A number of the text: its base (as fpvm writes it) and range. */
+struct number_rule {
 	const char *name;
 	bool hex;
 	uint64_t min, max;
-} keys[NR_KEYS] = {
+};
+
+static const struct number_rule keys[NR_KEYS] = {
 	[KEY_VCPU] = { "vcpu", false, 0, LAYOUT_VCPU_MAX },
 	[KEY_SIZE] = { "size", false, XSAVE_EXT_OFFSET, LAYOUT_SIZE_MAX },
 	[KEY_IS_GUEST] = { "is_guest", false, 0, 1 },
@@ -89,11 +91,7 @@ static const struct {
 };
 
 /* The fields of a component line: "component = bit offset size flags". */
-static const struct {
-	const char *name;
-	bool hex;
-	uint64_t min, max;
-} comp_fields[4] = {
+static const struct number_rule comp_fields[4] = {
 	{ "component bit", false, 2, XFEATURE_MAX - 1 },
 	{ "component offset", false, 0, LAYOUT_SIZE_MAX },
 	{ "component size", false, 1, LAYOUT_SIZE_MAX },
@@ -135,7 +133,7 @@ static bool blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* A token of a line: a run of anything but blanks, at most its first 32 bytes quoted. */
+/* A token of a line: a run of anything but blanks. */
 struct token {
 	const char *s;
 	size_t n;
@@ -192,22 +190,23 @@ static int parse_number(const struct token *t, bool hex, uint64_t *out)
 	return 0;
 }
 
-/* One number of @what, in [@min, @max]; the message names the line, the field and the text. */
-static int field(struct parser *ps, const char *what, const struct token *t, bool hex,
-		 uint64_t min, uint64_t max, uint64_t *v)
+/* One number by @rule; the message names the line, the field and the text. */
+static int field(struct parser *ps, const struct number_rule *rule, const struct token *t,
+		 uint64_t *v)
 {
 	int r;
 
 	if (!t->n)
-		return fail(ps, ps->lineno, "%s: no value", what);
-	r = parse_number(t, hex, v);
+		return fail(ps, ps->lineno, "%s: no value", rule->name);
+	r = parse_number(t, rule->hex, v);
 	if (r == -EINVAL)
-		return fail(ps, ps->lineno, "%s: '%.*s' is not a %s number", what, quoted(t->n),
-			    t->s, hex ? "hexadecimal" : "decimal");
-	if (r || *v < min || *v > max)
-		return fail(ps, ps->lineno, hex ? "%s %.*s is out of range (0x%llx to 0x%llx)" :
-			    "%s %.*s is out of range (%llu to %llu)", what, quoted(t->n), t->s,
-			    (unsigned long long)min, (unsigned long long)max);
+		return fail(ps, ps->lineno, "%s: '%.*s' is not a %s number", rule->name,
+			    quoted(t->n), t->s, rule->hex ? "hexadecimal" : "decimal");
+	if (r || *v < rule->min || *v > rule->max)
+		return fail(ps, ps->lineno, rule->hex ?
+			    "%s %.*s is out of range (0x%llx to 0x%llx)" :
+			    "%s %.*s is out of range (%llu to %llu)", rule->name, quoted(t->n),
+			    t->s, (unsigned long long)rule->min, (unsigned long long)rule->max);
 	return 0;
 }
 
@@ -234,8 +233,7 @@ static int component_line(struct parser *ps, const char *p, const char *end)
 
 	for (unsigned int i = 0; i < 4; i++) {
 		p = next_token(p, end, &t);
-		r = field(ps, comp_fields[i].name, &t, comp_fields[i].hex, comp_fields[i].min,
-			  comp_fields[i].max, &v[i]);
+		r = field(ps, &comp_fields[i], &t, &v[i]);
 		if (r)
 			return r;
 	}
@@ -319,7 +317,7 @@ static int line(struct parser *ps, const char *p, const char *end)
 			    ps->key_line[k]);
 	ps->key_line[k] = ps->lineno;
 	p = next_token(p, end, &t);
-	r = field(ps, keys[k].name, &t, keys[k].hex, keys[k].min, keys[k].max, &v);
+	r = field(ps, &keys[k], &t, &v);
 	if (r)
 		return r;
 	r = after_value(ps, keys[k].name, p, end);
