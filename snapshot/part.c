@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Parts: plain files in a generation's directory, each listed in the
- * manifest with its size and CRC-32C.  A part is written once, from the
+ * manifest with its size and CRC-32C.  Any part, the same way: the memory
+ * part (memory.c) is built on these functions, and they know nothing of it.  A part is written once, from the
  * caller's bytes, and read once, from one descriptor into memory: the CRC
  * checked is the CRC of the bytes the caller then uses, and nothing is
  * opened again by path after the check.
@@ -183,9 +184,6 @@ int snapshot_part_write(struct snapshot_writer *w, const char *name, const void 
 
 	if (r)
 		return r;
-	if (!strcmp(name, SNAPSHOT_MEMORY))
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, EINVAL, "snapshot: part memory: written by "
-				 "snapshot_memory_write() only");
 	if (size > SNAPSHOT_MAX_PART_SIZE)
 		return fpvm_fail(err, FPVM_ERR_OUTPUT, EFBIG, "snapshot: part %s: %zu bytes, more "
 				 "than the %llu MiB a part may have", name, size,
@@ -280,9 +278,6 @@ int snapshot_part_read(struct snapshot_dir *d, const char *name, void **buf, siz
 	int fd, r;
 
 	*buf = NULL;
-	if (!strcmp(name, SNAPSHOT_MEMORY))
-		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "snapshot: part memory: read by "
-				 "snapshot_memory_read() only");
 	fd = snapshot_part_open(d, name, &p, err);
 	if (fd < 0)
 		return fd;
@@ -313,9 +308,6 @@ int snapshot_part_verify(struct snapshot_dir *d, const char *name, struct fpvm_e
 	uint32_t crc = 0;
 	int fd, r;
 
-	if (!strcmp(name, SNAPSHOT_MEMORY))
-		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "snapshot: part memory: verified by "
-				 "snapshot_memory_verify() only");
 	chunk = malloc(IO_CHUNK);
 	if (!chunk)
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "snapshot: part %s: out of memory",

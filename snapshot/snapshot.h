@@ -192,7 +192,7 @@ const char *snapshot_vcpu_part(char name[SNAPSHOT_NAME_MAX], unsigned int vcpu,
  * Writes part @name (at most SNAPSHOT_MAX_PART_SIZE bytes) of the new
  * generation, created without following a link and fdatasync()ed, and
  * records it in w->m with the CRC of @buf, replacing an entry of that
- * name.  Not for "memory": that is snapshot_memory_write().
+ * name.  Not for "memory", whose CRC is of its pages: snapshot_memory_write().
  */
 int snapshot_part_write(struct snapshot_writer *w, const char *name, const void *buf,
 			size_t size, struct fpvm_error *err);

@@ -16,7 +16,10 @@
  * machine) inconsistent in one way KVM would refuse, checksums fixed, so
  * that only the content is wrong: cr4 (all ones), mp-state (99), xcr0 (0),
  * cpuid-empty, mxcsr (a reserved bit), xcomp-bv (set), uart (a FIFO index
- * past its buffer).
+ * past its buffer); or extra: one more part, "notes", that fpvm does not use;
+ * or amx: AMX state in the guest's XCR0 and every vCPU's layout and image
+ * (XTILECFG and XTILEDATA where Intel puts them), consistent in itself, as
+ * a snapshot from a host with AMX would be.
  *
  * Each writes a new generation of the snapshot through the part API, as
  * fpvm does, and leaves the snapshot's other parts as they were.
@@ -202,6 +205,36 @@ static int add_cpuid_bit(struct edit *e, char **argv)
 	return 0;
 }
 
+/* Every vCPU's layout and image grown by AMX's two components, and the manifest's XCR0. */
+static int add_amx(struct edit *e)
+{
+	for (unsigned int i = 0; i < e->d.m.nr_cpus; i++) {
+		struct fpstate_file sf;
+		struct fpstate fps;
+		int r;
+
+		if (read_fpstate(e, i, &sf))
+			return -1;
+		/* CPUID.(EAX=0DH,ECX=17/18) of Sapphire Rapids: 64 bytes at 2752, 8192 at 2816. */
+		sf.layout.comp[XFEATURE_XTILE_CFG] = (struct xstate_component){ 64, 2752, 0 };
+		sf.layout.comp[XFEATURE_XTILE_DATA] = (struct xstate_component){ 8192, 2816,
+										 XCOMP_XFD };
+		fps = (struct fpstate){ .layout = &sf.layout, .size = 2816 + 8192, .is_guest = true,
+					.xfeatures = sf.xfeatures | XFEATURE_MASK_XTILE,
+					.buf = calloc(1, 2816 + 8192) };
+		if (!fps.buf)
+			return fail("", "out of memory");
+		memcpy(fps.buf, sf.buf, sf.size < fps.size ? sf.size : fps.size);
+		r = write_fpstate(e, i, &fps, sf.xcr0 | XFEATURE_MASK_XTILE);
+		free(fps.buf);
+		fpstate_file_free(&sf);
+		if (r)
+			return r;
+	}
+	e->w.m.guest_xcr0 |= XFEATURE_MASK_XTILE;
+	return 0;
+}
+
 /* One inconsistency in vCPU 0 or the machine, as --edit names it. */
 static int plant(struct edit *e, const char *what)
 {
@@ -212,6 +245,10 @@ static int plant(struct edit *e, const char *what)
 	size_t len;
 	int r;
 
+	if (!strcmp(what, "extra"))
+		return write_part(e, "notes", "notes", 5);
+	if (!strcmp(what, "amx"))
+		return add_amx(e);
 	if (in_state || !strcmp(what, "cpuid-empty"))
 		snapshot_vcpu_part(name, 0, in_state ? SNAPSHOT_VCPU_STATE : SNAPSHOT_VCPU_CPUID);
 	else if (in_image)
@@ -219,7 +256,8 @@ static int plant(struct edit *e, const char *what)
 	else if (!strcmp(what, "uart"))
 		snprintf(name, sizeof(name), "machine");
 	else
-		return fail(what, "not cr4, mp-state, xcr0, cpuid-empty, mxcsr, xcomp-bv or uart");
+		return fail(what, "not cr4, mp-state, xcr0, cpuid-empty, mxcsr, xcomp-bv, uart, "
+			    "extra or amx");
 	if (read_part(e, name, &buf, &len))
 		return -1;
 	if (!strcmp(what, "cr4") && len == sizeof(struct vcpu_state))
