@@ -159,7 +159,11 @@ static unsigned int remove_leftovers(struct snapshot_writer *w)
 			close(fd);
 		return highest;
 	}
-	/* readdir() after an unlink may skip or repeat entries: collect first. */
+	/*
+	 * The highest number first, before anything is removed: the new
+	 * generation is numbered above every one seen, so that it never meets
+	 * a leftover that could not be removed.
+	 */
 	while ((e = readdir(dir))) {
 		unsigned int n = snapshot_gen_number(e->d_name);
 
