@@ -58,26 +58,27 @@ def run(cmd, **kw):
                           text=True, **kw)
 
 
-def kernel_package():
-    out = run(['apt-cache', 'depends', 'linux-image-amd64']).stdout
+def kernel_package(meta='linux-image-amd64'):
+    out = run(['apt-cache', 'depends', meta]).stdout
     m = re.search(r'Depends: (linux-image-[0-9][^\s]*-amd64)\b', out)
     if not m:
-        raise LaneError('cannot tell which kernel linux-image-amd64 depends on:\n' + out)
+        raise LaneError('cannot tell which kernel %s depends on:\n%s' % (meta, out))
     return m.group(1)
 
 
-def fetch_kernel(cache):
-    """vmlinuz and the four modules, downloaded and unpacked once per cache."""
+def fetch_kernel(cache, meta='linux-image-amd64', wanted=None):
+    """vmlinuz and the four modules (or @wanted of the kernel @meta depends
+    on), downloaded and unpacked once per cache."""
     os.makedirs(cache, exist_ok=True)
     # Lanes may run side by side (meson test runs tests in parallel): one
     # downloads and unpacks, the others wait for it.
     with open(os.path.join(cache, '.lock'), 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return fetch_kernel_locked(cache)
+        return fetch_kernel_locked(cache, meta, wanted)
 
 
-def fetch_kernel_locked(cache):
-    pkg = kernel_package()
+def fetch_kernel_locked(cache, meta, wanted):
+    pkg = kernel_package(meta)
     kdir = os.path.join(cache, pkg)
     stamp = os.path.join(kdir, '.unpacked')
     if os.path.exists(stamp):
@@ -96,7 +97,8 @@ def fetch_kernel_locked(cache):
     log('unpacking ' + os.path.basename(debs[0]))
     shutil.rmtree(kdir, ignore_errors=True)
     os.makedirs(kdir)
-    wanted = ['./boot/vmlinuz-*'] + ['./*lib/modules/*/kernel/' + m + '*' for m in MODULES]
+    if wanted is None:
+        wanted = ['./boot/vmlinuz-*'] + ['./*lib/modules/*/kernel/' + m + '*' for m in MODULES]
     deb = subprocess.Popen(['dpkg-deb', '--fsys-tarfile', debs[0]], stdout=subprocess.PIPE)
     subprocess.run(['tar', '-x', '-C', kdir, '--wildcards'] + wanted, stdin=deb.stdout,
                    check=True)
@@ -124,9 +126,10 @@ class Cpio:
         self.ino = 1
         self.dirs = set()
 
-    def _entry(self, name, mode, data=b'', nlink=1):
+    def _entry(self, name, mode, data=b'', nlink=1, rdev=(0, 0)):
         hdr = '070701' + ''.join('%08x' % v for v in (
-            self.ino, mode, 0, 0, nlink, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0))
+            self.ino, mode, 0, 0, nlink, 0, len(data), 0, 0, rdev[0], rdev[1], len(name) + 1,
+            0))
         self.ino += 1
         self.buf.write(hdr.encode() + name.encode() + b'\0')
         self.buf.write(b'\0' * (-(110 + len(name) + 1) % 4))
@@ -151,12 +154,19 @@ class Cpio:
             data = lzma.decompress(data)
         self.add(path, data, mode or (0o100755 if os.access(src, os.X_OK) else 0o100644))
 
+    def mknod_char(self, path, major, minor, mode=0o600):
+        """A character device node: the archive says so, no privilege needed."""
+        self.mkdir(os.path.dirname(path))
+        self._entry(path.strip('/'), 0o20000 | mode, rdev=(major, minor))
+
     def symlink(self, path, target):
         self.mkdir(os.path.dirname(path))
         self._entry(path.strip('/'), 0o120777, target.encode())
 
-    def finish(self):
+    def finish(self, compress=True):
         self._entry('TRAILER!!!', 0)
+        if not compress:
+            return self.buf.getvalue()
         return gzip.compress(self.buf.getvalue(), compresslevel=1)
 
 
