@@ -11,8 +11,9 @@ Every docs/*.md page must be linked from README.md, every relative link in
 README.md and docs/*.md must reach a file (and, with #anchor, a heading of
 it), and the README must stay a front page.
 
-The tree is what git tracks plus what it would track (untracked, not
-ignored), so a new file fails before it is added; without git, a walk.
+The tree is what git tracks plus the source files it would track
+(untracked, not ignored), so a new file fails before it is added; without
+git, a walk.
 """
 
 import os
@@ -35,12 +36,21 @@ LINK = re.compile(r'(?<!!)\[(?:[^\]\[]|\[[^\]]*\])*\]\(([^)\s]+)(?:\s+"[^"]*")?\
 PATH = re.compile(r'^\.?[A-Za-z0-9_][A-Za-z0-9_.+-]*(/[A-Za-z0-9_.+-]+)*/?$')
 
 
+def git_files(src, *which):
+    out = subprocess.run(['git', '-C', src, 'ls-files', '-z'] + list(which),
+                         check=True, capture_output=True).stdout
+    return {f for f in out.decode().split('\0') if f}
+
+
 def tree_files(src):
     """Every file of the tree, relative to it, '/'-separated."""
     try:
-        out = subprocess.run(['git', '-C', src, 'ls-files', '-z', '--cached', '--others',
-                              '--exclude-standard'], check=True, capture_output=True).stdout
-        files = {f for f in out.decode().split('\0') if f}
+        # Untracked files count when they are source (a new file, not yet
+        # added), not when they are what a run left behind (fpvm test's
+        # fpvm-test-logs/, a report.xml).
+        files = git_files(src, '--cached') | {
+            f for f in git_files(src, '--others', '--exclude-standard')
+            if f.endswith(SOURCE_EXT)}
         # A file deleted but not yet staged is listed by --cached.
         return sorted(f for f in files if os.path.isfile(os.path.join(src, f)))
     except (OSError, subprocess.CalledProcessError):
@@ -48,7 +58,7 @@ def tree_files(src):
     files = []
     for root, dirs, names in os.walk(src):
         rel = os.path.relpath(root, src)
-        dirs[:] = [d for d in dirs if not d.startswith('.git') and d != '__pycache__' and
+        dirs[:] = [d for d in dirs if d not in ('.git', '__pycache__') and
                    not (rel == '.' and (d.startswith('build') or d == 'subprojects'))]
         files += [os.path.normpath(os.path.join(rel, n)).replace(os.sep, '/') for n in names]
     return sorted(files)
