@@ -17,7 +17,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tcg'))
-from tcg_lane import Cpio  # noqa: E402
+from tcg_lane import linux_initramfs  # noqa: E402
 
 
 def main():
@@ -28,14 +28,7 @@ def main():
     p.add_argument('output')
     p.add_argument('files', nargs='*')
     args = p.parse_args()
-    c = Cpio()
-    for d in ('dev', 'proc', 'sys', 'bin'):
-        c.mkdir(d)
-    c.mknod_char('/dev/console', 5, 1)
-    c.add_file('/init', args.init, 0o100755)
-    for f in args.files:
-        c.add_file('/bin/' + os.path.basename(f), f)
-    data = c.finish(compress=args.gzip)
+    data = linux_initramfs(args.init, args.files, compress=args.gzip)
     with open(args.output, 'wb') as out:
         out.write(data)
     return 0

@@ -196,6 +196,7 @@ if [ ! -c /dev/kvm ]; then
 	poweroff -f
 fi
 echo "@@FPVM@@ READY $(grep -c processor /proc/cpuinfo) CPUs, $(grep -o -w -E 'svm|npt' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+[ -f /fpvm/linux/bzImage ] && export LINUX_KERNEL=/fpvm/linux/bzImage LINUX_INITRD=/fpvm/linux/rootfs.cpio
 export FPVM=/fpvm/fpvm GUEST_DIR=/fpvm/guest FPU_CHECK=/fpvm/fpu_check ORDER_CHECK=/fpvm/order_check SNAP_RELAYOUT=/fpvm/snap_relayout FIXTURE_DIR=/fpvm/fixtures TMPDIR=/tmp
 cd /tmp
 . /job
@@ -219,7 +220,29 @@ echo "@@FPVM@@ EXIT $?"
 '''
 
 
-def build_initramfs(build, mods, job, extra):
+def linux_initramfs(init, files=(), compress=False):
+    """A Linux guest's initramfs: @init as /init, @files in /bin, and
+    /dev/console, which the kernel opens for init before it runs it."""
+    c = Cpio()
+    for d in ('dev', 'proc', 'sys', 'bin'):
+        c.mkdir(d)
+    c.mknod_char('/dev/console', 5, 1)
+    c.add_file('/init', init, 0o100755)
+    for f in files:
+        c.add_file('/bin/' + os.path.basename(f), f)
+    return c.finish(compress=compress)
+
+
+def linux_guest(build, cache):
+    """The linux suite's kernel (Debian's cloud kernel) and its test initramfs."""
+    kdir = fetch_kernel(cache, 'linux-image-cloud-amd64', ['./boot/vmlinuz-*'])
+    init = os.path.join(build, 'tests', 'linux', 'linux-init')
+    if not os.path.exists(init):
+        raise LaneError('%s is not built (ninja -C %s)' % (init, build))
+    return glob.glob(os.path.join(kdir, 'boot', 'vmlinuz-*'))[0], linux_initramfs(init)
+
+
+def build_initramfs(build, mods, job, extra, linux=None):
     c = Cpio()
     for d in ('bin', 'dev', 'proc', 'sys', 'tmp', 'fpvm/guest', 'fpvm/tests'):
         c.mkdir(d)
@@ -257,6 +280,9 @@ def build_initramfs(build, mods, job, extra):
         c.add_file('/fpvm/tests/' + os.path.basename(f), f)
     for f in extra:
         c.add_file('/add/' + os.path.basename(f), f)
+    if linux:
+        c.add_file('/fpvm/linux/bzImage', linux[0], 0o100644)
+        c.add('/fpvm/linux/rootfs.cpio', linux[1])
     return c.finish()
 
 
@@ -389,7 +415,10 @@ def main():
             if not cmd:
                 raise LaneError('run: no command given')
             job = RUN_JOB % ' '.join("'%s'" % a.replace("'", "'\\''") for a in cmd)
-        data = build_initramfs(args.build, mods, job, getattr(args, 'add', []))
+        linux = None
+        if args.mode == 'suites' and 'linux' in args.suites:
+            linux = linux_guest(args.build, cache)
+        data = build_initramfs(args.build, mods, job, getattr(args, 'add', []), linux)
         # One initramfs per lane run, so that lanes running side by side
         # do not overwrite each other's.
         with tempfile.NamedTemporaryFile(dir=cache, prefix='initrd-', suffix='.gz',
