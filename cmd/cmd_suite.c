@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * fpvm test: a manifest of guests, each its own 'fpvm run', in parallel,
- * reported as TAP13 on stdout and, on request, JUnit XML and JSON.  This
- * command judges what needs KVM (requirements, the quirks of quirks.c)
- * once, before any test starts; suite/ runs and reports.
+ * The 'fpvm test' command (this file is not a test): a manifest of guests,
+ * each its own 'fpvm run', in parallel, reported as TAP13 on stdout and, on
+ * request, JUnit XML and JSON.  This command judges what needs KVM
+ * (requirements, the quirks of quirks.c) once, before any test starts;
+ * suite/ runs and reports.
  */
 #include <errno.h>
 #include <limits.h>
