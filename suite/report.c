@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../base/json.h"
+#include "../base/utf8.h"
 #include "suite.h"
 
 #define JUNIT_LOG_MAX	(64 << 10)	/* of each log in <system-out> */
@@ -72,7 +73,7 @@ void suite_tap_plan(FILE *f, const struct suite *s)
 	fprintf(f, "TAP version 13\n1..%u\n", n);
 }
 
-/* A YAML block scalar: every line indented, no control characters. */
+/* A YAML block scalar: every line indented, each one printable (utf8.h). */
 static void yaml_block(FILE *f, const char *key, const char *text)
 {
 	fprintf(f, "  %s: |\n", key);
@@ -81,22 +82,17 @@ static void yaml_block(FILE *f, const char *key, const char *text)
 		size_t n = e ? (size_t)(e - l) : strlen(l);
 
 		fputs("    ", f);
-		for (size_t i = 0; i < n; i++)
-			fputc((unsigned char)l[i] < 0x20 && l[i] != '\t' ? '?' : l[i], f);
+		utf8_put_line(f, l, n, 0);
 		fputc('\n', f);
 		l += n + (e ? 1 : 0);
 	}
 }
 
-/* A YAML single-quoted scalar: ' doubled, control characters replaced. */
+/* A YAML single-quoted scalar: ' doubled, one printable line. */
 static void yaml_str(FILE *f, const char *key, const char *s)
 {
 	fprintf(f, "  %s: '", key);
-	for (; *s; s++)
-		if (*s == '\'')
-			fputs("''", f);
-		else
-			fputc((unsigned char)*s < 0x20 ? '?' : *s, f);
+	utf8_put_line(f, s, strlen(s), '\'');
 	fputs("'\n", f);
 }
 
@@ -109,7 +105,10 @@ void suite_tap_result(FILE *f, const struct suite_test *t, unsigned int number)
 		fprintf(f, "ok %u - %s\n", number, t->name);
 		return;
 	case SUITE_SKIP:
-		fprintf(f, "ok %u - %s # SKIP %s\n", number, t->name, t->reason);
+		/* The reason may quote a path or a guest: one printable line of it. */
+		fprintf(f, "ok %u - %s # SKIP ", number, t->name);
+		utf8_put_line(f, t->reason, strlen(t->reason), 0);
+		fputc('\n', f);
 		return;
 	default:
 		break;
@@ -129,40 +128,40 @@ void suite_tap_result(FILE *f, const struct suite_test *t, unsigned int number)
 }
 
 /*
- * XML 1.0 text: the five escapes, and no control characters (which XML
- * cannot carry even as references) or invalid UTF-8.
+ * XML 1.0 text (section 2.2, Char): the five escapes; CR as a reference,
+ * so that it survives line-end normalisation; other control characters
+ * and the noncharacters U+FFFE and U+FFFF, which XML cannot carry even as
+ * references, as '?'; ill-formed UTF-8 as U+FFFD.
  */
 static void xml_text(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
 
-	while (*p) {
-		unsigned int len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-			: (*p & 0xf8) == 0xf0 ? 4 : 0;
-		bool valid = len > 0 && (len == 1 || *p >= 0xc2);
+	while (n) {
+		uint32_t c;
+		unsigned int len = utf8_decode(s, n, &c);
 
-		for (unsigned int i = 1; valid && i < len; i++)
-			valid = (p[i] & 0xc0) == 0x80;
-		if (!valid) {
-			fputs("\xef\xbf\xbd", f);	/* U+FFFD */
-			p++;
-			continue;
+		if (!len) {
+			fputs(UTF8_REPLACEMENT, f);
+			len = 1;
+		} else if (c == 0xfffe || c == 0xffff) {
+			fputc('?', f);
+		} else if (len > 1) {
+			fwrite(s, 1, len, f);
+		} else {
+			switch (c) {
+			case '<': fputs("&lt;", f); break;
+			case '>': fputs("&gt;", f); break;
+			case '&': fputs("&amp;", f); break;
+			case '"': fputs("&quot;", f); break;
+			case '\'': fputs("&apos;", f); break;
+			case '\r': fputs("&#13;", f); break;
+			case '\t': case '\n': fputc((int)c, f); break;
+			default: fputc(c < 0x20 ? '?' : (int)c, f); break;
+			}
 		}
-		if (len > 1) {
-			fwrite(p, 1, len, f);
-			p += len;
-			continue;
-		}
-		switch (*p) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		case '\t': case '\n': fputc(*p, f); break;
-		default: fputc(*p < 0x20 ? '?' : *p, f); break;
-		}
-		p++;
+		s += len;
+		n -= len;
 	}
 }
 

@@ -116,6 +116,30 @@ junit_valid "$TMP/nokvm.xml" "no KVM: the JUnit report validates"
 has "$TMP/nokvm.xml" 'tests="3" failures="0" errors="0" skipped="3"' "no KVM: JUnit counts 3 skips"
 has "$TMP/nokvm.json" '"tests": 3, "passed": 0, "failed": 0, "skipped": 3' "no KVM: JSON counts 3 skips"
 
+# --- Reports parse whatever bytes they carry: a reason quoting a device path,
+# a manifest's name, its groups (CR, ESC, ill-formed UTF-8, U+FFFE). --------
+bad=$(printf 'cr\r esc\033[2J ff\377 overlong\300\257 surrogate\355\240\200 fffe\357\277\276 big\364\220\200\200')
+printf '[hostile]\nguest = hello.elf\ngroups = %s\n' "$bad" >"$TMP/bytes-$bad.cfg"
+rm -rf "$TMP/logs"
+run test --kvm "$TMP/no-kvm-$bad" --guest-dir "$GUEST_DIR" --log-dir "$TMP/logs" \
+	--junit "$TMP/bytes.xml" --json "$TMP/bytes.json" "$TMP/bytes-$bad.cfg"
+check "hostile bytes: the test is skipped, status 0" 0 "out:ok 1 - hostile # SKIP no usable KVM: "
+[ "$(tr -d '\r\033' <"$TMP/out" | cmp -s - "$TMP/out"; echo $?)" = 0 ] &&
+	ok "hostile bytes: TAP carries no CR or ESC" ||
+	not_ok "hostile bytes: TAP carries no CR or ESC" "$(od -c "$TMP/out" | head -20)"
+junit_valid "$TMP/bytes.xml" "hostile bytes: the JUnit report validates"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -m json.tool "$TMP/bytes.json" >"$TMP/json.out" 2>&1 &&
+		ok "hostile bytes: the JSON report parses" ||
+		not_ok "hostile bytes: the JSON report parses" "$(cat "$TMP/json.out")"
+	python3 -c 'import sys; open(sys.argv[1], encoding="utf-8", errors="strict").read()' \
+		"$TMP/out" >"$TMP/py.out" 2>&1 && ok "hostile bytes: TAP is UTF-8" ||
+		not_ok "hostile bytes: TAP is UTF-8" "$(cat "$TMP/py.out")"
+else
+	skip "hostile bytes: the JSON report parses" "no python3 (the TCG lane's busybox)"
+	skip "hostile bytes: TAP is UTF-8" "no python3 (the TCG lane's busybox)"
+fi
+
 if ! why=$(kvm_usable "$KVM"); then
 	skip "the four outcomes on a KVM" "$why"
 	done_testing
@@ -162,6 +186,20 @@ has "$TMP/logs/failing.log" "guest exception: vector 14" "the log holds fpvm's m
 has "$TMP/four.json" '"stats": {"phases_ms": {"kvm_open": ' "JSON carries each run's --stats"
 has "$TMP/four.json" '"name": "skipped", "result": "skip", "status": 0, "expected": 0, "duration_ms": 0' \
 	"JSON: a skip ran nothing"
+
+# --- A log of hostile bytes (the guest prints its arguments) in every report. --
+printf '[echo]\nguest = hello.elf\nargs = %s\noutput = %s\n' "$bad" "$bad" >"$TMP/echo.cfg"
+fpvm_test --junit "$TMP/echo.xml" --json "$TMP/echo.json" "$TMP/echo.cfg"
+check "hostile log: the output check fails" 1 "out:not ok 1 - echo" "out:  message: 'output lacks ''cr? esc?[2J"
+junit_valid "$TMP/echo.xml" "hostile log: the JUnit report validates"
+has "$TMP/echo.xml" "arg[0] = cr&#13;" "hostile log: JUnit's system-out holds the log, escaped"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -m json.tool "$TMP/echo.json" >"$TMP/json.out" 2>&1 &&
+		ok "hostile log: the JSON report parses" ||
+		not_ok "hostile log: the JSON report parses" "$(cat "$TMP/json.out")"
+else
+	skip "hostile log: the JSON report parses" "no python3 (the TCG lane's busybox)"
+fi
 
 # --- -j 1 and the default -j give the same results. ---------------------------
 fpvm_test -j 1 --json "$TMP/j1.json" "$TMP/sel.cfg"

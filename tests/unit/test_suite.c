@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../base/utf8.h"
 #include "../../suite/suite.h"
 #include "testutil.h"
 
@@ -236,6 +237,25 @@ static char *print(void (*fn)(FILE *, const struct suite *))
 	return buf;
 }
 
+/* Every test's TAP line, as suite_run() prints them. */
+static void suite_print_tap_for_tests(FILE *f, const struct suite *su)
+{
+	for (unsigned int i = 0; i < su->nr; i++)
+		suite_tap_result(f, &su->tests[i], i + 1);
+}
+
+/* The whole string is well-formed UTF-8 (utf8_decode has its own tests). */
+static bool utf8_valid(const char *x)
+{
+	size_t n = strlen(x);
+	uint32_t c;
+
+	for (unsigned int len; n; x += len, n -= len)
+		if (!(len = utf8_decode(x, n, &c)))
+			return false;
+	return true;
+}
+
 START_TEST(reports_escape_what_they_carry)
 {
 	const char *text = "one\ntwo <&>\n\x01\xff three\n";
@@ -275,7 +295,7 @@ START_TEST(reports_escape_what_they_carry)
 	suite_tap_result(f, &s.tests[2], 3);
 	fclose(f);
 	ck_assert_ptr_nonnull(strstr(tap, "not ok 2 - bad\n  ---\n  message: 'exit status 3, expected 0 ''q'''\n"));
-	ck_assert_ptr_nonnull(strstr(tap, "  output: |\n    one\n    two <&>\n    ?\xff three\n  ...\n"));
+	ck_assert_ptr_nonnull(strstr(tap, "  output: |\n    one\n    two <&>\n    ?\xef\xbf\xbd three\n  ...\n"));
 	ck_assert_ptr_nonnull(strstr(tap, "ok 3 - skip # SKIP needs \"avx\" & more\n"));
 	free(tap);
 
@@ -284,6 +304,72 @@ START_TEST(reports_escape_what_they_carry)
 	free(x);
 	x = suite_log_tail(&s.tests[1], 10, 6);
 	ck_assert_str_eq(x, "three\n");
+	free(x);
+	unlink(log);
+	suite_free(&s);
+}
+END_TEST
+
+/*
+ * Bytes no report format can carry, each where a writer takes text from
+ * (a reason, a log, a group): ill-formed UTF-8 of every kind, the
+ * noncharacters XML refuses, and the control characters a terminal obeys.
+ */
+#define HOSTILE "cr\r esc\033[2J del\x7f c1\xc2\x85 " \
+	"lone\x80 overlong\xc0\xaf\xe0\x80\xaf\xf0\x80\x80\xaf " \
+	"surrogate\xed\xa0\x80 fffe\xef\xbf\xbe ffff\xef\xbf\xbf " \
+	"past-10ffff\xf4\x90\x80\x80\xf5\x80\x80\x80 cut\xe2\x82 " \
+	"fine\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+
+START_TEST(reports_carry_only_what_their_format_can)
+{
+	char log[] = "/tmp/fpvm-suite-log-XXXXXX", *x;
+	int fd = mkstemp(log);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, HOSTILE "\n", strlen(HOSTILE) + 1), (ssize_t)strlen(HOSTILE) + 1);
+	close(fd);
+	ck_assert_int_eq(parse("[skip]\nguest = a\n[bad]\nguest = b\ngroups = " HOSTILE "\n"), 0);
+	s.tests[0].result = SUITE_SKIP;
+	snprintf(s.tests[0].reason, sizeof(s.tests[0].reason), "%s", HOSTILE);
+	s.tests[1].result = SUITE_FAIL;
+	snprintf(s.tests[1].reason, sizeof(s.tests[1].reason), "%s", HOSTILE);
+	s.tests[1].log_path = strdup(log);
+
+	/* TAP: one printable line for the SKIP reason and the YAML scalars. */
+	x = print(suite_print_tap_for_tests);
+	ck_assert_ptr_nonnull(strstr(x, "ok 1 - skip # SKIP cr? esc?[2J del? c1? lone\xef\xbf\xbd "
+				     "overlong\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"));
+	ck_assert_ptr_nonnull(strstr(x, " surrogate\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd fffe? ffff? "
+				     "past-10ffff\xef\xbf\xbd\xef\xbf\xbd"));
+	ck_assert_ptr_nonnull(strstr(x, " cut\xef\xbf\xbd\xef\xbf\xbd fine\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\n"));
+	ck_assert_ptr_nonnull(strstr(x, "  message: 'cr? esc?[2J"));
+	ck_assert_ptr_nonnull(strstr(x, "  output: |\n    cr? esc?[2J"));
+	ck_assert_ptr_null(strchr(x, '\r'));
+	ck_assert_ptr_null(strchr(x, '\033'));
+	ck_assert_ptr_null(strchr(x, '\x7f'));
+	ck_assert(utf8_valid(x));
+	free(x);
+
+	/* XML: CR as a reference, what XML 1.0 cannot carry as '?' or U+FFFD. */
+	x = print(suite_print_junit);
+	ck_assert_ptr_nonnull(strstr(x, "<skipped message=\"cr&#13; esc?[2J del\x7f c1\xc2\x85 "
+				     "lone\xef\xbf\xbd "));
+	ck_assert_ptr_nonnull(strstr(x, "fffe? ffff? past-10ffff\xef\xbf\xbd"));
+	ck_assert_ptr_nonnull(strstr(x, "<system-out>cr&#13; esc?[2J"));
+	ck_assert_ptr_null(strstr(x, "\xef\xbf\xbe"));
+	ck_assert_ptr_null(strchr(x, '\r'));
+	ck_assert_ptr_null(strchr(x, '\033'));
+	ck_assert(utf8_valid(x));
+	free(x);
+
+	/* JSON: control characters as \u escapes, what is not UTF-8 as \ufffd. */
+	x = print(suite_print_json);
+	ck_assert_ptr_nonnull(strstr(x, "\"reason\": \"cr\\u000d esc\\u001b[2J del\x7f c1\xc2\x85 "
+				     "lone\\ufffd overlong\\ufffd\\ufffd\\ufffd"));
+	ck_assert_ptr_nonnull(strstr(x, "\"groups\": [\"cr\\u000d\", \"esc\\u001b[2J\""));
+	ck_assert_ptr_nonnull(strstr(x, "fine\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"]"));
+	ck_assert(utf8_valid(x));
 	free(x);
 	unlink(log);
 	suite_free(&s);
@@ -302,6 +388,7 @@ int main(void)
 	tcase_add_test(tc, selection);
 	tcase_add_test(tc, load_rejects_what_is_no_manifest);
 	tcase_add_test(tc, reports_escape_what_they_carry);
+	tcase_add_test(tc, reports_carry_only_what_their_format_can);
 	suite_add_tcase(su, tc);
 	return run_suite(su);
 }
