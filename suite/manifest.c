@@ -11,9 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "../base/file.h"
 #include "../base/parse.h"
 #include "suite.h"
 
@@ -184,23 +183,26 @@ static int kut_check(struct suite_test *t, const char *v)
 
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (char *w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		char *eq = strchr(w, '='), have[64] = "";
-		struct stat st;
-		ssize_t n = 0;
-		int fd;
+		struct fpvm_error ignored;
+		char *eq = strchr(w, '=');
+		uint8_t *have = NULL;
+		size_t n;
+		bool holds;
 
 		if (!eq)
 			continue;
 		*eq = '\0';
-		/* Regular files only (sysfs and procfs are): a FIFO must not block us. */
-		fd = open(w, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode))
-			n = read(fd, have, sizeof(have) - 1);
-		if (fd >= 0)
-			close(fd);
-		have[n > 0 ? n : 0] = '\0';
-		have[strcspn(have, "\n")] = '\0';
-		if (strcmp(have, eq + 1)) {
+		/*
+		 * Regular files only (sysfs and procfs are; sysfs says 4096 bytes):
+		 * a FIFO must not block us.  What cannot be read does not hold.
+		 */
+		holds = !file_read_regular(AT_FDCWD, w, 0, 4096, FPVM_ERR_INPUT, &have, &n, &ignored);
+		if (holds) {
+			have[strcspn((char *)have, "\n")] = '\0';
+			holds = !strcmp((char *)have, eq + 1);
+		}
+		free(have);
+		if (!holds) {
 			*eq = '=';
 			return skip_at_load(t, "check %.200s does not hold on this host", w);
 		}
@@ -296,6 +298,9 @@ static int start_test(struct parser *p, char *name)
 
 	if (!valid_name(name))
 		return fail(p, "test name '%s': use letters, digits and _ - . +", name);
+	if (strlen(name) > SUITE_NAME_MAX)
+		return fail(p, "test name '%.40s...': longer than %d characters", name,
+			    SUITE_NAME_MAX);
 	for (unsigned int i = 0; i < s->nr; i++)
 		if (!strcmp(s->tests[i].name, name))
 			return fail(p, "test '%s' already defined on line %u", name,
@@ -417,39 +422,18 @@ int suite_parse(const char *text, const char *path, const char *guest_dir,
 int suite_load(const char *path, const char *guest_dir, enum suite_dialect dialect,
 	       struct suite *s, struct fpvm_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *text = NULL, *slash;
-	char dir[4096];
-	struct stat st;
-	ssize_t n = 0;
+	char dir[4096], *slash;
+	uint8_t *text;
+	size_t n;
 	int r;
 
-	if (fd < 0)
-		return fpvm_fail(err, FPVM_ERR_INPUT, errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > MANIFEST_MAX) {
-		r = fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: not a manifest (%s)", path,
-			      S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
-		goto out;
-	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text) {
-		r = fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	while (n < st.st_size) {
-		ssize_t k = read(fd, text + n, (size_t)(st.st_size - n));
-
-		if (k <= 0) {
-			r = fpvm_fail(err, FPVM_ERR_INPUT, k ? errno : EIO, "%s: %s", path,
-				      k ? strerror(errno) : "shorter than its size");
-			goto out;
-		}
-		n += k;
-	}
-	text[n] = '\0';
-	if (memchr(text, '\0', (size_t)n)) {
-		r = fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: not a manifest (a NUL byte)", path);
-		goto out;
+	/* A FIFO or a device named as the manifest is refused, never waited on. */
+	r = file_read_regular(AT_FDCWD, path, 0, MANIFEST_MAX, FPVM_ERR_INPUT, &text, &n, err);
+	if (r)
+		return r;
+	if (memchr(text, '\0', n)) {
+		free(text);
+		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: not a manifest (a NUL byte)", path);
 	}
 	/* Without --guest-dir, guests sit beside their manifest. */
 	if (!guest_dir) {
@@ -461,10 +445,8 @@ int suite_load(const char *path, const char *guest_dir, enum suite_dialect diale
 			snprintf(dir, sizeof(dir), ".");
 		guest_dir = dir;
 	}
-	r = suite_parse(text, path, guest_dir, dialect, s, err);
-out:
+	r = suite_parse((const char *)text, path, guest_dir, dialect, s, err);
 	free(text);
-	close(fd);
 	return r;
 }
 

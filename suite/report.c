@@ -6,10 +6,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/file.h"
 #include "../base/json.h"
 #include "../base/utf8.h"
 #include "suite.h"
@@ -26,22 +26,24 @@ const char *suite_result_name(enum suite_result r)
 	return names[r];
 }
 
-/* The end of the log: at most @lines lines and @max bytes of them. */
+/*
+ * The end of the log: at most @lines lines and @max bytes of them.  The
+ * log is fpvm's own file: a link or a FIFO in its place is not read.
+ */
 char *suite_log_tail(const struct suite_test *t, unsigned int lines, size_t max)
 {
-	int fd = t->log_path ? open(t->log_path, O_RDONLY | O_CLOEXEC) : -1;
-	struct stat st;
+	struct fpvm_error ignored;
+	uint64_t size = 0;
+	int fd = t->log_path ? file_open_regular(AT_FDCWD, t->log_path, FILE_NOFOLLOW,
+						 FPVM_ERR_INPUT, &size, &ignored) : -1;
 	off_t from = 0;
 	char *buf, *p;
 	ssize_t n;
 
-	if (fd < 0 || fstat(fd, &st)) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return strdup("");
-	}
-	if ((size_t)st.st_size > max)
-		from = st.st_size - (off_t)max;
+	if (size > max)
+		from = (off_t)(size - max);
 	buf = malloc(max + 1);
 	n = buf ? pread(fd, buf, max, from) : -1;
 	close(fd);
@@ -240,27 +242,28 @@ void suite_print_junit(FILE *f, const struct suite *s)
 	fputs("  </testsuite>\n</testsuites>\n", f);
 }
 
+#define STATS_MAX	16383	/* bytes of a test's --stats=json object */
+
 /* The test's 'fpvm run --stats=json' object, or null when it wrote none. */
 static void print_stats(FILE *f, const struct suite_test *t)
 {
-	char path[4096 + 16], buf[16384];
+	struct fpvm_error ignored;
+	char path[4096 + 16];
+	uint8_t *buf = NULL;
 	size_t n = 0;
-	FILE *in;
 
 	snprintf(path, sizeof(path), "%s.stats", t->log_path ? t->log_path : "");
-	in = t->log_path ? fopen(path, "r") : NULL;
-	if (in) {
-		n = fread(buf, 1, sizeof(buf) - 1, in);
-		fclose(in);
-	}
+	/* Only a whole object that fits: never half of one in the report. */
+	if (!t->log_path || file_read_regular(AT_FDCWD, path, FILE_NOFOLLOW, STATS_MAX,
+					      FPVM_ERR_INPUT, &buf, &n, &ignored))
+		n = 0;
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		n--;
-	/* Only a whole object that fits: never half of one in the report. */
-	if (n < 2 || n == sizeof(buf) - 1 || buf[0] != '{' || buf[n - 1] != '}') {
+	if (n < 2 || buf[0] != '{' || buf[n - 1] != '}')
 		fputs("null", f);
-		return;
-	}
-	fwrite(buf, 1, n, f);
+	else
+		fwrite(buf, 1, n, f);
+	free(buf);
 }
 
 void suite_print_json(FILE *f, const struct suite *s)

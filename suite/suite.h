@@ -15,6 +15,7 @@
 #include "../base/error.h"
 
 #define SUITE_DEFAULT_TIMEOUT_MS	30000
+#define SUITE_NAME_MAX			200	/* NAME.log.stats must fit a file name */
 #define SUITE_TAIL_LINES		10	/* of a failed test's log, in TAP */
 
 enum suite_result {

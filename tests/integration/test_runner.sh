@@ -77,7 +77,17 @@ check "a NUL byte" 65 "err:not a manifest (a NUL byte)" lines:1
 fpvm_test "$TMP/missing.cfg"
 check "missing manifest" 65 "err:missing.cfg: No such file" lines:1
 fpvm_test "$TMP"
-check "a directory as manifest" 65 "err:not a regular file" lines:1
+check "a directory as manifest" 65 "err:$TMP: is a directory" lines:1
+mkfifo "$TMP/fifo.cfg"
+if command -v timeout >/dev/null 2>&1; then
+	rm -rf "$TMP/logs"
+	timeout 20 "$FPVM" test --kvm "$KVM" --log-dir "$TMP/logs" "$TMP/fifo.cfg" >"$TMP/out" 2>"$TMP/err"
+	status=$?
+	check "a FIFO as manifest is refused, never waited on" 65 \
+		"err:fifo.cfg: is a FIFO, not a regular file" lines:1
+else
+	skip "a FIFO as manifest is refused, never waited on" "no timeout(1)"
+fi
 fpvm_test
 check "no manifest" 64 "err:test: no manifest given" lines:1
 fpvm_test -j 0 "$TMP/bad-key.cfg"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../base/utf8.h"
@@ -214,7 +215,13 @@ START_TEST(load_rejects_what_is_no_manifest)
 	ck_assert_int_lt(suite_load("/nonexistent/m.cfg", NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/m.cfg: No such file"));
 	ck_assert_int_lt(suite_load("/tmp", NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
-	ck_assert_ptr_nonnull(strstr(err.msg, "not a regular file"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "/tmp: is a directory"));
+	ck_assert_int_lt(suite_load("/dev/null", NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/dev/null: is a device, not a regular file"));
+	/* Larger than 1 MiB: refused before it is read. */
+	ck_assert_int_eq(truncate(path, (1 << 20) + 1), 0);
+	ck_assert_int_lt(suite_load(path, NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "larger than 1048576 bytes"));
 	/* Guests sit beside their manifest by default. */
 	fd = open(path, O_WRONLY | O_TRUNC);
 	ck_assert_int_eq(write(fd, "[a]\nguest = a.elf\n", 18), 18);
@@ -223,6 +230,36 @@ START_TEST(load_rejects_what_is_no_manifest)
 	ck_assert_str_eq(s.tests[0].guest, "/tmp/a.elf");
 	suite_free(&s);
 	unlink(path);
+}
+END_TEST
+
+/* A FIFO as the manifest (or a check's setting) is refused at once, never waited on. */
+START_TEST(load_never_waits_on_a_fifo)
+{
+	char dir[] = "/tmp/fpvm-suite-XXXXXX", fifo[64], cfg[64], text[160];
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	alarm(10);	/* before the fix, suite_load() waited here for a writer forever */
+	ck_assert_int_lt(suite_load(fifo, NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
+	ck_assert_int_eq(err.cls, FPVM_ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "fifo: is a FIFO, not a regular file"));
+	/* kvm-unit-tests' check = PATH=VALUE: a FIFO there does not hold, without a wait. */
+	snprintf(cfg, sizeof(cfg), "%s/u.cfg", dir);
+	snprintf(text, sizeof(text), "[a]\nfile = a.flat\ncheck = %s=Y\n", fifo);
+	fd = open(cfg, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	ck_assert_int_eq(suite_load(cfg, NULL, SUITE_DIALECT_KVM_UNIT_TESTS, &s, &err), 0);
+	ck_assert_int_eq(s.tests[0].result, SUITE_SKIP);
+	ck_assert_ptr_nonnull(strstr(s.tests[0].reason, "does not hold on this host"));
+	suite_free(&s);
+	alarm(0);
+	unlink(cfg);
+	unlink(fifo);
+	rmdir(dir);
 }
 END_TEST
 
@@ -255,6 +292,89 @@ static bool utf8_valid(const char *x)
 			return false;
 	return true;
 }
+
+static void write_file(const char *path, const char *text, unsigned int mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static char *read_file(const char *path)
+{
+	static char buf[4096];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/*
+ * The files fpvm names itself in --log-dir (NAME.log, NAME.log.stats) are
+ * created in the directory it opened, never through a link planted there:
+ * the run stops with a line naming the file, and the link's target is left
+ * as it was.  A stand-in for fpvm writes its --stats-file as fpvm run does.
+ */
+START_TEST(logs_never_follow_links)
+{
+	char dir[] = "/tmp/fpvm-suite-XXXXXX", logs[64], victim[64], fake[64], link[96];
+	struct suite_run_cfg c = { .kvm_path = "/dev/kvm", .jobs = 1 };
+	char *x;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(logs, sizeof(logs), "%s/logs", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(fake, sizeof(fake), "%s/fpvm", dir);
+	ck_assert_int_eq(mkdir(logs, 0755), 0);
+	write_file(victim, "precious\n", 0644);
+	write_file(fake, "#!/bin/sh\n"
+		   "while [ $# -gt 0 ]; do\n"
+		   "	[ \"$1\" = --stats-file ] && echo '{\"fake\": 1}' >\"$2\"\n"
+		   "	shift\n"
+		   "done\n"
+		   "echo ran\n", 0755);
+	c.fpvm = fake;
+	c.log_dir = logs;
+	alarm(20);
+
+	snprintf(link, sizeof(link), "%s/a.log", logs);
+	ck_assert_int_eq(symlink(victim, link), 0);
+	ck_assert_int_eq(parse("[a]\nguest = a.elf\n"), 0);
+	ck_assert_int_lt(suite_run(&s, &c, &err), 0);
+	ck_assert_int_eq(err.cls, FPVM_ERR_OUTPUT);
+	ck_assert_msg(strstr(err.msg, "/logs/a.log: a symbolic link"), "%s", err.msg);
+	ck_assert_str_eq(read_file(victim), "precious\n");
+	suite_free(&s);
+	ck_assert_int_eq(unlink(link), 0);
+
+	snprintf(link, sizeof(link), "%s/a.log.stats", logs);
+	ck_assert_int_eq(symlink(victim, link), 0);
+	ck_assert_int_eq(parse("[a]\nguest = a.elf\n"), 0);
+	ck_assert_int_lt(suite_run(&s, &c, &err), 0);
+	ck_assert_msg(strstr(err.msg, "/logs/a.log.stats: a symbolic link"), "%s", err.msg);
+	ck_assert_str_eq(read_file(victim), "precious\n");
+	suite_free(&s);
+	ck_assert_int_eq(unlink(link), 0);
+
+	/* Without links, the test runs: its log and figures are where the reports look. */
+	ck_assert_int_eq(parse("[a]\nguest = a.elf\n"), 0);
+	ck_assert_int_eq(suite_run(&s, &c, &err), 0);
+	ck_assert_int_eq(s.tests[0].result, SUITE_PASS);
+	ck_assert_str_eq(read_file(s.tests[0].log_path), "ran\n");
+	x = print(suite_print_json);
+	ck_assert_msg(strstr(x, "\"stats\": {\"fake\": 1}"), "%s", x);
+	free(x);
+	suite_free(&s);
+	alarm(0);
+	snprintf(link, sizeof(link), "rm -rf %s", dir);
+	ck_assert_int_eq(system(link), 0);
+}
+END_TEST
 
 START_TEST(reports_escape_what_they_carry)
 {
@@ -387,8 +507,10 @@ int main(void)
 	tcase_add_test(tc, kvm_unit_tests_dialect);
 	tcase_add_test(tc, selection);
 	tcase_add_test(tc, load_rejects_what_is_no_manifest);
+	tcase_add_test(tc, load_never_waits_on_a_fifo);
 	tcase_add_test(tc, reports_escape_what_they_carry);
 	tcase_add_test(tc, reports_carry_only_what_their_format_can);
+	tcase_add_test(tc, logs_never_follow_links);
 	suite_add_tcase(su, tc);
 	return run_suite(su);
 }
