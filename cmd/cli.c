@@ -89,14 +89,6 @@ void cli_print_help(FILE *f, const struct command *c)
 	      "Commands:\n", f);
 	for (size_t i = 0; i < NR_COMMANDS; i++)
 		fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
-	fputs("\n'fpvm help COMMAND' lists a command's options and exit statuses.\n"
-	      "\n"
-	      "Exit status: the guest's value (0-255); 64 usage error; 65 bad guest image,\n"
-	      "input file or snapshot; 69 KVM unavailable; 70 internal error; 74 output\n"
-	      "file error; 110 snapshot does not fit this host; 111 unexpected KVM exit;\n"
-	      "112 guest exception; 113 triple fault; 114 entry failure; 115 KVM internal\n"
-	      "error; 116 all vCPUs halted; 117 --strict-io violation; 118 system event;\n"
-	      "119 guest panic; 120 host registers changed across KVM_RUN; 121 invalid guest\n"
-	      "fpstate from KVM; 122 leak found; 123 leakcheck self-test failed; 124 timeout;\n"
-	      "125 forbidden system call (seccomp); 130 SIGINT; 143 SIGTERM.\n", f);
+	fputs("\n'fpvm help COMMAND' lists a command's options and exit statuses.\n\n", f);
+	status_print_all(f);
 }

@@ -39,6 +39,7 @@ enum fpvm_status {
 	FPVM_EXIT_LEAK = 122,		/* leakcheck: register content crossed a boundary */
 	FPVM_EXIT_SELFTEST = 123,	/* leakcheck --inject: the injected leak was missed */
 	FPVM_EXIT_TIMEOUT = 124,	/* --timeout expired (as timeout(1)) */
+	FPVM_EXIT_SECCOMP = 125,	/* a thread made a call its allow-list forbids */
 	FPVM_EXIT_SIGINT = 130,
 	FPVM_EXIT_SIGTERM = 143,
 };
@@ -235,6 +236,10 @@ extern const struct quirk quirk_defs[NR_QUIRKS];
 void probe_quirks(struct kvm *kvm, const struct guest_fpu_cfg *fpu, struct quirk q[NR_QUIRKS]);
 int quirk_find(const char *name);
 
+/* A status's meaning in a few words, or NULL for one fpvm never decides. */
+const char *status_meaning(int status);
+/* Every status with its meaning, as 'fpvm --help' ends. */
+void status_print_all(FILE *f);
 /* What a library error or a VM's stop means as an exit status (status.c). */
 int status_of_error(const struct fpvm_error *err);
 int status_of_stop(enum vm_stop stop, uint32_t value, enum exit_mode mode);

@@ -280,6 +280,7 @@ static int run_suite(const struct test_opts *o, struct suite *s)
 	fflush(stdout);
 	r = suite_run(s, &(struct suite_run_cfg){
 		.fpvm = self, .kvm_path = o->kvm_path, .log_dir = o->log_dir, .jobs = o->jobs,
+		.timeout_status = FPVM_EXIT_TIMEOUT,
 		.progress = isatty(STDERR_FILENO) && !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb")),
 		.tap = stdout,
 	}, &err);

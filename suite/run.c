@@ -195,7 +195,7 @@ static bool log_holds(const struct suite_test *t, const char *text)
 	return found;
 }
 
-static void judge(struct suite_test *t, int ws, bool killed)
+static void judge(struct suite_test *t, const struct suite_run_cfg *c, int ws, bool killed)
 {
 	t->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
 	if (killed) {
@@ -215,7 +215,7 @@ static void judge(struct suite_test *t, int ws, bool killed)
 			t->result = SUITE_FAIL;
 			snprintf(t->reason, sizeof(t->reason), "output lacks '%.200s'", t->output);
 		}
-	} else if (t->status == 124) {
+	} else if (t->status == c->timeout_status) {
 		t->result = SUITE_TIMEOUT;
 		snprintf(t->reason, sizeof(t->reason), "timed out after %g s",
 			 (double)t->timeout_ms / 1000);
@@ -267,7 +267,7 @@ static void reap(struct runner *r)
 				/* Ended by the interrupt: no result, as if never run. */
 				j->t->result = SUITE_NOT_RUN;
 			} else {
-				judge(j->t, ws, j->killed);
+				judge(j->t, r->c, ws, j->killed);
 				r->done++;
 				r->failed += j->t->result == SUITE_FAIL || j->t->result == SUITE_TIMEOUT;
 				report(r, j->t);

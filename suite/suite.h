@@ -91,6 +91,7 @@ struct suite_run_cfg {
 	const char *kvm_path;
 	const char *log_dir;
 	unsigned int jobs;
+	int timeout_status;		/* fpvm run's status when its --timeout expires */
 	bool progress;			/* a progress line on stderr */
 	FILE *tap;			/* TAP13, as tests end; NULL: none */
 };

@@ -138,6 +138,9 @@ static char *append_number(char *p, unsigned long v)
 	return p;
 }
 
+/* Set before any filter, read only by the handler. */
+static int exit_status = 128 + SIGSYS;
+
 /* Async-signal-safe: no stdio, no malloc; write(2) and _exit(2) are allowed everywhere. */
 static void sigsys_handler(int sig, siginfo_t *si, void *ctx)
 {
@@ -154,8 +157,13 @@ static void sigsys_handler(int sig, siginfo_t *si, void *ctx)
 	p = append_number(p, (unsigned long)si->si_syscall);
 	p = append(p, "); fpvm stops (--no-seccomp turns the filters off)\n");
 	if (write(STDERR_FILENO, msg, (size_t)(p - msg)) < 0)
-		_exit(SECCOMP_EXIT_STATUS);
-	_exit(SECCOMP_EXIT_STATUS);
+		_exit(exit_status);
+	_exit(exit_status);
+}
+
+void seccomp_set_exit_status(int status)
+{
+	exit_status = status;
 }
 
 int seccomp_sigsys_init(void)

@@ -335,6 +335,36 @@ START_TEST(statuses)
 }
 END_TEST
 
+/* Every status fpvm decides is in the one table, with its meaning for --help. */
+START_TEST(status_table)
+{
+	static const int all[] = {
+		FPVM_EXIT_USAGE, FPVM_EXIT_DATAERR, FPVM_EXIT_UNAVAILABLE, FPVM_EXIT_SOFTWARE,
+		FPVM_EXIT_IOERR, FPVM_EXIT_SNAPSHOT_HOST, FPVM_EXIT_UNEXPECTED,
+		FPVM_EXIT_EXCEPTION, FPVM_EXIT_TRIPLE_FAULT, FPVM_EXIT_FAIL_ENTRY,
+		FPVM_EXIT_INTERNAL, FPVM_EXIT_HALTED, FPVM_EXIT_STRICT_IO, FPVM_EXIT_SYSTEM_EVENT,
+		FPVM_EXIT_PANIC, FPVM_EXIT_HOST_FPSTATE, FPVM_EXIT_BAD_FPSTATE, FPVM_EXIT_LEAK,
+		FPVM_EXIT_SELFTEST, FPVM_EXIT_TIMEOUT, FPVM_EXIT_SECCOMP, FPVM_EXIT_SIGINT,
+		FPVM_EXIT_SIGTERM,
+	};
+	char *h = help_of(NULL);
+
+	ck_assert_int_eq(FPVM_EXIT_SECCOMP, 125);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		char want[16];
+
+		ck_assert_ptr_nonnull(status_meaning(all[i]));
+		snprintf(want, sizeof(want), " %d ", all[i]);
+		ck_assert_msg(strstr(h, want) || (snprintf(want, sizeof(want), "\n%d ", all[i]),
+						  strstr(h, want)), "--help lacks status %d", all[i]);
+	}
+	ck_assert_ptr_null(status_meaning(0));
+	ck_assert_ptr_null(status_meaning(1000));
+	ck_assert_ptr_nonnull(strstr(h, "124 timeout; 125 forbidden"));
+	free(h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -352,6 +382,7 @@ int main(void)
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, seconds);
 	tcase_add_test(tc, statuses);
+	tcase_add_test(tc, status_table);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

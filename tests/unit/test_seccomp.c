@@ -50,6 +50,7 @@ static int in_child(enum seccomp_thread which, enum action a, char *msg, size_t 
 		void *p;
 
 		dup2(pipefd[1], STDERR_FILENO);
+		seccomp_set_exit_status(FPVM_EXIT_SECCOMP);	/* as cmd/main.c does */
 		if (seccomp_sigsys_init() || seccomp_filter_thread(which, &err)) {
 			dprintf(STDERR_FILENO, "setup: %s\n", err.msg);
 			_exit(99);
@@ -100,7 +101,7 @@ static void expect_forbidden(enum seccomp_thread which, enum action a, const cha
 {
 	char msg[512], want[64];
 
-	ck_assert_int_eq(in_child(which, a, msg, sizeof(msg)), SECCOMP_EXIT_STATUS);
+	ck_assert_int_eq(in_child(which, a, msg, sizeof(msg)), FPVM_EXIT_SECCOMP);
 	snprintf(want, sizeof(want), "forbidden system call: %s (", name);
 	ck_assert_msg(strstr(msg, want), "message '%s' lacks '%s'", msg, want);
 	ck_assert_msg(strstr(msg, "--no-seccomp"), "message '%s' lacks the way out", msg);

@@ -323,7 +323,7 @@ static char *read_file(const char *path)
 START_TEST(logs_never_follow_links)
 {
 	char dir[] = "/tmp/fpvm-suite-XXXXXX", logs[64], victim[64], fake[64], link[96];
-	struct suite_run_cfg c = { .kvm_path = "/dev/kvm", .jobs = 1 };
+	struct suite_run_cfg c = { .kvm_path = "/dev/kvm", .jobs = 1, .timeout_status = 124 };
 	char *x;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -337,7 +337,8 @@ START_TEST(logs_never_follow_links)
 		   "	[ \"$1\" = --stats-file ] && echo '{\"fake\": 1}' >\"$2\"\n"
 		   "	shift\n"
 		   "done\n"
-		   "echo ran\n", 0755);
+		   "echo ran\n"
+		   "exit ${FAKE_STATUS:-0}\n", 0755);
 	c.fpvm = fake;
 	c.log_dir = logs;
 	alarm(20);
@@ -370,6 +371,21 @@ START_TEST(logs_never_follow_links)
 	ck_assert_msg(strstr(x, "\"stats\": {\"fake\": 1}"), "%s", x);
 	free(x);
 	suite_free(&s);
+
+	/* A timeout is fpvm run's status for it, as the command says, not a number here. */
+	setenv("FAKE_STATUS", "99", 1);
+	c.timeout_status = 99;
+	ck_assert_int_eq(parse("[a]\nguest = a.elf\ntimeout = 2\n"), 0);
+	ck_assert_int_eq(suite_run(&s, &c, &err), 0);
+	ck_assert_int_eq(s.tests[0].result, SUITE_TIMEOUT);
+	ck_assert_str_eq(s.tests[0].reason, "timed out after 2 s");
+	suite_free(&s);
+	setenv("FAKE_STATUS", "124", 1);
+	ck_assert_int_eq(parse("[a]\nguest = a.elf\n"), 0);
+	ck_assert_int_eq(suite_run(&s, &c, &err), 0);
+	ck_assert_int_eq(s.tests[0].result, SUITE_FAIL);
+	suite_free(&s);
+	unsetenv("FAKE_STATUS");
 	alarm(0);
 	snprintf(link, sizeof(link), "rm -rf %s", dir);
 	ck_assert_int_eq(system(link), 0);
