@@ -121,25 +121,19 @@ static int restore_vm(const struct run_opts *o, struct vm *vm, struct kvm *kvm,
 	return r;
 }
 
-static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_config *cfg,
-		  struct vm_run_stats *rs)
+static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
+		  const struct vm_config *cfg, struct vm_run_stats *rs)
 {
 	struct fpvm_error err = { 0 };
-	struct guest_fpu_cfg fpu_cfg;
-	uint64_t t = vm_now_ns();
+	uint64_t t;
 	struct vm vm;
 	int status;
 
-	if (guest_fpu_cfg_init(&fpu_cfg, kvm, &err))
-		return report_error(&err);
-	rs->fpu_cfg_ns = vm_now_ns() - t;
 	/* Whether the snapshot fits, before there is a VM to tear down. */
-	if (o->restore && restore_check(o->restore, kvm, &fpu_cfg, &err)) {
-		guest_fpu_cfg_release(&fpu_cfg);
+	if (o->restore && restore_check(o->restore, kvm, fpu_cfg, &err))
 		return report_error(&err);
-	}
-	if (o->restore ? restore_vm(o, &vm, kvm, &fpu_cfg, cfg, &err)
-		       : vm_boot(&vm, kvm, &fpu_cfg, cfg, &err)) {
+	if (o->restore ? restore_vm(o, &vm, kvm, fpu_cfg, cfg, &err)
+		       : vm_boot(&vm, kvm, fpu_cfg, cfg, &err)) {
 		status = report_error(&err);
 	} else {
 		status = status_of_stop(vm.stop, vm.stop_value, o->exit_mode);
@@ -159,7 +153,6 @@ static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_con
 	}
 	t = vm_now_ns();
 	vm_destroy(&vm);
-	guest_fpu_cfg_release(&fpu_cfg);
 	rs->teardown_ns = vm_now_ns() - t;
 	return status;
 }
@@ -193,6 +186,8 @@ int run_with_opts(const struct run_opts *o)
 	struct vm_run_stats rs = { 0 };
 	struct vm_config cfg = o->vm;
 	struct fpvm_error err = { 0 };
+	struct guest_fpu_open_times ot;
+	struct guest_fpu_cfg fpu_cfg;
 	int status, stats_fd = -1;
 	uint8_t *image = NULL;
 	struct kvm kvm;
@@ -212,22 +207,19 @@ int run_with_opts(const struct run_opts *o)
 		status = report_error(&err);
 		goto out;
 	}
-	/* Permission first: KVM's supported CPUID and XSAVE2 size depend on it. */
-	t = vm_now_ns();
-	if ((o->amx && host_request_amx_guest_perm(&err)) || kvm_open(&kvm, o->kvm_path, &err)) {
+	if (guest_fpu_open(&kvm, &fpu_cfg, o->kvm_path, o->amx, &ot, &err)) {
 		status = report_error(&err);
 		goto out;
 	}
-	rs.kvm_open_ns = vm_now_ns() - t;
+	rs.kvm_open_ns = ot.kvm_open_ns;
+	rs.fpu_cfg_ns = ot.fpu_cfg_ns;
 	/* What a snapshot needs of KVM, asked before seccomp would forbid it. */
-	if (cfg.snapshot_dir && kvm_msr_index_list(&kvm, &err)) {
+	if (cfg.snapshot_dir && kvm_msr_index_list(&kvm, &err))
 		status = report_error(&err);
-		kvm_close(&kvm);
-		goto out;
-	}
-	status = run_vm(o, &kvm, &cfg, &rs);
+	else
+		status = run_vm(o, &kvm, &fpu_cfg, &cfg, &rs);
 	t = vm_now_ns();
-	kvm_close(&kvm);
+	guest_fpu_close(&kvm, &fpu_cfg);
 	rs.teardown_ns += vm_now_ns() - t;
 	rs.total_ns = vm_now_ns() - t0;
 	if (cfg.stats) {

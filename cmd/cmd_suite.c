@@ -192,11 +192,7 @@ static int judge_requirements(const struct test_opts *o, struct suite *s)
 		fprintf(stderr, "fpvm: out of memory\n");
 		return FPVM_EXIT_SOFTWARE;
 	}
-	usable = !kvm_open(&h->kvm, o->kvm_path, &err);
-	if (usable && guest_fpu_cfg_init(&h->fpu, &h->kvm, &err)) {
-		kvm_close(&h->kvm);
-		usable = false;
-	}
+	usable = !guest_fpu_open(&h->kvm, &h->fpu, o->kvm_path, false, NULL, &err);
 	if (!usable) {
 		/* No usable KVM is a skip for every test, never a failure. */
 		for (unsigned int i = 0; i < s->nr; i++) {
@@ -210,8 +206,7 @@ static int judge_requirements(const struct test_opts *o, struct suite *s)
 	for (unsigned int i = 0; i < s->nr; i++)
 		if (s->tests[i].selected && unmet(h, &s->tests[i]))
 			s->tests[i].result = SUITE_SKIP;
-	guest_fpu_cfg_release(&h->fpu);
-	kvm_close(&h->kvm);
+	guest_fpu_close(&h->kvm, &h->fpu);
 	free(h);
 	return 0;
 }

@@ -382,15 +382,16 @@ int leakcheck_run(const struct leak_config *c, enum leak_inject inject, bool pro
 		  struct leak_run *run, struct fpvm_error *err)
 {
 	struct coordinator co = { .run = { .cfg = c, .inject = inject }, .progress = progress };
+	struct guest_fpu_cfg fpu_cfg;
 	struct kvm kvm;
 	bool running = true;
 	int poll_errno = 0, r = 0;
 
 	*run = co.run;
 	/* Fail fast and once, rather than once per VM process. */
-	if (kvm_open(&kvm, c->kvm_path, err))
+	if (guest_fpu_open(&kvm, &fpu_cfg, c->kvm_path, false, NULL, err))
 		return -ENODEV;
-	kvm_close(&kvm);
+	guest_fpu_close(&kvm, &fpu_cfg);
 	if (c->snapshot && make_root(&co, err))
 		return -EIO;
 	co.cap = c->nr_vms * (c->snapshot ? 1 + LEAK_SNAPSHOT_CYCLES : 1);

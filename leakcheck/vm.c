@@ -538,16 +538,10 @@ int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int soc
 	if (lv->reader_period < 100)
 		lv->reader_period = 100;
 	cfg.serial_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (cfg.serial_fd < 0 || kvm_open(&kvm, c->kvm_path, &err)) {
+	if (cfg.serial_fd < 0 || guest_fpu_open(&kvm, &fpu_cfg, c->kvm_path, false, NULL, &err)) {
 		if (cfg.serial_fd < 0)
 			fpvm_fail(&err, FPVM_ERR_SYSTEM, errno, "/dev/null: %s", strerror(errno));
 		send_done(sock, VM_STOP_ERROR, err.cls, err.msg);
-		free(lv);
-		return 1;
-	}
-	if (guest_fpu_cfg_init(&fpu_cfg, &kvm, &err)) {
-		send_done(sock, VM_STOP_ERROR, err.cls, err.msg);
-		kvm_close(&kvm);
 		free(lv);
 		return 1;
 	}
@@ -595,8 +589,7 @@ int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int soc
 		vm_destroy(&vm);
 	if (lv->restored)
 		vm_snapshot_close(&snap);
-	guest_fpu_cfg_release(&fpu_cfg);
-	kvm_close(&kvm);
+	guest_fpu_close(&kvm, &fpu_cfg);
 	close(cfg.serial_fd);
 	leak_slots_free(&lv->guest_slots);
 	leak_slots_free(&lv->host_slots);
