@@ -22,8 +22,9 @@ enum fpvm_err_class {
 };
 
 /*
- * Which configuration value a FPVM_ERR_CONFIG error is about, so that the
- * command can name its own option for it; the library never does.
+ * Which configuration value an error is about (a FPVM_ERR_CONFIG one, or
+ * another class's where a setting led to it), so that the command can name
+ * its own option for it; the library never does.
  */
 enum fpvm_cfg_item {
 	CFG_NONE,
@@ -32,6 +33,7 @@ enum fpvm_cfg_item {
 	CFG_XCR0,
 	CFG_XCR0_NEEDS_AMX,	/* the XCR0 has AMX, which has no guest permission */
 	CFG_AMX,
+	CFG_LEAK_SNAPSHOT,	/* leakcheck's snapshots (their directory) */
 };
 
 /* What a failing library call tells its caller: a class and a message. */

@@ -144,6 +144,7 @@ int report_error(const struct fpvm_error *err)
 		[CFG_XCR0] = { "--xcr0: ", "" },
 		[CFG_XCR0_NEEDS_AMX] = { "--xcr0: ", " (AMX needs --amx)" },
 		[CFG_AMX] = { "--amx: ", "" },
+		[CFG_LEAK_SNAPSHOT] = { "--snapshot: ", "" },
 	};
 
 	fprintf(stderr, "fpvm: %s%s%s\n", option[err->item].before, err->msg,
