@@ -56,16 +56,23 @@ int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
 	*cli = (struct cli){ 0 };
 	if (argc < 2)
 		return USAGE_FAIL(err, "no command given");
+	/* "help COMMAND", "--help COMMAND" and "-h COMMAND" are the same; a word too many is an error. */
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		cli->help = true;
-		if (argc > 2 && !strcmp(argv[1], "help")) {
-			cli->cmd = find_command(argc - 2, argv + 2, &words, err);
-			return cli->cmd ? 0 : -EINVAL;
-		}
+		if (argc == 2)
+			return 0;
+		cli->cmd = find_command(argc - 2, argv + 2, &words, err);
+		if (!cli->cmd)
+			return -EINVAL;
+		if (argc > 2 + words)
+			return USAGE_FAIL(err, "%s: unexpected argument '%s'", argv[1],
+					  argv[2 + words]);
 		return 0;
 	}
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		cli->version = true;
+		if (argc > 2)
+			return USAGE_FAIL(err, "%s takes no arguments", argv[1]);
 		return 0;
 	}
 	cli->cmd = find_command(argc - 1, argv + 1, &words, err);

@@ -272,6 +272,9 @@ int run_set_timeout(void *opts, const char *arg, struct fpvm_error *err)
 		return USAGE_FAIL(err, "--timeout %s: too large", arg);
 	if (r)
 		return USAGE_FAIL(err, "--timeout '%s': not a number of seconds", arg);
+	/* 0 would mean no timeout at all: without --timeout there is none. */
+	if (!o->vm.timeout_ms)
+		return USAGE_FAIL(err, "--timeout %s: must be more than 0 seconds", arg);
 	return 0;
 }
 
@@ -321,7 +324,7 @@ static const struct opt run_opts[] = {
 	OPT_CALL("mem", 'm', "SIZE", set_mem, "guest RAM; suffix K, M or G, plain numbers are MiB\n"
 		 "(default 64M, from 2M to 64G)"),
 	OPT_CALL("timeout", 't', "SECONDS", run_set_timeout,
-		 "stop the guest after SECONDS (may be fractional);\nexit status 124"),
+		 "stop the guest after SECONDS (more than 0, may be\nfractional); exit status 124"),
 	OPT_STRING("serial", 0, "FILE", struct run_opts, serial_path,
 		   "write the guest's serial output to FILE, not stdout"),
 	OPT_CALL("exit-status", 0, "MODE", run_set_exit_status,

@@ -62,28 +62,38 @@ static const char *requirement_problem(const char *req)
 	return "expected cpu:, xcr0:, quirk: or !quirk:";
 }
 
-/* The run options a test gives fpvm, checked by run's own parser. */
+/*
+ * The run options a test gives fpvm, checked by run's own parser: its mem
+ * first, alone, so that a bad size names its own line; then the options.
+ */
 static int check_run_options(const struct suite *s, const struct suite_test *t,
 			     struct fpvm_error *err)
 {
 	char *argv[8 + 256 + 1], cpus[16], msg[sizeof(err->msg)];
-	unsigned int n = suite_run_words(t, cpus, argv);
+	char *mem[] = { "--mem", t->mem, t->guest, NULL };
+	unsigned int n = suite_run_words(t, cpus, argv), line;
 	const char *problem = NULL;
 	struct run_opts o;
 	bool help;
 
 	argv[n] = NULL;
-	if (opt_parse(&cmd_run, (int)n, argv, &o, &help, err))
+	line = t->mem_line ? t->mem_line : t->line;
+	if (t->mem && opt_parse(&cmd_run, 3, mem, &o, &help, err)) {
 		problem = err->msg;
-	else if (help)
-		problem = "options: --help";
-	else if (o.vm.guest_path != t->guest)
-		problem = "options: a guest path among the options";
+	} else {
+		line = t->options.line ? t->options.line : t->line;
+		if (opt_parse(&cmd_run, (int)n, argv, &o, &help, err))
+			problem = err->msg;
+		else if (help)
+			problem = "options: --help";
+		else if (o.vm.guest_path != t->guest)
+			problem = "options: a guest path among the options";
+	}
 	if (!problem)
 		return 0;
 	snprintf(msg, sizeof(msg), "%s", problem);
-	return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s:%u: test '%s': %s", s->path,
-			 t->options.line ? t->options.line : t->line, t->name, msg);
+	return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s:%u: test '%s': %s", s->path, line,
+			 t->name, msg);
 }
 
 /* kvm-unit-tests' "smp = $MAX_SMP": as many vCPUs as this host has online. */

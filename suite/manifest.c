@@ -19,6 +19,7 @@
 #define MANIFEST_MAX	(1 << 20)
 #define MAX_TESTS	4096
 #define MAX_WORDS	256
+#define MAX_TIMEOUT_MS	86400000	/* a day: anything longer is a typo */
 
 struct parser {
 	const char *path;
@@ -136,8 +137,11 @@ static int set_key(struct parser *p, struct suite_test *t, const char *key, cons
 		return split_words(p, v, &t->requires);
 	if (!strcmp(key, "output"))
 		return *v ? set_string(p, v, &t->output) : fail(p, "output: empty text");
-	if (!strcmp(key, "mem"))
+	if (!strcmp(key, "mem")) {
+		/* fpvm test checks the size with run's parser, and names this line. */
+		t->mem_line = p->line;
 		return *v ? set_string(p, v, &t->mem) : fail(p, "mem: empty size");
+	}
 	if (!strcmp(key, "cpus")) {
 		if (parse_uint(v, 1, 1024, &t->cpus))
 			return fail(p, "cpus '%s': expected 1..1024", v);
@@ -151,9 +155,9 @@ static int set_key(struct parser *p, struct suite_test *t, const char *key, cons
 	}
 	if (!strcmp(key, "timeout")) {
 		if (parse_seconds_ms(v, &t->timeout_ms) || !t->timeout_ms ||
-		    t->timeout_ms > 86400000)
-			return fail(p, "timeout '%s': expected seconds, more than 0 and at most 86400",
-				    v);
+		    t->timeout_ms > MAX_TIMEOUT_MS)
+			return fail(p, "timeout '%s': expected seconds, more than 0 and at most %d",
+				    v, MAX_TIMEOUT_MS / 1000);
 		return 0;
 	}
 	return fail(p, "unknown key '%s' (guest, args, options, cpus, mem, timeout, expect, "
@@ -216,8 +220,10 @@ static int kut_qemu_params(struct parser *p, struct suite_test *t, const char *v
 	int r = split_words(p, v, &w);
 
 	for (unsigned int i = 0; !r && i + 1 < w.nr; i++) {
-		if (!strcmp(w.w[i], "-m"))
+		if (!strcmp(w.w[i], "-m")) {
+			t->mem_line = p->line;
 			r = set_string(p, w.w[i + 1], &t->mem);
+		}
 		else if (!strcmp(w.w[i], "-append"))
 			r = split_words(p, w.w[i + 1], &t->args);
 	}
@@ -225,6 +231,35 @@ static int kut_qemu_params(struct parser *p, struct suite_test *t, const char *v
 		free(w.w[0]);
 	free(w.w);
 	return r;
+}
+
+/*
+ * timeout(1)'s DURATION, as their runner passes it on: a number with at
+ * most one unit after it (s, m, h or d), and within fpvm's own bound.
+ */
+static int kut_timeout(struct parser *p, struct suite_test *t, const char *v)
+{
+	static const char units[] = "smhd";
+	static const unsigned int scale[] = { 1, 60, 3600, 86400 };
+	size_t n = strlen(v);
+	const char *unit = n ? strchr(units, v[n - 1]) : NULL;
+	unsigned int mul = 1;
+	char num[32];
+	uint64_t ms;
+
+	if (unit && *unit) {
+		mul = scale[unit - units];
+		n--;
+	}
+	if (n >= sizeof(num))
+		return fail(p, "timeout '%s': expected seconds", v);
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (parse_seconds_ms(num, &ms) || !ms || ms > MAX_TIMEOUT_MS / mul)
+		return fail(p, "timeout '%s': expected a duration (s, m, h or d) more than 0 "
+			    "and at most %d s", v, MAX_TIMEOUT_MS / 1000);
+	t->timeout_ms = ms * mul;
+	return 0;
 }
 
 static int set_kut_key(struct parser *p, struct suite_test *t, const char *key, const char *v)
@@ -249,16 +284,8 @@ static int set_kut_key(struct parser *p, struct suite_test *t, const char *key, 
 			return fail(p, "smp '%s': expected a number", v);
 		return 0;
 	}
-	if (!strcmp(key, "timeout")) {
-		char num[32];
-		uint64_t ms;
-
-		snprintf(num, sizeof(num), "%.*s", (int)strcspn(v, "smh"), v);
-		if (parse_seconds_ms(num, &ms) || !ms)
-			return fail(p, "timeout '%s': expected seconds", v);
-		t->timeout_ms = ms * (strchr(v, 'h') ? 3600 : strchr(v, 'm') ? 60 : 1);
-		return 0;
-	}
+	if (!strcmp(key, "timeout"))
+		return kut_timeout(p, t, v);
 	if (!strcmp(key, "arch"))
 		return strcmp(v, "x86_64") ? skip_at_load(t, "arch %.200s: fpvm runs the x86_64 build",
 							  v) : 0;
@@ -318,6 +345,7 @@ static int start_test(struct parser *p, char *name)
 		 */
 		s->tests[s->nr].timeout_ms = 90000;
 		s->tests[s->nr].mem = strdup("128M");
+		s->tests[s->nr].mem_line = p->line;
 		if (!s->tests[s->nr].mem)
 			return no_memory(p);
 		s->tests[s->nr].expect = 1;

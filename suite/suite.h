@@ -49,6 +49,7 @@ struct suite_test {
 	struct suite_words requires;
 	unsigned int cpus;		/* 0: fpvm's default */
 	char *mem;			/* NULL: fpvm's default */
+	unsigned int mem_line;		/* of the key that set it */
 	uint64_t timeout_ms;
 	int expect;			/* the exit status that passes */
 	int skip_status;		/* the status of a test that skipped itself; 0: none */

@@ -54,6 +54,24 @@ EOF
 fpvm_test "$TMP/bad-option.cfg"
 check "a run option is checked by run's parser" 65 \
 	"err:bad-option.cfg:6: test 'b': --cpus 0: out of range" lines:1
+manifest bad-mem <<'EOF'
+[a]
+guest = hello.elf
+mem = lots
+options = --strict-io
+EOF
+fpvm_test "$TMP/bad-mem.cfg"
+check "a bad mem names its own line" 65 \
+	"err:bad-mem.cfg:3: test 'a': --mem 'lots': not a size" lines:1
+printf '[a]\nfile = hello.elf\ntimeout = 10sjunk\n[b]\nfile = hello.elf\ntimeout = 9999999h\n' \
+	>"$TMP/kut-timeout.cfg"
+fpvm_test --kvm-unit-tests "$TMP/kut-timeout.cfg"
+check "kvm-unit-tests: a timeout with junk after its unit" 65 \
+	"err:kut-timeout.cfg:3: timeout '10sjunk'" lines:1
+printf '[b]\nfile = hello.elf\ntimeout = 9999999h\n' >"$TMP/kut-timeout.cfg"
+fpvm_test --kvm-unit-tests "$TMP/kut-timeout.cfg"
+check "kvm-unit-tests: a timeout past a day" 65 \
+	"err:kut-timeout.cfg:3: timeout '9999999h'" lines:1
 manifest bad-req <<'EOF'
 [a]
 guest = hello.elf

@@ -139,6 +139,17 @@ START_TEST(commands)
 	ck_assert_int_eq(PARSE("--version"), 0);
 	ck_assert(cli.version);
 	expect_usage_error(PARSE("help", "launch"), "unknown command 'launch'");
+	/* --help and -h take a command as help does; more words are an error (issue 20). */
+	ck_assert_int_eq(PARSE("--help", "run"), 0);
+	ck_assert(cli.help);
+	ck_assert_ptr_eq(cli.cmd, &cmd_run);
+	ck_assert_int_eq(PARSE("-h", "fpstate", "show"), 0);
+	ck_assert_ptr_eq(cli.cmd, &cmd_fpstate_show);
+	expect_usage_error(PARSE("--help", "bogus"), "unknown command 'bogus'");
+	expect_usage_error(PARSE("-h", "bogus"), "unknown command 'bogus'");
+	expect_usage_error(PARSE("help", "run", "extra"), "help: unexpected argument 'extra'");
+	expect_usage_error(PARSE("version", "extra"), "version takes no arguments");
+	expect_usage_error(PARSE("--version", "extra"), "--version takes no arguments");
 
 	/* Every option of a command appears in its help, from the same table. */
 	h = help_of(&cmd_run);
@@ -194,6 +205,21 @@ START_TEST(value_errors)
 	expect_usage_error(PARSE("run", "--timeout", "-1", "g"), "not a number of seconds");
 	expect_usage_error(PARSE("run", "--timeout", "nan", "g"), "not a number of seconds");
 	expect_usage_error(PARSE("run", "--timeout", "1e300", "g"), "too large");
+	/* 0 s would mean no timeout (issue 20): refused, as what rounds to it. */
+	expect_usage_error(PARSE("run", "--timeout", "0", "g"), "--timeout 0: must be more than 0");
+	expect_usage_error(PARSE("run", "--timeout", "1e-400", "g"), "must be more than 0 seconds");
+	expect_usage_error(PARSE("run", "--timeout", "0x10", "g"), "not a number of seconds");
+	expect_usage_error(PARSE("run", "--timeout", " 5", "g"), "not a number of seconds");
+	ck_assert_int_eq(PARSE("run", "--timeout", "1e-9", "g"), 0);
+	ck_assert_uint_eq(cli.opts.run.vm.timeout_ms, 1);	/* rounded up, never to 0 */
+	/* An empty value is no path: '--kvm ""' said 'fpvm: : no such device'. */
+	expect_usage_error(PARSE("run", "--kvm", "", "g"), "option '--kvm' needs a value, not an "
+			   "empty string");
+	expect_usage_error(PARSE("run", "--kvm=", "g"), "'--kvm' needs a value, not an empty");
+	expect_usage_error(PARSE("test", "--kvm", "", "m.cfg"), "'--kvm' needs a value");
+	expect_usage_error(PARSE("probe", "--kvm="), "'--kvm' needs a value");
+	expect_usage_error(PARSE("leakcheck", "--kvm", ""), "'--kvm' needs a value");
+	expect_usage_error(PARSE("run", "-c", "", "g"), "'--cpus' needs a value");
 	expect_usage_error(PARSE("run", "--exit-status", "posix", "g"), "expected 'direct' or 'qemu'");
 	expect_usage_error(PARSE("run", "--strict-io=yes", "g"), "takes no value");
 }
@@ -212,6 +238,17 @@ START_TEST(fpstate_run_options)
 	ck_assert_uint_eq(cli.opts.run.vm.xcr0, 0);	/* the guest default */
 	expect_usage_error(PARSE("run", "--xcr0", "x87,sse,avx9", "g"), "unknown feature 'avx9'");
 	expect_usage_error(PARSE("run", "--xcr0", "0", "g"), "rule x87-required");
+	/* KVM's host-independent rules, before KVM is opened ('--xcr0 sse' passed). */
+	expect_usage_error(PARSE("run", "--xcr0", "sse", "g"),
+			   "--xcr0 sse: XCR0 0x2 violates rule x87-required");
+	expect_usage_error(PARSE("run", "--xcr0", "x87,avx", "g"), "rule avx-needs-sse");
+	expect_usage_error(PARSE("run", "--xcr0", "x87,bndregs", "g"), "rule mpx-pair");
+	expect_usage_error(PARSE("run", "--xcr0", "x87,sse,avx,opmask", "g"),
+			   "rule avx512-all-or-none");
+	expect_usage_error(PARSE("run", "--xcr0", "x87,sse,avx512", "g"), "rule avx512-needs-avx");
+	expect_usage_error(PARSE("run", "--xcr0", "x87,sse,xtiledata", "g"), "rule amx-pair");
+	expect_usage_error(PARSE("leakcheck", "--xcr0", "sse"), "rule x87-required");
+	ck_assert_int_eq(PARSE("run", "--xcr0", "x87,sse,avx,avx512,amx,mpx,pkru", "g"), 0);
 	expect_usage_error(PARSE("run", "--save-fpstate"), "needs a value");
 }
 END_TEST
@@ -311,6 +348,15 @@ START_TEST(seconds)
 	ck_assert_uint_eq(ms, 0);
 	ck_assert_int_eq(parse_seconds_ms("inf", &ms), -EINVAL);
 	ck_assert_int_eq(parse_seconds_ms("2s", &ms), -EINVAL);
+	ck_assert_int_eq(parse_seconds_ms("+2", &ms), -EINVAL);
+	ck_assert_int_eq(parse_seconds_ms(" 2", &ms), -EINVAL);
+	ck_assert_int_eq(parse_seconds_ms("0x10", &ms), -EINVAL);
+	ck_assert_int_eq(parse_seconds_ms(".", &ms), -EINVAL);
+	ck_assert_int_eq(parse_seconds_ms("1e400", &ms), -ERANGE);
+	ck_assert_int_eq(parse_seconds_ms(".5e1", &ms), 0);
+	ck_assert_uint_eq(ms, 5000);
+	ck_assert_int_eq(parse_seconds_ms("1e-400", &ms), 0);
+	ck_assert_uint_eq(ms, 0);	/* an underflow is 0 s, for the caller to refuse */
 }
 END_TEST
 

@@ -182,6 +182,53 @@ START_TEST(kvm_unit_tests_dialect)
 }
 END_TEST
 
+/* timeout(1)'s durations, whole and within fpvm's bound (issue 20: 9999999h, 10sjunk). */
+START_TEST(kvm_unit_tests_timeouts)
+{
+	static const struct {
+		const char *v;
+		uint64_t ms;	/* 0: refused */
+	} cases[] = {
+		{ "90", 90000 }, { "90s", 90000 }, { "1.5m", 90000 }, { "2h", 7200000 },
+		{ "1d", 86400000 }, { "0.001", 1 },
+		{ "9999999h", 0 }, { "2d", 0 }, { "86401", 0 }, { "10sjunk", 0 }, { "10ss", 0 },
+		{ "s", 0 }, { "0", 0 }, { "0s", 0 }, { "-5", 0 }, { "1e-400", 0 }, { "", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[96];
+		int r;
+
+		snprintf(text, sizeof(text), "[a]\nfile = a.flat\ntimeout = %s\n", cases[i].v);
+		memset(&err, 0, sizeof(err));
+		r = suite_parse(text, "u.cfg", "x86", SUITE_DIALECT_KVM_UNIT_TESTS, &s, &err);
+		if (cases[i].ms) {
+			ck_assert_msg(r == 0, "timeout '%s' refused: %s", cases[i].v, err.msg);
+			ck_assert_uint_eq(s.tests[0].timeout_ms, cases[i].ms);
+			suite_free(&s);
+		} else {
+			ck_assert_msg(r < 0, "timeout '%s' accepted", cases[i].v);
+			ck_assert_msg(strstr(err.msg, "u.cfg:3: timeout '"), "%s", err.msg);
+		}
+	}
+}
+END_TEST
+
+/* mem is checked by fpvm test with run's parser; the line it names is its own. */
+START_TEST(mem_keeps_its_line)
+{
+	ck_assert_int_eq(parse("[a]\nguest = a\n\nmem = lots\n"), 0);
+	ck_assert_str_eq(s.tests[0].mem, "lots");
+	ck_assert_uint_eq(s.tests[0].mem_line, 4);
+	suite_free(&s);
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(suite_parse("[a]\nfile = a.flat\n\nqemu_params = -m 9T\n", "u.cfg",
+				     "x86", SUITE_DIALECT_KVM_UNIT_TESTS, &s, &err), 0);
+	ck_assert_uint_eq(s.tests[0].mem_line, 4);
+	suite_free(&s);
+}
+END_TEST
+
 START_TEST(selection)
 {
 	char *groups[] = { "fast", "fpu" }, *globs[] = { "x*", "b" };
@@ -521,6 +568,8 @@ int main(void)
 	tcase_add_test(tc, errors_name_their_line);
 	tcase_add_test(tc, a_key_given_twice_keeps_the_last);
 	tcase_add_test(tc, kvm_unit_tests_dialect);
+	tcase_add_test(tc, kvm_unit_tests_timeouts);
+	tcase_add_test(tc, mem_keeps_its_line);
 	tcase_add_test(tc, selection);
 	tcase_add_test(tc, load_rejects_what_is_no_manifest);
 	tcase_add_test(tc, load_never_waits_on_a_fifo);
