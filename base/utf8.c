@@ -47,29 +47,48 @@ unsigned int utf8_decode(const char *str, size_t n, uint32_t *cp)
 	return len;
 }
 
-/* YAML 1.2's c-printable, less its line breaks (CR, LF and NEL). */
-static int printable(uint32_t c)
-{
-	return c == '\t' || (c >= 0x20 && c < 0x7f) || (c >= 0xa0 && c != 0xfffe && c != 0xffff);
-}
-
-void utf8_put_line(FILE *f, const char *s, size_t n, char quote)
+void utf8_each(const char *s, size_t n,
+	       void (*put)(const char *seq, unsigned int len, uint32_t c, void *arg), void *arg)
 {
 	while (n) {
 		uint32_t c;
 		unsigned int len = utf8_decode(s, n, &c);
 
 		if (!len) {
-			fputs(UTF8_REPLACEMENT, f);
 			len = 1;
-		} else if (!printable(c)) {
-			fputc('?', f);
-		} else {
-			if (quote && c == (unsigned char)quote)
-				fputc(quote, f);
-			fwrite(s, 1, len, f);
+			c = UTF8_ILL_FORMED;
 		}
+		put(s, len, c, arg);
 		s += len;
 		n -= len;
 	}
+}
+
+struct line {
+	FILE *f;
+	char quote;
+};
+
+/* YAML 1.2's c-printable, less its line breaks (CR, LF and NEL). */
+static void put_line(const char *seq, unsigned int len, uint32_t c, void *arg)
+{
+	const struct line *l = arg;
+
+	if (c == UTF8_ILL_FORMED) {
+		fputs(UTF8_REPLACEMENT, l->f);
+	} else if (c != '\t' && (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0xfffe ||
+				 c == 0xffff)) {
+		fputc('?', l->f);
+	} else {
+		if (l->quote && c == (unsigned char)l->quote)
+			fputc(l->quote, l->f);
+		fwrite(seq, 1, len, l->f);
+	}
+}
+
+void utf8_put_line(FILE *f, const char *s, size_t n, char quote)
+{
+	struct line l = { .f = f, .quote = quote };
+
+	utf8_each(s, n, put_line, &l);
 }

@@ -23,6 +23,17 @@
  */
 unsigned int utf8_decode(const char *s, size_t n, uint32_t *cp);
 
+/* The code point utf8_each() passes for a byte that starts no well-formed sequence. */
+#define UTF8_ILL_FORMED	0xffffffffU
+
+/*
+ * Calls @put for each code point in @n bytes of @s, with its bytes (@seq,
+ * @len) and @arg; a byte that starts no well-formed sequence is passed
+ * alone, as UTF8_ILL_FORMED.  Every writer of a format walks text so.
+ */
+void utf8_each(const char *s, size_t n,
+	       void (*put)(const char *seq, unsigned int len, uint32_t c, void *arg), void *arg);
+
 /*
  * @n bytes of @s as one line of printable text (a TAP line, a YAML
  * scalar): ill-formed UTF-8 becomes U+FFFD; what YAML 1.2 does not count

@@ -135,36 +135,33 @@ void suite_tap_result(FILE *f, const struct suite_test *t, unsigned int number)
  * and the noncharacters U+FFFE and U+FFFF, which XML cannot carry even as
  * references, as '?'; ill-formed UTF-8 as U+FFFD.
  */
+static void put_xml(const char *seq, unsigned int len, uint32_t c, void *f)
+{
+	if (c == UTF8_ILL_FORMED) {
+		fputs(UTF8_REPLACEMENT, f);
+		return;
+	}
+	switch (c) {
+	case '<': fputs("&lt;", f); break;
+	case '>': fputs("&gt;", f); break;
+	case '&': fputs("&amp;", f); break;
+	case '"': fputs("&quot;", f); break;
+	case '\'': fputs("&apos;", f); break;
+	case '\r': fputs("&#13;", f); break;
+	case '\t': case '\n': fputc((int)c, f); break;
+	case 0xfffe: case 0xffff: fputc('?', f); break;
+	default:
+		if (c < 0x20)
+			fputc('?', f);
+		else
+			fwrite(seq, 1, len, f);
+		break;
+	}
+}
+
 static void xml_text(FILE *f, const char *s)
 {
-	size_t n = strlen(s);
-
-	while (n) {
-		uint32_t c;
-		unsigned int len = utf8_decode(s, n, &c);
-
-		if (!len) {
-			fputs(UTF8_REPLACEMENT, f);
-			len = 1;
-		} else if (c == 0xfffe || c == 0xffff) {
-			fputc('?', f);
-		} else if (len > 1) {
-			fwrite(s, 1, len, f);
-		} else {
-			switch (c) {
-			case '<': fputs("&lt;", f); break;
-			case '>': fputs("&gt;", f); break;
-			case '&': fputs("&amp;", f); break;
-			case '"': fputs("&quot;", f); break;
-			case '\'': fputs("&apos;", f); break;
-			case '\r': fputs("&#13;", f); break;
-			case '\t': case '\n': fputc((int)c, f); break;
-			default: fputc(c < 0x20 ? '?' : (int)c, f); break;
-			}
-		}
-		s += len;
-		n -= len;
-	}
+	utf8_each(s, strlen(s), put_xml, f);
 }
 
 struct counts {
