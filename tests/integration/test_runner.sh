@@ -220,7 +220,7 @@ printf '[echo]\nguest = hello.elf\nargs = %s\noutput = %s\n' "$bad" "$bad" >"$TM
 fpvm_test --junit "$TMP/echo.xml" --json "$TMP/echo.json" "$TMP/echo.cfg"
 check "hostile log: the output check fails" 1 "out:not ok 1 - echo" "out:  message: 'output lacks ''cr? esc?[2J"
 junit_valid "$TMP/echo.xml" "hostile log: the JUnit report validates"
-has "$TMP/echo.xml" "arg[0] = cr&#13;" "hostile log: JUnit's system-out holds the log, escaped"
+has "$TMP/echo.xml" "arg[1] = cr&#13;" "hostile log: JUnit's system-out holds the log, escaped"
 if command -v python3 >/dev/null 2>&1; then
 	python3 -m json.tool "$TMP/echo.json" >"$TMP/json.out" 2>&1 &&
 		ok "hostile log: the JSON report parses" ||

@@ -321,6 +321,26 @@ static char *print(void (*fn)(FILE *, const struct suite *))
 	return buf;
 }
 
+/*
+ * @cmd (a parser: "xmllint ... %s", "python3 -m json.tool %s") accepts
+ * @text; true where the parser is not installed.
+ */
+static bool parses(const char *cmd, const char *text)
+{
+	char path[] = "/tmp/fpvm-suite-report-XXXXXX", line[512], tool[32];
+	int fd = mkstemp(path), r;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	snprintf(tool, sizeof(tool), "%.*s", (int)strcspn(cmd, " "), cmd);
+	snprintf(line, sizeof(line), "command -v %s >/dev/null 2>&1 || exit 0; ", tool);
+	snprintf(line + strlen(line), sizeof(line) - strlen(line), cmd, path);
+	r = system(line);
+	unlink(path);
+	return r == 0;
+}
+
 /* Every test's TAP line, as suite_run() prints them. */
 static void suite_print_tap_for_tests(FILE *f, const struct suite *su)
 {
@@ -544,6 +564,8 @@ START_TEST(reports_carry_only_what_their_format_can)
 	ck_assert_ptr_null(strchr(x, '\r'));
 	ck_assert_ptr_null(strchr(x, '\033'));
 	ck_assert(utf8_valid(x));
+	ck_assert(parses("xmllint --noout --schema " FIXTURE_DIR "/../junit.xsd %s >/dev/null 2>&1",
+			 x));
 	free(x);
 
 	/* JSON: control characters as \u escapes, what is not UTF-8 as \ufffd. */
@@ -553,6 +575,7 @@ START_TEST(reports_carry_only_what_their_format_can)
 	ck_assert_ptr_nonnull(strstr(x, "\"groups\": [\"cr\\u000d\", \"esc\\u001b[2J\""));
 	ck_assert_ptr_nonnull(strstr(x, "fine\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"]"));
 	ck_assert(utf8_valid(x));
+	ck_assert(parses("python3 -m json.tool %s >/dev/null 2>&1", x));
 	free(x);
 	unlink(log);
 	suite_free(&s);
