@@ -355,7 +355,7 @@ static const struct opt test_opts[] = {
 	OPT_STRING("json", 0, "FILE", struct test_opts, json_path,
 		   "also write a JSON report to FILE"),
 	OPT_STRING("log-dir", 0, "DIR", struct test_opts, log_dir,
-		   "each test's output in DIR/NAME.log\n(default fpvm-test-logs)"),
+		   "each test's output in DIR/NAME.log (default\nfpvm-test-logs); never written through a link"),
 	OPT_STRING("guest-dir", 0, "DIR", struct test_opts, guest_dir,
 		   "where relative guest paths start (default: the\nmanifest's directory)"),
 	OPT_STRING("kvm", 0, "PATH", struct test_opts, kvm_path,
