@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The manifest: kvm-unit-tests' unittests.cfg shape, one [name] section
- * per test and key = value lines, with fpvm's keys (README, "fpvm test").
+ * per test and key = value lines, with fpvm's keys (docs/testing.md).
  * Every problem is reported as "path:line: problem".
  */
 #include <errno.h>

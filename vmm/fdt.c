@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The device tree fpvm gives its guest (README, "Device tree").  Built
+ * The device tree fpvm gives its guest (docs/guests.md).  Built
  * with libfdt's sequential-write API; a pure function of the machine.
  */
 #include <errno.h>

@@ -23,7 +23,7 @@ struct elf_segment {
 };
 
 enum image_kind {
-	IMAGE_ELF64,		/* fpvm's own guests: long mode at entry (README, "Entry ABI") */
+	IMAGE_ELF64,		/* fpvm's own guests: long mode at entry (docs/guests.md) */
 	IMAGE_MULTIBOOT,	/* Multiboot v1: 32-bit protected mode, EAX/EBX per the spec */
 };
 

@@ -8,8 +8,8 @@ snapshot manifests (with their checksums) and their damaged variants,
 and, with --fpvm (needs /dev/kvm), fpstates saved by 'fpvm run
 --save-fpstate' with variants of them.  The output is the same on every
 run, so regenerating shows up in git only when this script changes.
-Files named found-* and crash-* are inputs libFuzzer found (README,
-"Fuzzing"): they are kept as they are.
+Files named found-* and crash-* are inputs libFuzzer found
+(docs/fuzzing.md): they are kept as they are.
 
   tests/fuzz/gen_corpus.py [--fpvm build/fpvm --guest-dir build/guest]
 """
