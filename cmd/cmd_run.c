@@ -357,7 +357,7 @@ static const struct opt run_opts[] = {
 		 "KVM_RUN; report changes by register (status 120)"),
 	OPT_FLAG("no-seccomp", 0, struct run_opts, no_seccomp,
 		 "run without the system call allow-lists of the vCPU\n"
-		 "and main threads (for debugging; see README)"),
+		 "and main threads (for debugging; see docs/security.md)"),
 	OPT_SECTION("Snapshots:"),
 	OPT_STRING("snapshot-dir", 0, "DIR", struct run_opts, vm.snapshot_dir,
 		   "on SIGUSR1, or when the guest asks, pause every vCPU\n"

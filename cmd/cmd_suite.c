@@ -52,7 +52,7 @@ static const char *requirement_problem(const char *req)
 	uint64_t mask;
 
 	if (!strncmp(req, "cpu:", 4))
-		return find_cpu_feature(req + 4) ? NULL : "unknown CPU feature (see README)";
+		return find_cpu_feature(req + 4) ? NULL : "unknown CPU feature (see docs/testing.md)";
 	if (!strncmp(req, "xcr0:", 5))
 		return xfeatures_parse(req + 5, &mask, msg, sizeof(msg)) ? "unknown XCR0 feature"
 									     : NULL;
@@ -393,7 +393,7 @@ const struct command cmd_test = {
 	.synopsis = "[OPTIONS] MANIFEST [NAME-GLOB...]",
 	.summary = "run a manifest of guests in parallel; TAP13, JUnit, JSON",
 	.description =
-		"Runs every test of MANIFEST (README, \"fpvm test\") whose name matches a\n"
+		"Runs every test of MANIFEST (docs/testing.md) whose name matches a\n"
 		"NAME-GLOB, each as its own 'fpvm run', and prints TAP13 on stdout as they end.\n"
 		"A test whose requirement this host lacks, or every test without a usable KVM,\n"
 		"is skipped with its reason.",
