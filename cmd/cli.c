@@ -56,7 +56,7 @@ int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
 	*cli = (struct cli){ 0 };
 	if (argc < 2)
 		return USAGE_FAIL(err, "no command given");
-	/* "help COMMAND", "--help COMMAND" and "-h COMMAND" are the same; a word too many is an error. */
+	/* help COMMAND, --help COMMAND and -h COMMAND are one; a word more is an error. */
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		cli->help = true;
 		if (argc == 2)

@@ -69,7 +69,7 @@ unsigned int suite_run_words(const struct suite_test *t, char cpus[16], char **a
 	return n;
 }
 
-/* @fd moved above stdin, stdout and stderr, which the child is about to replace, and kept open across exec. */
+/* @fd above stdin, stdout and stderr, which the child is about to replace; kept across exec. */
 static int inherit_above_stdio(int fd)
 {
 	if (fd > 2)
