@@ -9,8 +9,7 @@
 #include <stdint.h>
 
 #include "../fpstate/fpstate.h"
-#include "boot.h"
-#include "mem.h"
+#include "../loader/boot.h"
 
 struct machine_desc {
 	const struct guest_mem *mem;

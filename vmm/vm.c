@@ -22,7 +22,6 @@
 #include "../guest/abi.h"
 #include "../vcpu/vcpu.h"
 #include "dtb.h"
-#include "multiboot.h"
 #include "vm.h"
 
 /* Intel needs these set outside RAM even for long-mode guests; see api.rst. */
@@ -86,7 +85,7 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 	 * for INIT/SIPI in KVM), IOAPIC, PIC and PIT, all in the kernel.  The
 	 * irqchip must exist before any vCPU (api.rst, KVM_CREATE_IRQCHIP).
 	 */
-	vm->pc = cfg->pc || (cfg->image && multiboot_detect(cfg->image, cfg->image_len));
+	vm->pc = cfg->pc || (cfg->image && image_kind_pc(image_detect(cfg->image, cfg->image_len)));
 	if (vm->pc) {
 		r = kvm_vm_create_irqchip(kvm, vm->fd);
 		if (r)
@@ -227,7 +226,7 @@ int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
 int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *err)
 {
 	struct load_limits lim;
-	struct elf_image img;
+	struct image img;
 	struct boot_layout b;
 	struct guest_mem mem;
 	int r;
@@ -240,7 +239,7 @@ int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *er
 	if (!cfg->image) {
 		size_t len;
 
-		r = elf_read_file(cfg->guest_path, cfg->mem_size, owned, &len, err);
+		r = image_read_file(cfg->guest_path, cfg->mem_size, owned, &len, err);
 		if (r)
 			return r;
 		cfg->image = *owned;
@@ -249,8 +248,8 @@ int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *er
 	load_limits_init(&lim, &mem, &b);
 	r = image_validate(cfg->image, cfg->image_len, &lim, &img, err);
 	if (r)
-		return elf_name_error(err, cfg->guest_path);
-	if (cfg->nr_modules && img.kind != IMAGE_MULTIBOOT)
+		return image_name_error(err, cfg->guest_path);
+	if (cfg->nr_modules && !image_kind_modules(img.kind))
 		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: modules (--module, --initrd) "
 				 "are for Multiboot kernels only", cfg->guest_path);
 	for (unsigned int i = 0; i < cfg->nr_modules; i++) {
@@ -261,10 +260,10 @@ int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *er
 
 		snprintf(path, sizeof(path), "%.*s", comma ? (int)(comma - spec) : (int)strlen(spec),
 			 spec);
-		r = elf_read_file(path, cfg->mem_size, &data, &len, err);
+		r = image_read_file(path, cfg->mem_size, &data, &len, err);
 		if (r)
 			return r;
-		cfg->module[i] = (struct vm_module){ data, len, comma ? comma + 1 : "" };
+		cfg->module[i] = (struct image_module){ data, len, comma ? comma + 1 : "" };
 	}
 	return 0;
 }
@@ -274,58 +273,6 @@ void vm_release_modules(struct vm_config *cfg)
 	for (unsigned int i = 0; i < cfg->nr_modules; i++)
 		free((void *)cfg->module[i].data);
 	memset(cfg->module, 0, sizeof(cfg->module));
-}
-
-/*
- * Modules go page-aligned above the kernel's highest byte (the kernel may
- * ask for that with header flag 0; fpvm always does it), in low RAM below
- * the boot stacks.
- */
-static int load_modules(struct vm *vm, struct multiboot_module *mods, struct fpvm_error *err)
-{
-	uint64_t at = 0;
-
-	for (unsigned int i = 0; i < vm->image.nr_segments; i++)
-		if (vm->image.seg[i].gpa + vm->image.seg[i].mem_size > at)
-			at = vm->image.seg[i].gpa + vm->image.seg[i].mem_size;
-	for (unsigned int i = 0; i < vm->cfg->nr_modules; i++) {
-		const struct vm_module *m = &vm->cfg->module[i];
-		uint8_t *dst;
-
-		at = (at + 4095) & ~4095ULL;
-		dst = at + m->len <= vm->boot.stacks_base ? guest_mem_ptr(&vm->mem, at, m->len) : NULL;
-		if (!dst && m->len)
-			return fpvm_fail_config(err, CFG_MEM, "%lluK is too small for the kernel and its "
-						"modules", (unsigned long long)(vm->cfg->mem_size >> 10));
-		memcpy(dst, m->data, m->len);
-		mods[i] = (struct multiboot_module){ at, at + m->len, m->string };
-		at += m->len;
-	}
-	return 0;
-}
-
-/* The kernel's command line, as QEMU gives it: its path, then the arguments. */
-static int write_multiboot_info(struct vm *vm, struct fpvm_error *err)
-{
-	struct multiboot_module mods[VM_MAX_MODULES];
-	size_t len = strlen(vm->cfg->guest_path) + 1;
-	char *cmdline, *p;
-	int r;
-
-	for (int i = 0; i < vm->cfg->guest_nargs; i++)
-		len += strlen(vm->cfg->guest_args[i]) + 1;
-	cmdline = malloc(len);
-	if (!cmdline)
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
-	p = stpcpy(cmdline, vm->cfg->guest_path);
-	for (int i = 0; i < vm->cfg->guest_nargs; i++)
-		p = stpcpy(stpcpy(p, " "), vm->cfg->guest_args[i]);
-	r = load_modules(vm, mods, err) ?:
-	    multiboot_write_info(&vm->mem, &(struct multiboot_boot){
-		.cmdline = cmdline, .modules = mods, .nr_modules = vm->cfg->nr_modules,
-	    }, err);
-	free(cmdline);
-	return r;
 }
 
 /* The ACPI tables where a BIOS leaves them, below the Multiboot information. */
@@ -344,23 +291,26 @@ static int write_acpi_tables(struct vm *vm, struct fpvm_error *err)
 
 int vm_load_guest(struct vm *vm, struct fpvm_error *err)
 {
+	const struct image_boot boot = {
+		.path = vm->cfg->guest_path, .nargs = vm->cfg->guest_nargs,
+		.args = vm->cfg->guest_args, .modules = vm->cfg->module,
+		.nr_modules = vm->cfg->nr_modules,
+	};
 	struct load_limits lim;
 	int r;
 
 	load_limits_init(&lim, &vm->mem, &vm->boot);
 	if (vm->cfg->image)
-		r = elf_load_buffer(vm->cfg->image, vm->cfg->image_len, vm->cfg->guest_path,
-				    &vm->mem, &lim, &vm->image, err);
+		r = image_load(vm->cfg->image, vm->cfg->image_len, vm->cfg->guest_path, &vm->mem,
+			       &lim, &vm->image, err);
 	else
-		r = elf_load_file(vm->cfg->guest_path, &vm->mem, &lim, &vm->image, err);
+		r = image_load_file(vm->cfg->guest_path, &vm->mem, &lim, &vm->image, err);
 	if (r)
 		return r;
-	if (vm->image.kind == IMAGE_MULTIBOOT)
-		return write_multiboot_info(vm, err) ?: write_acpi_tables(vm, err) ?:
-		       pc_bios_setup(vm, err);
-	if (boot_write_tables(&vm->boot, &vm->mem))
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, EINVAL, "cannot write page tables");
-	return 0;
+	r = image_prepare(&vm->image, &vm->mem, &vm->boot, &boot, err);
+	if (!r && image_kind_pc(vm->image.kind))
+		r = write_acpi_tables(vm, err) ?: pc_bios_setup(vm, err);
+	return r;
 }
 
 /*
@@ -371,8 +321,8 @@ int vm_load_guest(struct vm *vm, struct fpvm_error *err)
  */
 int vm_write_fdt(struct vm *vm, struct fpvm_error *err)
 {
-	/* A Multiboot kernel reads the information structure, never fpvm's tree. */
-	if (vm->image.kind == IMAGE_MULTIBOOT)
+	/* A PC platform's kernel reads its boot information and ACPI, never fpvm's tree. */
+	if (image_kind_pc(vm->image.kind))
 		return 0;
 	void *dst = guest_mem_ptr(&vm->mem, FPVM_FDT_ADDR, FPVM_FDT_MAX);
 	const struct machine_desc m = {
@@ -433,15 +383,9 @@ static int set_boot_state(struct vm *vm, struct vcpu *vcpu, struct fpvm_error *e
 
 	if (r)
 		return r;
-	/* On the PC platform only the BSP starts; the others wait for SIPI in KVM. */
-	if (vm->image.kind == IMAGE_MULTIBOOT && vcpu->id)
+	if (!image_entry_state(&vm->image, &vm->boot, vcpu->id, vcpu_has_xsave(vcpu), &regs,
+			       &sregs))
 		return 0;
-	if (vm->image.kind == IMAGE_MULTIBOOT)
-		boot_vcpu_state_multiboot(&vm->boot, (uint32_t)vm->image.entry, MB_BOOTLOADER_MAGIC,
-					  FPVM_MB_INFO_ADDR, &regs, &sregs);
-	else
-		boot_vcpu_state(&vm->boot, vcpu->id, vm->image.entry, vcpu_has_xsave(vcpu), &regs,
-				&sregs);
 	return vcpu_set_regs(vcpu, &regs, &sregs, err);
 }
 

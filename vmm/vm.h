@@ -18,13 +18,12 @@
 #include "../kvm/kvm.h"
 #include "../fpstate/fpstate.h"
 #include "../vcpu/fpu.h"
-#include "boot.h"
-#include "loader.h"
+#include "../loader/loader.h"
 #include "mem.h"
 #include "seccomp.h"
 
 /* What a VM is made of.  Files are the caller's: the VM gets descriptors. */
-#define VM_MAX_MODULES	16
+#define VM_MAX_MODULES	IMAGE_MAX_MODULES
 
 struct vm_config {
 	const char *guest_path;		/* the image's name, the guest's argv[0] */
@@ -43,11 +42,7 @@ struct vm_config {
 	/* Multiboot modules: "FILE" or "FILE,STRING" (--module, --initrd) */
 	const char *modules[VM_MAX_MODULES];
 	unsigned int nr_modules;
-	struct vm_module {		/* read by vm_check_image() */
-		const uint8_t *data;
-		size_t len;
-		const char *string;	/* what follows the comma, or "" */
-	} module[VM_MAX_MODULES];
+	struct image_module module[VM_MAX_MODULES];	/* read by vm_check_image() */
 	unsigned int max_cpus;		/* > nr_cpus: room for vm_add_vcpu() later */
 
 	bool stats;			/* time each phase and KVM_RUN, count exits */
@@ -165,7 +160,7 @@ struct vm {
 	const struct vm_config *cfg;
 	struct guest_mem mem;
 	struct boot_layout boot;
-	struct elf_image image;
+	struct image image;
 	struct bus pio;
 	struct bus mmio;
 	struct serial8250 *serial;
