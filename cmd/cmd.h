@@ -15,7 +15,11 @@
 #include "../base/error.h"
 #include "../base/parse.h"
 #include "../leakcheck/leakcheck.h"
+#include "../vmm/load.h"
+#include "../vmm/run.h"
+#include "../vmm/stats.h"
 #include "../vmm/vm.h"
+#include "../vmm/vm_snapshot.h"
 
 /* Exit statuses (README, "Exit status"); guest values 0-255 pass through. */
 enum fpvm_status {

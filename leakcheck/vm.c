@@ -22,6 +22,10 @@
 #include "../guest/abi.h"
 #include "../snapshot/snapshot.h"
 #include "../vcpu/vcpu.h"
+#include "../vmm/pause.h"
+#include "../vmm/run.h"
+#include "../vmm/stats.h"
+#include "../vmm/vm_snapshot.h"
 #include "proto.h"
 
 extern const unsigned char leak_guest_elf[];

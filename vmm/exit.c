@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../vcpu/vcpu.h"
+#include "exit.h"
 #include "vm.h"
 
 static const char *const internal_suberrors[] = {

@@ -14,7 +14,18 @@
 #include <string.h>
 
 #include "../vcpu/vcpu.h"
-#include "vm.h"
+#include "stats.h"
+
+const char *vm_phase_name(enum vm_phase phase)
+{
+	static const char *const names[NR_VM_PHASES] = {
+		[VM_PHASE_CREATE] = "vm_create", [VM_PHASE_FPSTATE] = "fpstate",
+		[VM_PHASE_DEVICES] = "devices", [VM_PHASE_LOAD] = "load",
+		[VM_PHASE_FDT] = "fdt", [VM_PHASE_VCPUS] = "vcpus", [VM_PHASE_RUN] = "run",
+	};
+
+	return names[phase];
+}
 
 struct smaps_sum {
 	uint64_t rss, pss, private_kib;

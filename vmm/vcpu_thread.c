@@ -1,60 +1,28 @@
 // SPDX-License-Identifier: MIT
 /*
  * The vCPU threads: one pthread per vCPU, named fpvm-vcpuN, each running
- * the loop of vcpu_run() and vm_handle_exit().  Kicks set kvm_run's
- * immediate_exit and send a real-time signal, so a kick that lands just
- * before KVM_RUN is never lost (fpstate.md, "Known bugs").
+ * the loop of vcpu_run() and vm_handle_exit(), parking when the VM pauses
+ * (pause.c) and ending when it stops (lifecycle.c kicks it out of KVM_RUN).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../vcpu/vcpu.h"
+#include "exit.h"
+#include "pause.h"
+#include "vcpu_thread.h"
 #include "vm.h"
-
-#define SIG_VCPU_KICK	(SIGRTMIN + 0)
 
 /* Only the first few host changes per vCPU are reported; all are counted. */
 #define HOST_CHANGE_REPORTS 3
-
-static void kick_handler(int sig)
-{
-	/* Only here to make KVM_RUN return -EINTR; immediate_exit does the rest. */
-	(void)sig;
-}
-
-int vm_signals_init(void)
-{
-	struct sigaction sa = { .sa_handler = kick_handler };
-
-	sigemptyset(&sa.sa_mask);
-	return sigaction(SIG_VCPU_KICK, &sa, NULL) ? -errno : 0;
-}
-
-void vm_kick_vcpu(struct vcpu *vcpu)
-{
-	if (!vcpu->started)
-		return;
-	/* Order matters: immediate_exit first, so a signal that arrives before
-	 * KVM_RUN still makes KVM_RUN return at once. */
-	vcpu_request_immediate_exit(vcpu);
-	pthread_kill(vcpu->thread, SIG_VCPU_KICK);
-}
 
 void vm_join_vcpu(struct vcpu *vcpu)
 {
 	if (vcpu->started)
 		pthread_join(vcpu->thread, NULL);
 	vcpu->started = false;
-}
-
-void vm_report_vcpu(struct vm *vm, struct vcpu *vcpu, const char *why)
-{
-	char buf[2048];
-
-	vm_report(vm, "%.*s", (int)vcpu_format_state(vcpu, why, buf, sizeof(buf)), buf);
 }
 
 /* Before the first KVM_RUN: the thread's own registers, for later checks. */
@@ -106,54 +74,6 @@ static void vcpu_finished(struct vm *vm)
 	if (!left)
 		vm_request_stop(vm, VM_STOP_HALTED, 0, 0,
 				"all vCPUs halted without writing an exit status");
-}
-
-void vm_pause_vcpus(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->pause_lock);
-	atomic_store(&vm->pausing, true);
-	pthread_mutex_unlock(&vm->pause_lock);
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		vm_kick_vcpu(vm->vcpus[i]);
-	pthread_mutex_lock(&vm->pause_lock);
-	while (vm->paused < atomic_load(&vm->running))
-		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
-	pthread_mutex_unlock(&vm->pause_lock);
-}
-
-void vm_resume_vcpus(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->pause_lock);
-	atomic_store(&vm->pausing, false);
-	pthread_cond_broadcast(&vm->pause_cond);
-	pthread_mutex_unlock(&vm->pause_lock);
-}
-
-/*
- * Guest state is consistent only once the exit that brought the vCPU out
- * has been completed by re-entering KVM_RUN: an I/O read's data goes into
- * RAX, a string I/O's RSI/RDI/RCX advance, and the RIP of any port or
- * MMIO exit moves past the instruction.  api.rst (kvm_run,
- * immediate_exit) says how: KVM_RUN with immediate_exit set completes it
- * and returns -EINTR before entering the guest.
- */
-static void vcpu_park(struct vm *vm, struct vcpu *vcpu)
-{
-	int r;
-
-	vcpu_request_immediate_exit(vcpu);
-	r = vcpu_run(vcpu);
-	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-	if (r && r != -EINTR)
-		vm_report(vm, "fpvm: vcpu %u: completing its last exit before a pause: %s\n",
-			  vcpu->id, strerror(-r));
-	pthread_mutex_lock(&vm->pause_lock);
-	vm->paused++;
-	pthread_cond_broadcast(&vm->pause_cond);
-	while (atomic_load(&vm->pausing) && !vm_stopping(vm))
-		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
-	vm->paused--;
-	pthread_mutex_unlock(&vm->pause_lock);
 }
 
 /* From here on, what the guest makes this thread do is on an allow-list. */
@@ -212,7 +132,7 @@ static void *vcpu_thread(void *arg)
 		if (vm_stopping(vm))
 			break;
 		if (atomic_load(&vm->pausing)) {
-			vcpu_park(vm, vcpu);
+			vm_park_vcpu(vm, vcpu);
 			continue;
 		}
 		if (vm->cfg->stats)

@@ -11,6 +11,7 @@
 #include "../../vcpu/vcpu.h"
 #include "../../cmd/cmd.h"
 #include "../../leakcheck/leakcheck.h"
+#include "../../vmm/exit.h"
 #include "../../vmm/vm.h"
 #include "check_run.h"
 
