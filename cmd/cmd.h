@@ -249,5 +249,7 @@ int status_of_error(const struct fpvm_error *err);
 int status_of_stop(enum vm_stop stop, uint32_t value, enum exit_mode mode);
 /* Prints "fpvm: MESSAGE" for a library error, naming the option it is about. */
 int report_error(const struct fpvm_error *err);
+/* Prints "fpvm: REASON" for a VM's stop, naming the option that made it one. */
+void report_stop(enum vm_stop stop, const char *reason);
 
 #endif

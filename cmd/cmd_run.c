@@ -139,7 +139,7 @@ static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct guest_
 		status = status_of_stop(vm.stop, vm.stop_value, o->exit_mode);
 		/* The guest's own status is the normal outcome; anything else is news. */
 		if (!(vm.stop_flags & (STOP_GUEST_EXIT | STOP_REPORTED)))
-			fprintf(stderr, "fpvm: %s\n", vm.reason);
+			report_stop(vm.stop, vm.reason);
 		status = report_fpstate(o, &vm) ?: status;
 		if (cfg->check_host_fpstate && atomic_load(&vm.host_fpstate_changes)) {
 			fprintf(stderr, "fpvm: host registers changed across KVM_RUN %lu times "
@@ -196,6 +196,7 @@ int run_with_opts(const struct run_opts *o)
 	cfg.serial_fd = STDOUT_FILENO;
 	cfg.stats = o->stats_json || o->stats_path || o->stats_text;
 	cfg.seccomp = o->no_seccomp ? SECCOMP_OFF : seccomp_policy_for(SECCOMP_ALL);
+	seccomp_set_way_out("--no-seccomp turns the filters off");
 	if (o->serial_path && (status = open_output("--serial", o->serial_path, &cfg.serial_fd)))
 		return status;
 	if (o->dtb_path && (status = open_output("--dump-dtb", o->dtb_path, &cfg.dtb_fd)))

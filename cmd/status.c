@@ -135,8 +135,9 @@ int status_of_stop(enum vm_stop stop, uint32_t value, enum exit_mode mode)
 
 int report_error(const struct fpvm_error *err)
 {
+	/* @at goes where the message names the item (err->item_at), @after at its end. */
 	static const struct {
-		const char *before, *after;
+		const char *at, *after;
 	} option[] = {
 		[CFG_NONE] = { "", "" },
 		[CFG_CPUS] = { "--cpus ", "" },
@@ -145,9 +146,23 @@ int report_error(const struct fpvm_error *err)
 		[CFG_XCR0_NEEDS_AMX] = { "--xcr0: ", " (AMX needs --amx)" },
 		[CFG_AMX] = { "--amx: ", "" },
 		[CFG_LEAK_SNAPSHOT] = { "--snapshot: ", "" },
+		[CFG_MODULES] = { " (--module, --initrd)", "" },
 	};
+	int at = (int)strnlen(err->msg, err->item_at);
 
-	fprintf(stderr, "fpvm: %s%s%s\n", option[err->item].before, err->msg,
+	fprintf(stderr, "fpvm: %.*s%s%s%s\n", at, err->msg, option[err->item].at, err->msg + at,
 		option[err->item].after);
 	return status_of_error(err);
+}
+
+void report_stop(enum vm_stop stop, const char *reason)
+{
+	/* The stops an option made out of what would otherwise go on. */
+	static const char *const option[] = {
+		[VM_STOP_STRICT_IO] = " (--strict-io)",
+	};
+
+	fprintf(stderr, "fpvm: %s%s\n", reason,
+		(size_t)stop < sizeof(option) / sizeof(option[0]) && option[stop] ? option[stop]
+										    : "");
 }

@@ -38,9 +38,12 @@ int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *er
 	r = image_validate(cfg->image, cfg->image_len, &lim, &img, err);
 	if (r)
 		return image_name_error(err, cfg->guest_path);
-	if (cfg->nr_modules && !image_kind_modules(img.kind))
-		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: modules (--module, --initrd) "
-				 "are for Multiboot kernels only", cfg->guest_path);
+	if (cfg->nr_modules && !image_kind_modules(img.kind)) {
+		r = fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: modules are for Multiboot kernels "
+			      "only", cfg->guest_path);
+		fpvm_error_item(err, CFG_MODULES, strlen(cfg->guest_path) + strlen(": modules"));
+		return r;
+	}
 	for (unsigned int i = 0; i < cfg->nr_modules; i++) {
 		const char *spec = cfg->modules[i], *comma = strchr(spec, ',');
 		char path[4096];

@@ -37,6 +37,12 @@ enum seccomp_thread {
  * shell reports a process that SIGSYS killed.
  */
 void seccomp_set_exit_status(int status);
+/*
+ * What the report of a forbidden call tells the user to do about it (at
+ * most 127 bytes): the command's way to turn the filters off, as only a
+ * command knows its options.  NULL, the default: nothing.
+ */
+void seccomp_set_way_out(const char *way_out);
 /* The SIGSYS handler that reports a forbidden call; before any filter. */
 int seccomp_sigsys_init(void);
 /* Filters the calling thread alone (no TSYNC) for the work of @which. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <signal.h>
 
@@ -319,6 +320,52 @@ START_TEST(leakcheck_command)
 }
 END_TEST
 
+/* What report_error() or report_stop() (@e NULL) writes on stderr. */
+static const char *reported(const struct fpvm_error *e, enum vm_stop stop, const char *reason)
+{
+	static char out[512];
+	FILE *tmp = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t n;
+
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stderr);
+	dup2(fileno(tmp), STDERR_FILENO);
+	if (e)
+		report_error(e);
+	else
+		report_stop(stop, reason);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, sizeof(out) - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	return out;
+}
+
+/* Libraries name the item; the command adds its option where they named it. */
+START_TEST(options_named_by_the_command)
+{
+	struct fpvm_error e = { 0 };
+
+	fpvm_fail_config(&e, CFG_CPUS, "%u: too many", 9);
+	ck_assert_str_eq(reported(&e, 0, NULL), "fpvm: --cpus 9: too many\n");
+	fpvm_fail(&e, FPVM_ERR_INPUT, EINVAL, "k.elf: modules are for Multiboot kernels only");
+	fpvm_error_item(&e, CFG_MODULES, strlen("k.elf: modules"));
+	ck_assert_str_eq(reported(&e, 0, NULL), "fpvm: k.elf: modules (--module, --initrd) are for "
+			 "Multiboot kernels only\n");
+	/* A new failure forgets the last one's item. */
+	fpvm_fail(&e, FPVM_ERR_INPUT, EINVAL, "k.elf: empty file");
+	ck_assert_str_eq(reported(&e, 0, NULL), "fpvm: k.elf: empty file\n");
+	ck_assert_str_eq(reported(NULL, VM_STOP_STRICT_IO, "vcpu 0: 1-byte read of unknown port"),
+			 "fpvm: vcpu 0: 1-byte read of unknown port (--strict-io)\n");
+	ck_assert_str_eq(reported(NULL, VM_STOP_TIMEOUT, "timeout after 1 s"),
+			 "fpvm: timeout after 1 s\n");
+}
+END_TEST
+
 START_TEST(sizes)
 {
 	uint64_t v;
@@ -425,6 +472,7 @@ int main(void)
 	tcase_add_test(tc, fpstate_run_options);
 	tcase_add_test(tc, probe_and_fpstate_commands);
 	tcase_add_test(tc, leakcheck_command);
+	tcase_add_test(tc, options_named_by_the_command);
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, seconds);
 	tcase_add_test(tc, statuses);
