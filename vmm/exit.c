@@ -27,8 +27,8 @@ static uint64_t current_rip(struct vcpu *vcpu)
 }
 
 /* Unknown port or address: all-ones on read, counted, fatal with cfg->strict_io. */
-static enum vcpu_action unknown_access(struct vm *vm, struct vcpu *vcpu, bool pio, uint64_t addr, void *data,
-				       unsigned int len, bool is_write)
+static enum vcpu_action unknown_access(struct vm *vm, struct vcpu *vcpu, bool pio, uint64_t addr,
+				       void *data, unsigned int len, bool is_write)
 {
 	const char *kind = pio ? "port" : "MMIO address";
 

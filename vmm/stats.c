@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * A VM's statistics (fpvm run --stats, leakcheck's VMs): where the time went (phases, KVM_RUN against the VMM),
- * what the guest made KVM do (exits by reason, per vCPU), and what the VM
- * costs in memory.  RSS counts every resident page, PSS divides shared ones
- * among their users, USS is this process's private memory alone
- * (Documentation/filesystems/proc.rst, smaps); guest RAM is told apart by
- * its mapping, so "fpvm's own" is USS minus guest RAM's private part.
+ * A VM's statistics (fpvm run --stats, leakcheck's VMs): where the time
+ * went (phases, KVM_RUN against the VMM), what the guest made KVM do (exits
+ * by reason, per vCPU), and what the VM costs in memory.  RSS counts every
+ * resident page, PSS divides shared ones among their users, USS is this
+ * process's private memory alone (Documentation/filesystems/proc.rst,
+ * smaps); guest RAM is told apart by its mapping, so "fpvm's own" is USS
+ * minus guest RAM's private part.
  */
 #include <errno.h>
 #include <inttypes.h>
