@@ -21,16 +21,11 @@ static int check_only(const struct restore_opts *ro, struct vm_snapshot *s)
 
 	if (vm_snapshot_verify_memory(s, &err))
 		return report_error(&err);
-	if ((s->m->guest_xcr0 & XFEATURE_MASK_XTILE) && host_request_amx_guest_perm(&err))
+	if (guest_fpu_open(&kvm, &fpu_cfg, ro->run.kvm_path,
+			   (s->m->guest_xcr0 & XFEATURE_MASK_XTILE) != 0, NULL, &err))
 		return report_error(&err);
-	if (kvm_open(&kvm, ro->run.kvm_path, &err))
-		return report_error(&err);
-	r = guest_fpu_cfg_init(&fpu_cfg, &kvm, &err);
-	if (!r) {
-		r = restore_check(s, &kvm, &fpu_cfg, &err);
-		guest_fpu_cfg_release(&fpu_cfg);
-	}
-	kvm_close(&kvm);
+	r = restore_check(s, &kvm, &fpu_cfg, &err);
+	guest_fpu_close(&kvm, &fpu_cfg);
 	if (r)
 		return report_error(&err);
 	printf("snapshot %s: restores on this host (%u vCPUs, %llu MiB, XCR0 0x%llx)\n",

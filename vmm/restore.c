@@ -13,8 +13,9 @@
 
 #include "../snapshot/snapshot.h"
 #include "../vcpu/vcpu.h"
-#include "snapshot.h"
+#include "machine_state.h"
 #include "vm.h"
+#include "vm_snapshot.h"
 
 #define KVMFAIL(err, what, r) \
 	fpvm_fail(err, FPVM_ERR_SYSTEM, -(r), "%s: %s", what, strerror(-(r)))
