@@ -403,12 +403,8 @@ static int bench_fpstate_part(const char *guest_dir, const char *snap_dir, unsig
 	cfg.guest_path = fpu;
 	cfg.serial_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	/* A vCPU as fpvm makes it, after the fpu guest ran on it (bench_fpstate.c). */
-	if (kvm_open(&kvm, "/dev/kvm", &b.err))
+	if (guest_fpu_open(&kvm, &fpu_cfg, "/dev/kvm", false, NULL, &b.err))
 		goto fail_early;
-	if (guest_fpu_cfg_init(&fpu_cfg, &kvm, &b.err)) {
-		kvm_close(&kvm);
-		goto fail_early;
-	}
 	if (vm_boot(&vm, &kvm, &fpu_cfg, &cfg, &b.err) ||
 	    !(vm.stop == VM_STOP_GUEST_EXIT && vm.stop_value == 0)) {
 		fprintf(stderr, "snapshot: fpu guest: %s\n", b.err.msg[0] ? b.err.msg : vm.reason);
@@ -490,8 +486,7 @@ out_file:
 	fpstate_file_free(&b.snap);
 out_vm:
 	vm_destroy(&vm);
-	guest_fpu_cfg_release(&fpu_cfg);
-	kvm_close(&kvm);
+	guest_fpu_close(&kvm, &fpu_cfg);
 	close(cfg.serial_fd);
 	return r;
 fail_early:

@@ -43,16 +43,12 @@ static int check_only(const struct restore_opts *ro, struct vm_snapshot *s)
 	struct kvm kvm;
 	int r;
 
-	if (vm_snapshot_verify_memory(s, &err) || amx_permission(s, &err))
+	/* AMX permission first, as the snapshot asks it; then KVM (guest_fpu_open()). */
+	if (vm_snapshot_verify_memory(s, &err) || amx_permission(s, &err) ||
+	    guest_fpu_open(&kvm, &fpu_cfg, ro->run.kvm_path, false, NULL, &err))
 		return report_error(&err);
-	if (kvm_open(&kvm, ro->run.kvm_path, &err))
-		return report_error(&err);
-	r = guest_fpu_cfg_init(&fpu_cfg, &kvm, &err);
-	if (!r) {
-		r = restore_check(s, &kvm, &fpu_cfg, &err);
-		guest_fpu_cfg_release(&fpu_cfg);
-	}
-	kvm_close(&kvm);
+	r = restore_check(s, &kvm, &fpu_cfg, &err);
+	guest_fpu_close(&kvm, &fpu_cfg);
 	if (r)
 		return report_error(&err);
 	printf("snapshot %s: restores on this host (%u vCPUs, %llu MiB, XCR0 0x%llx)\n",

@@ -3,7 +3,7 @@
  * A vCPU: its KVM fd and kvm_run page, its CPUID, its guest fpstate and the
  * host fpstate of the thread that runs it.  Everything here goes down to
  * KVM (kvm/) and the fpstate library; nothing calls back into the VM: the
- * VM's thread (vmm/run.c) calls vcpu_run() and dispatches what it returns.
+ * VM's thread (vmm/vcpu_thread.c) calls vcpu_run() and dispatches what it returns.
  */
 #ifndef FPVM_VCPU_H
 #define FPVM_VCPU_H
@@ -59,7 +59,7 @@ struct vcpu {
 	uint32_t last_exit;		/* its exit reason */
 	bool have_last_regs;
 
-	/* The thread running it: the VM's (vmm/run.c), not touched here. */
+	/* The thread running it: the VM's (vmm/vcpu_thread.c), not touched here. */
 	pthread_t thread;
 	bool started;
 	void *owner;

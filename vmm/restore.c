@@ -16,8 +16,9 @@
 
 #include "../snapshot/snapshot.h"
 #include "../vcpu/vcpu.h"
-#include "snapshot.h"
+#include "machine_state.h"
 #include "vm.h"
+#include "vm_snapshot.h"
 
 /* KVM refusing what the snapshot holds is the snapshot's fault (api.rst: EINVAL, a bad value). */
 static int kvm_refused(struct fpvm_error *err, const char *what, const char *ioctl, int r)

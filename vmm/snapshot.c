@@ -17,8 +17,9 @@
 #include "../guest/abi.h"
 #include "../snapshot/snapshot.h"
 #include "../vcpu/vcpu.h"
-#include "snapshot.h"
+#include "machine_state.h"
 #include "vm.h"
+#include "vm_snapshot.h"
 
 #ifndef FPVM_VERSION
 #define FPVM_VERSION "unknown"

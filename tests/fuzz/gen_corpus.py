@@ -3,13 +3,13 @@
 """Writes the fuzz targets' seed corpora (tests/fuzz/corpus/TARGET/).
 
 Every seed is made here: hand-built ELF64 images and their corrupted
-variants, XCR0 strings, fpvm command lines, variants of tests/guests.cfg,
+variants, bzImages and their corrupted variants, XCR0 strings, fpvm command lines, variants of tests/guests.cfg,
 snapshot manifests (with their checksums) and their damaged variants,
 and, with --fpvm (needs /dev/kvm), fpstates saved by 'fpvm run
 --save-fpstate' with variants of them.  The output is the same on every
 run, so regenerating shows up in git only when this script changes.
-Files named found-* and crash-* are inputs libFuzzer found (README,
-"Fuzzing"): they are kept as they are.
+Files named found-* and crash-* are inputs libFuzzer found
+(docs/fuzzing.md): they are kept as they are.
 
   tests/fuzz/gen_corpus.py [--fpvm build/fpvm --guest-dir build/guest]
 """
@@ -417,6 +417,50 @@ def snapshot_manifest_corpus(out):
         write(out, name, data)
 
 
+def bzimage(version=0x020f, loadflags=0x01, xloadflags=0x7f, relocatable=1, align=0x200000,
+            pref=0x1000000, init_size=0x400000, cmdline_size=2047, initrd_max=0x7fffffff,
+            setup_sects=4, header_end=0x26c, kernel=0x1000, cut=None):
+    """A bzImage with the setup header of boot.rst and @kernel bytes of protected-mode code."""
+    setup = ((setup_sects or 4) + 1) * 512
+    img = bytearray(setup + kernel)
+    img[0x1f1] = setup_sects
+    struct.pack_into('<I', img, 0x1f4, kernel // 16)
+    struct.pack_into('<H', img, 0x1fe, 0xaa55)
+    img[0x200:0x202] = bytes([0xeb, header_end - 0x202])
+    img[0x202:0x206] = b'HdrS'
+    struct.pack_into('<H', img, 0x206, version)
+    img[0x211] = loadflags
+    struct.pack_into('<IIBBHI', img, 0x22c, initrd_max, align, relocatable, 21, xloadflags,
+                     cmdline_size)
+    struct.pack_into('<QI', img, 0x258, pref, init_size)
+    img[setup:setup + len(CODE)] = CODE
+    return bytes(img[:cut] if cut else img)
+
+
+def linux_corpus(out):
+    for name, data in {
+        'good': bzimage(),
+        'good-setup-sects-0': bzimage(setup_sects=0),
+        'good-not-relocatable': bzimage(relocatable=0, pref=0x200000),
+        'good-pref-low': bzimage(pref=0x1000),
+        'good-protocol-2.12': bzimage(version=0x020c),
+        'good-long-header': bzimage(header_end=0x301),
+        'big-init-size': bzimage(init_size=0x8000000),
+        'bad-protocol-2.11': bzimage(version=0x020b),
+        'bad-no-64bit-entry': bzimage(xloadflags=0x7e),
+        'bad-zimage': bzimage(loadflags=0),
+        'bad-alignment': bzimage(align=0x300000),
+        'bad-not-relocatable-low': bzimage(relocatable=0, pref=0x80000),
+        'bad-header-short': bzimage(header_end=0x240),
+        'bad-truncated-kernel': bzimage(cut=0xa00 + 0x800),
+        'bad-truncated-header': bzimage(cut=0x240),
+        'bad-cmdline-size': bzimage(cmdline_size=100),
+        'bad-initrd-addr-max': bzimage(initrd_max=0x1800000),
+        'bad-magic': bzimage()[:0x202] + b'HdrX' + bzimage()[0x206:],
+    }.items():
+        write(out, name, data)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default=os.path.join(HERE, 'corpus'),
@@ -425,7 +469,7 @@ def main():
     ap.add_argument('--guest-dir', help="where fpu.elf and smp.elf are (with --fpvm)")
     a = ap.parse_args()
 
-    targets = ['elf', 'xcr0', 'cli', 'manifest', 'snapshot_manifest'] + (
+    targets = ['elf', 'linux', 'xcr0', 'cli', 'manifest', 'snapshot_manifest'] + (
         ['fpstate_file'] if a.fpvm else [])
     # Start from nothing, so a seed removed here goes away there too; but
     # keep what libFuzzer found: found-*, inputs that reach code no seed
@@ -436,6 +480,7 @@ def main():
             if not f.startswith(('found-', 'crash-')):
                 os.remove(os.path.join(d, f))
     elf_corpus(os.path.join(a.out, 'elf'))
+    linux_corpus(os.path.join(a.out, 'linux'))
     for i, s in enumerate(XCR0_SEEDS):
         name = ''.join(c if c.isalnum() else '_' for c in s)[:40] or 'empty'
         write(os.path.join(a.out, 'xcr0'), '%02d-%s' % (i, name), s.encode())

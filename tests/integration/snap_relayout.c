@@ -32,7 +32,7 @@
 #include "../../fpstate/fpstate.h"
 #include "../../snapshot/snapshot.h"
 #include "../../vcpu/vcpu.h"
-#include "../../vmm/snapshot.h"
+#include "../../vmm/machine_state.h"
 
 struct edit {
 	struct snapshot_dir d;		/* the snapshot as it is */

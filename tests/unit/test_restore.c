@@ -17,7 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../vmm/snapshot.h"
+#include "../../vmm/machine_state.h"
+#include "../../vmm/vm_snapshot.h"
 #include "snaptest.h"
 
 #define AMD		"cpuid/amd-epyc-avx512-pvm-host.txt"
