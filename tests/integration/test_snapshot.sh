@@ -35,16 +35,22 @@ check "restore without a snapshot: usage error" 64 "err:restore: expected one sn
 run run --snapshot-dir
 check "run --snapshot-dir without DIR: usage error" 64 "err:--snapshot-dir"
 
+# every_reader DIR DESC TEXT: restore, restore --check and snapshot show
+# each refuse DIR at once, before KVM (65, TEXT), never waiting on a FIFO.
+every_reader() {
+	for cmd in "restore --kvm /nonexistent" "restore --check --kvm /nonexistent" \
+		"snapshot show"; do
+		# shellcheck disable=SC2086
+		timeout 20 "$FPVM" $cmd "$1" >"$TMP/out" 2>"$TMP/err"
+		status=$?
+		check "$cmd of $2: refused at once" 65 "err:$3" lines:1
+	done
+}
+
 # A FIFO where the manifest should be: refused at once, never waited on.
 mkdir -p "$TMP/fifo"
 mkfifo "$TMP/fifo/manifest"
-for cmd in "restore --kvm /nonexistent" "restore --check --kvm /nonexistent" "snapshot show"; do
-	# shellcheck disable=SC2086
-	timeout 20 "$FPVM" $cmd "$TMP/fifo" >"$TMP/out" 2>"$TMP/err"
-	status=$?
-	check "no KVM needed: $cmd of a FIFO manifest is refused at once" 65 \
-		"err:snapshot: manifest: is a FIFO" lines:1
-done
+every_reader "$TMP/fifo" "a FIFO manifest (no KVM needed)" "snapshot: manifest: is a FIFO"
 # What an interrupted first snapshot leaves: a generation no manifest names.
 mkdir -p "$TMP/partial/gen-1"
 printf 'x' >"$TMP/partial/gen-1/memory"
@@ -194,13 +200,8 @@ rm -rf "$TMP/d"
 cp -r "$S" "$TMP/d"
 rm "$(part "$TMP/d" machine)"
 mkfifo "$(part "$TMP/d" machine)"
-for cmd in "restore --kvm /nonexistent" "restore --check" "snapshot show"; do
-	# shellcheck disable=SC2086
-	timeout 20 "$FPVM" $cmd "$TMP/d" >"$TMP/out" 2>"$TMP/err"
-	status=$?
-	check "$cmd of a snapshot whose machine part is a FIFO: refused at once" 65 \
-		"err:snapshot: part machine: is a FIFO" lines:1
-done
+every_reader "$TMP/d" "a snapshot whose machine part is a FIFO" \
+	"snapshot: part machine: is a FIFO"
 
 # A part fpvm does not use is part of the snapshot all the same.
 rm -rf "$TMP/x"
