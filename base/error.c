@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -10,6 +11,7 @@ static void fill(struct fpvm_error *err, enum fpvm_err_class cls, enum fpvm_cfg_
 {
 	err->cls = cls;
 	err->item = item;
+	err->item_at = 0;
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 }
 
@@ -31,4 +33,12 @@ int fpvm_fail_config(struct fpvm_error *err, enum fpvm_cfg_item item, const char
 	fill(err, FPVM_ERR_CONFIG, item, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+void fpvm_error_item(struct fpvm_error *err, enum fpvm_cfg_item item, size_t named)
+{
+	size_t len = strlen(err->msg);
+
+	err->item = item;
+	err->item_at = (unsigned int)(named < len ? named : len);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one JSON helper fpvm needs: a quoted, escaped string.
+ * The one JSON helper fpvm needs: a quoted, escaped string, always valid
+ * UTF-8 whatever bytes it is given (ill-formed sequences become U+FFFD).
  */
 #ifndef FPVM_BASE_JSON_H
 #define FPVM_BASE_JSON_H

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "parse.h"
 
@@ -55,12 +56,18 @@ int parse_seconds_ms(const char *s, uint64_t *ms)
 	char *end;
 	double v;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/*
+	 * Decimal only: strtod() would also take a sign, leading blanks, hex
+	 * floats, "inf" and "nan", none of which a user means as seconds.
+	 */
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.') || s[strspn(s, "0123456789.eE+-")])
 		return -EINVAL;
+	errno = 0;
 	v = strtod(s, &end);
-	if (*end || !isfinite(v) || v < 0)
+	if (end == s || *end)
 		return -EINVAL;
-	if (v > 1e7)
+	/* An underflow (1e-400) is 0 s, which callers refuse; an overflow is too large. */
+	if ((errno == ERANGE && v != 0) || v > 1e7)
 		return -ERANGE;
 	*ms = (uint64_t)ceil(v * 1000.0);
 	return 0;

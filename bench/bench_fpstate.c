@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	if (!bench_kvm_usable("bench_fpstate", kvm_path))
 		return BENCH_SKIP;
 	/* Run the fpu guest once so every component holds real state. */
-	if (kvm_open(&kvm, kvm_path, &err) || guest_fpu_cfg_init(&fpu_cfg, &kvm, &err) ||
+	if (guest_fpu_open(&kvm, &fpu_cfg, kvm_path, false, NULL, &err) ||
 	    vm_boot(&vm, &kvm, &fpu_cfg, &cfg, &err) ||
 	    !(vm.stop == VM_STOP_GUEST_EXIT && vm.stop_value == 0)) {
 		fprintf(stderr, "bench_fpstate: %s\n", err.msg[0] ? err.msg : vm.reason);
@@ -93,8 +93,7 @@ int main(int argc, char **argv)
 	printf("  memcpy of the buffer (baseline)    %8.1f ns/buffer  ratio validate/memcpy %.2f\n",
 	       bench_median(copy) * 1e9, bench_median(val) / bench_median(copy));
 	vm_destroy(&vm);
-	guest_fpu_cfg_release(&fpu_cfg);
-	kvm_close(&kvm);
+	guest_fpu_close(&kvm, &fpu_cfg);
 	free(regs);
 	free(buf);
 	free(dst);

@@ -6,8 +6,8 @@
 #
 #   bench/kut_vs_qemu.sh KUT_DIR [FPVM [ROUNDS]]
 #
-# KUT_DIR is a kvm-unit-tests tree built outside this repository (README,
-# "Multiboot kernels"); without it, or without QEMU or /dev/kvm, the
+# KUT_DIR is a kvm-unit-tests tree built outside this repository
+# (docs/multiboot.md); without it, or without QEMU or /dev/kvm, the
 # benchmark says why and stops with 77 (meson's skip).  QEMU runs the way
 # kvm-unit-tests' own scripts run it (x86/run): pc-testdev, isa-debug-exit
 # at 0xf4, 128 MiB, -cpu qemu64 (PVM refuses -cpu host's MSRs).

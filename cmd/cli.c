@@ -56,16 +56,23 @@ int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err)
 	*cli = (struct cli){ 0 };
 	if (argc < 2)
 		return USAGE_FAIL(err, "no command given");
+	/* help COMMAND, --help COMMAND and -h COMMAND are one; a word more is an error. */
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		cli->help = true;
-		if (argc > 2 && !strcmp(argv[1], "help")) {
-			cli->cmd = find_command(argc - 2, argv + 2, &words, err);
-			return cli->cmd ? 0 : -EINVAL;
-		}
+		if (argc == 2)
+			return 0;
+		cli->cmd = find_command(argc - 2, argv + 2, &words, err);
+		if (!cli->cmd)
+			return -EINVAL;
+		if (argc > 2 + words)
+			return USAGE_FAIL(err, "%s: unexpected argument '%s'", argv[1],
+					  argv[2 + words]);
 		return 0;
 	}
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		cli->version = true;
+		if (argc > 2)
+			return USAGE_FAIL(err, "%s takes no arguments", argv[1]);
 		return 0;
 	}
 	cli->cmd = find_command(argc - 1, argv + 1, &words, err);
@@ -89,14 +96,6 @@ void cli_print_help(FILE *f, const struct command *c)
 	      "Commands:\n", f);
 	for (size_t i = 0; i < NR_COMMANDS; i++)
 		fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
-	fputs("\n'fpvm help COMMAND' lists a command's options and exit statuses.\n"
-	      "\n"
-	      "Exit status: the guest's value (0-255); 64 usage error; 65 bad guest image,\n"
-	      "input file or snapshot; 69 KVM unavailable; 70 internal error; 74 output\n"
-	      "file error; 110 snapshot does not fit this host; 111 unexpected KVM exit;\n"
-	      "112 guest exception; 113 triple fault; 114 entry failure; 115 KVM internal\n"
-	      "error; 116 all vCPUs halted; 117 --strict-io violation; 118 system event;\n"
-	      "119 guest panic; 120 host registers changed across KVM_RUN; 121 invalid guest\n"
-	      "fpstate from KVM; 122 leak found; 123 leakcheck self-test failed; 124 timeout;\n"
-	      "125 forbidden system call (seccomp); 130 SIGINT; 143 SIGTERM.\n", f);
+	fputs("\n'fpvm help COMMAND' lists a command's options and exit statuses.\n\n", f);
+	status_print_all(f);
 }

@@ -15,7 +15,11 @@
 #include "../base/error.h"
 #include "../base/parse.h"
 #include "../leakcheck/leakcheck.h"
+#include "../vmm/load.h"
+#include "../vmm/run.h"
+#include "../vmm/stats.h"
 #include "../vmm/vm.h"
+#include "../vmm/vm_snapshot.h"
 
 /* Exit statuses (README, "Exit status"); guest values 0-255 pass through. */
 enum fpvm_status {
@@ -39,6 +43,7 @@ enum fpvm_status {
 	FPVM_EXIT_LEAK = 122,		/* leakcheck: register content crossed a boundary */
 	FPVM_EXIT_SELFTEST = 123,	/* leakcheck --inject: the injected leak was missed */
 	FPVM_EXIT_TIMEOUT = 124,	/* --timeout expired (as timeout(1)) */
+	FPVM_EXIT_SECCOMP = 125,	/* a thread made a call its allow-list forbids */
 	FPVM_EXIT_SIGINT = 130,
 	FPVM_EXIT_SIGTERM = 143,
 };
@@ -235,10 +240,16 @@ extern const struct quirk quirk_defs[NR_QUIRKS];
 void probe_quirks(struct kvm *kvm, const struct guest_fpu_cfg *fpu, struct quirk q[NR_QUIRKS]);
 int quirk_find(const char *name);
 
+/* A status's meaning in a few words, or NULL for one fpvm never decides. */
+const char *status_meaning(int status);
+/* Every status with its meaning, as 'fpvm --help' ends. */
+void status_print_all(FILE *f);
 /* What a library error or a VM's stop means as an exit status (status.c). */
 int status_of_error(const struct fpvm_error *err);
 int status_of_stop(enum vm_stop stop, uint32_t value, enum exit_mode mode);
 /* Prints "fpvm: MESSAGE" for a library error, naming the option it is about. */
 int report_error(const struct fpvm_error *err);
+/* Prints "fpvm: REASON" for a VM's stop, naming the option that made it one. */
+void report_stop(enum vm_stop stop, const char *reason);
 
 #endif

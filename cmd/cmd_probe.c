@@ -149,13 +149,9 @@ static int probe(const void *opts)
 		fprintf(stderr, "fpvm: out of memory\n");
 		return FPVM_EXIT_SOFTWARE;
 	}
-	if (kvm_open(&kvm, o->kvm_path, &err)) {
+	if (guest_fpu_open(&kvm, &f->fpu, o->kvm_path, false, NULL, &err)) {
 		free(f);
 		return report_error(&err);
-	}
-	if (guest_fpu_cfg_init(&f->fpu, &kvm, &err)) {
-		status = report_error(&err);
-		goto out_kvm;
 	}
 	cpu_brand(f->brand);
 	f->api = kvm.api_version;
@@ -181,9 +177,7 @@ static int probe(const void *opts)
 	if (o->save_cpuid)
 		status = save_cpuid(o->save_cpuid, &kvm, &f->fpu.host);
 out:
-	guest_fpu_cfg_release(&f->fpu);
-out_kvm:
-	kvm_close(&kvm);
+	guest_fpu_close(&kvm, &f->fpu);
 	free(f);
 	return status;
 }

@@ -121,31 +121,25 @@ static int restore_vm(const struct run_opts *o, struct vm *vm, struct kvm *kvm,
 	return r;
 }
 
-static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_config *cfg,
-		  struct vm_run_stats *rs)
+static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
+		  const struct vm_config *cfg, struct vm_run_stats *rs)
 {
 	struct fpvm_error err = { 0 };
-	struct guest_fpu_cfg fpu_cfg;
-	uint64_t t = vm_now_ns();
+	uint64_t t;
 	struct vm vm;
 	int status;
 
-	if (guest_fpu_cfg_init(&fpu_cfg, kvm, &err))
-		return report_error(&err);
-	rs->fpu_cfg_ns = vm_now_ns() - t;
 	/* Whether the snapshot fits, before there is a VM to tear down. */
-	if (o->restore && restore_check(o->restore, kvm, &fpu_cfg, &err)) {
-		guest_fpu_cfg_release(&fpu_cfg);
+	if (o->restore && restore_check(o->restore, kvm, fpu_cfg, &err))
 		return report_error(&err);
-	}
-	if (o->restore ? restore_vm(o, &vm, kvm, &fpu_cfg, cfg, &err)
-		       : vm_boot(&vm, kvm, &fpu_cfg, cfg, &err)) {
+	if (o->restore ? restore_vm(o, &vm, kvm, fpu_cfg, cfg, &err)
+		       : vm_boot(&vm, kvm, fpu_cfg, cfg, &err)) {
 		status = report_error(&err);
 	} else {
 		status = status_of_stop(vm.stop, vm.stop_value, o->exit_mode);
 		/* The guest's own status is the normal outcome; anything else is news. */
 		if (!(vm.stop_flags & (STOP_GUEST_EXIT | STOP_REPORTED)))
-			fprintf(stderr, "fpvm: %s\n", vm.reason);
+			report_stop(vm.stop, vm.reason);
 		status = report_fpstate(o, &vm) ?: status;
 		if (cfg->check_host_fpstate && atomic_load(&vm.host_fpstate_changes)) {
 			fprintf(stderr, "fpvm: host registers changed across KVM_RUN %lu times "
@@ -159,7 +153,6 @@ static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct vm_con
 	}
 	t = vm_now_ns();
 	vm_destroy(&vm);
-	guest_fpu_cfg_release(&fpu_cfg);
 	rs->teardown_ns = vm_now_ns() - t;
 	return status;
 }
@@ -193,6 +186,8 @@ int run_with_opts(const struct run_opts *o)
 	struct vm_run_stats rs = { 0 };
 	struct vm_config cfg = o->vm;
 	struct fpvm_error err = { 0 };
+	struct guest_fpu_open_times ot;
+	struct guest_fpu_cfg fpu_cfg;
 	int status, stats_fd = -1;
 	uint8_t *image = NULL;
 	struct kvm kvm;
@@ -201,6 +196,7 @@ int run_with_opts(const struct run_opts *o)
 	cfg.serial_fd = STDOUT_FILENO;
 	cfg.stats = o->stats_json || o->stats_path || o->stats_text;
 	cfg.seccomp = o->no_seccomp ? SECCOMP_OFF : seccomp_policy_for(SECCOMP_ALL);
+	seccomp_set_way_out("--no-seccomp turns the filters off");
 	if (o->serial_path && (status = open_output("--serial", o->serial_path, &cfg.serial_fd)))
 		return status;
 	if (o->dtb_path && (status = open_output("--dump-dtb", o->dtb_path, &cfg.dtb_fd)))
@@ -212,22 +208,19 @@ int run_with_opts(const struct run_opts *o)
 		status = report_error(&err);
 		goto out;
 	}
-	/* Permission first: KVM's supported CPUID and XSAVE2 size depend on it. */
-	t = vm_now_ns();
-	if ((o->amx && host_request_amx_guest_perm(&err)) || kvm_open(&kvm, o->kvm_path, &err)) {
+	if (guest_fpu_open(&kvm, &fpu_cfg, o->kvm_path, o->amx, &ot, &err)) {
 		status = report_error(&err);
 		goto out;
 	}
-	rs.kvm_open_ns = vm_now_ns() - t;
+	rs.kvm_open_ns = ot.kvm_open_ns;
+	rs.fpu_cfg_ns = ot.fpu_cfg_ns;
 	/* What a snapshot needs of KVM, asked before seccomp would forbid it. */
-	if (cfg.snapshot_dir && kvm_msr_index_list(&kvm, &err)) {
+	if (cfg.snapshot_dir && kvm_msr_index_list(&kvm, &err))
 		status = report_error(&err);
-		kvm_close(&kvm);
-		goto out;
-	}
-	status = run_vm(o, &kvm, &cfg, &rs);
+	else
+		status = run_vm(o, &kvm, &fpu_cfg, &cfg, &rs);
 	t = vm_now_ns();
-	kvm_close(&kvm);
+	guest_fpu_close(&kvm, &fpu_cfg);
 	rs.teardown_ns += vm_now_ns() - t;
 	rs.total_ns = vm_now_ns() - t0;
 	if (cfg.stats) {
@@ -280,6 +273,9 @@ int run_set_timeout(void *opts, const char *arg, struct fpvm_error *err)
 		return USAGE_FAIL(err, "--timeout %s: too large", arg);
 	if (r)
 		return USAGE_FAIL(err, "--timeout '%s': not a number of seconds", arg);
+	/* 0 would mean no timeout at all: without --timeout there is none. */
+	if (!o->vm.timeout_ms)
+		return USAGE_FAIL(err, "--timeout %s: must be more than 0 seconds", arg);
 	return 0;
 }
 
@@ -329,7 +325,7 @@ static const struct opt run_opts[] = {
 	OPT_CALL("mem", 'm', "SIZE", set_mem, "guest RAM; suffix K, M or G, plain numbers are MiB\n"
 		 "(default 64M, from 2M to 64G)"),
 	OPT_CALL("timeout", 't', "SECONDS", run_set_timeout,
-		 "stop the guest after SECONDS (may be fractional);\nexit status 124"),
+		 "stop the guest after SECONDS (more than 0, may be\nfractional); exit status 124"),
 	OPT_STRING("serial", 0, "FILE", struct run_opts, serial_path,
 		   "write the guest's serial output to FILE, not stdout"),
 	OPT_CALL("exit-status", 0, "MODE", run_set_exit_status,
@@ -362,7 +358,7 @@ static const struct opt run_opts[] = {
 		 "KVM_RUN; report changes by register (status 120)"),
 	OPT_FLAG("no-seccomp", 0, struct run_opts, no_seccomp,
 		 "run without the system call allow-lists of the vCPU\n"
-		 "and main threads (for debugging; see README)"),
+		 "and main threads (for debugging; see docs/security.md)"),
 	OPT_SECTION("Snapshots:"),
 	OPT_STRING("snapshot-dir", 0, "DIR", struct run_opts, vm.snapshot_dir,
 		   "on SIGUSR1, or when the guest asks, pause every vCPU\n"

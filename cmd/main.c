@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 
+#include "../vmm/seccomp.h"
 #include "cmd.h"
 
 #ifndef FPVM_VERSION
@@ -16,6 +17,8 @@ int main(int argc, char **argv)
 	struct fpvm_error err = { 0 };
 	struct cli cli;
 
+	/* The seccomp filters' SIGSYS handler ends fpvm with this command's status. */
+	seccomp_set_exit_status(FPVM_EXIT_SECCOMP);
 	if (cli_parse(argc, argv, &cli, &err)) {
 		fprintf(stderr, "fpvm: %s (see 'fpvm %s%s--help')\n", err.msg,
 			cli.cmd ? cli.cmd->name : "", cli.cmd ? " " : "");

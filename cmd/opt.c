@@ -16,13 +16,18 @@
 
 int parse_xcr0(const char *option, const char *arg, uint64_t *xcr0, struct fpvm_error *err)
 {
+	struct fpstate_error ferr;
 	char msg[200];
 
 	if (xfeatures_parse(arg, xcr0, msg, sizeof(msg)))
 		return USAGE_FAIL(err, "%s '%s': %s", option, arg, msg);
-	if (!*xcr0)
-		return USAGE_FAIL(err, "%s %s: XCR0 0 violates rule x87-required: x87 (bit 0) "
-				  "must always be set", option, arg);
+	/*
+	 * KVM's rules that hold on every host (x87 always, AVX with SSE, the
+	 * groups whole), here and before KVM is opened; what this host
+	 * supports is checked once KVM says (guest_fpu_cfg_xcr0()).
+	 */
+	if (xcr0_check(*xcr0, ~0ULL, &ferr) != XCR0_OK)
+		return USAGE_FAIL(err, "%s %s: %s", option, arg, ferr.msg);
 	return 0;
 }
 
@@ -60,6 +65,9 @@ static int apply_opt(const struct opt *o, void *opts, const char *arg, const cha
 {
 	if (o->arg && !o->optional && !value)
 		return USAGE_FAIL(err, "option '%s' needs a value", arg);
+	/* An empty path, device or number is never what was meant ('--kvm ""'). */
+	if (o->arg && !o->optional && !*value)
+		return USAGE_FAIL(err, "option '--%s' needs a value, not an empty string", o->name);
 	if (!o->arg && value)
 		return USAGE_FAIL(err, "option '--%s' takes no value", o->name);
 	if (o->set)

@@ -6,8 +6,76 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd.h"
+
+/* What each status means, in a few words: 'fpvm --help' lists them from here. */
+static const char *const meanings[] = {
+	[FPVM_EXIT_USAGE] = "usage error",
+	[FPVM_EXIT_DATAERR] = "bad guest image, input file or snapshot",
+	[FPVM_EXIT_UNAVAILABLE] = "KVM unavailable",
+	[FPVM_EXIT_SOFTWARE] = "internal error",
+	[FPVM_EXIT_IOERR] = "output file error",
+	[FPVM_EXIT_SNAPSHOT_HOST] = "snapshot does not fit this host",
+	[FPVM_EXIT_UNEXPECTED] = "unexpected KVM exit",
+	[FPVM_EXIT_EXCEPTION] = "guest exception",
+	[FPVM_EXIT_TRIPLE_FAULT] = "triple fault",
+	[FPVM_EXIT_FAIL_ENTRY] = "entry failure",
+	[FPVM_EXIT_INTERNAL] = "KVM internal error",
+	[FPVM_EXIT_HALTED] = "all vCPUs halted",
+	[FPVM_EXIT_STRICT_IO] = "--strict-io violation",
+	[FPVM_EXIT_SYSTEM_EVENT] = "system event",
+	[FPVM_EXIT_PANIC] = "guest panic",
+	[FPVM_EXIT_HOST_FPSTATE] = "host registers changed across KVM_RUN",
+	[FPVM_EXIT_BAD_FPSTATE] = "invalid guest fpstate from KVM",
+	[FPVM_EXIT_LEAK] = "leak found",
+	[FPVM_EXIT_SELFTEST] = "leakcheck self-test failed",
+	[FPVM_EXIT_TIMEOUT] = "timeout",
+	[FPVM_EXIT_SECCOMP] = "forbidden system call (seccomp)",
+	[FPVM_EXIT_SIGINT] = "SIGINT",
+	[FPVM_EXIT_SIGTERM] = "SIGTERM",
+};
+
+#define NR_MEANINGS	(sizeof(meanings) / sizeof(meanings[0]))
+
+const char *status_meaning(int status)
+{
+	return status >= 0 && (size_t)status < NR_MEANINGS ? meanings[status] : NULL;
+}
+
+void status_print_all(FILE *f)
+{
+	char item[96];
+	int col = fprintf(f, "Exit status: the guest's value (0-255);");
+
+	/* Filled to 79 columns, broken only at a blank, never right after a number. */
+	for (int st = 1; (size_t)st < NR_MEANINGS; st++) {
+		const char *w = item;
+
+		if (!meanings[st])
+			continue;
+		snprintf(item, sizeof(item), "%d %s%s", st, meanings[st],
+			 (size_t)st + 1 == NR_MEANINGS ? "." : ";");
+		while (*w) {
+			int len = (int)strcspn(w, " ");
+
+			if (w == item && w[len])
+				len += 1 + (int)strcspn(w + len + 1, " ");
+
+			if (col + 1 + len > 79) {
+				fputc('\n', f);
+				col = 0;
+			} else {
+				fputc(' ', f);
+				col++;
+			}
+			col += fprintf(f, "%.*s", len, w);
+			w += len + (w[len] == ' ');
+		}
+	}
+	fputc('\n', f);
+}
 
 int status_of_error(const struct fpvm_error *err)
 {
@@ -67,8 +135,9 @@ int status_of_stop(enum vm_stop stop, uint32_t value, enum exit_mode mode)
 
 int report_error(const struct fpvm_error *err)
 {
+	/* @at goes where the message names the item (err->item_at), @after at its end. */
 	static const struct {
-		const char *before, *after;
+		const char *at, *after;
 	} option[] = {
 		[CFG_NONE] = { "", "" },
 		[CFG_CPUS] = { "--cpus ", "" },
@@ -76,9 +145,24 @@ int report_error(const struct fpvm_error *err)
 		[CFG_XCR0] = { "--xcr0: ", "" },
 		[CFG_XCR0_NEEDS_AMX] = { "--xcr0: ", " (AMX needs --amx)" },
 		[CFG_AMX] = { "--amx: ", "" },
+		[CFG_LEAK_SNAPSHOT] = { "--snapshot: ", "" },
+		[CFG_MODULES] = { " (--module, --initrd)", "" },
 	};
+	int at = (int)strnlen(err->msg, err->item_at);
 
-	fprintf(stderr, "fpvm: %s%s%s\n", option[err->item].before, err->msg,
+	fprintf(stderr, "fpvm: %.*s%s%s%s\n", at, err->msg, option[err->item].at, err->msg + at,
 		option[err->item].after);
 	return status_of_error(err);
+}
+
+void report_stop(enum vm_stop stop, const char *reason)
+{
+	/* The stops an option made out of what would otherwise go on. */
+	static const char *const option[] = {
+		[VM_STOP_STRICT_IO] = " (--strict-io)",
+	};
+
+	fprintf(stderr, "fpvm: %s%s\n", reason,
+		(size_t)stop < sizeof(option) / sizeof(option[0]) && option[stop] ? option[stop]
+										    : "");
 }

@@ -48,7 +48,8 @@ void bus_release(struct bus *bus);
  * 16550A UART.  Transmission is instantaneous (THRE and TEMT always set),
  * output is buffered per vCPU and written a line at a time so two vCPUs'
  * bytes never interleave mid-line.  There is no receive path except
- * loopback (MCR bit 4), and no interrupt line: fpvm has no irqchip.
+ * loopback (MCR bit 4).  The interrupt output drives a line only where the
+ * owner gives one (serial8250_set_hooks(): the PC platform's IRQ 4).
  */
 #define UART_RBR	0	/* DLAB=0, read */
 #define UART_THR	0	/* DLAB=0, write */
@@ -68,6 +69,7 @@ void bus_release(struct bus *bus);
 #define UART_LSR_OE	0x02
 #define UART_LSR_THRE	0x20
 #define UART_LSR_TEMT	0x40
+#define UART_MCR_OUT2	0x08
 #define UART_MCR_LOOP	0x10
 #define UART_IER_RDI	0x01
 #define UART_IER_THRI	0x02
@@ -91,6 +93,19 @@ void serial8250_out(struct serial8250 *uart, unsigned int cpu, unsigned int reg,
 void serial8250_flush(struct serial8250 *uart);
 /* Bytes transmitted so far (for -v statistics and tests). */
 uint64_t serial8250_tx_bytes(struct serial8250 *uart);
+
+/*
+ * What the UART's owner wants to know, called with the UART's lock held
+ * (so never calling back into it): @set_irq when the interrupt output
+ * changes level; @line with each line (or UART_LINE_MAX bytes of one) a
+ * vCPU transmitted, before it is written out.  Either may be NULL.
+ */
+struct serial8250_hooks {
+	void (*set_irq)(void *opaque, int level);
+	void (*line)(void *opaque, unsigned int cpu, const char *buf, unsigned int len);
+	void *opaque;
+};
+void serial8250_set_hooks(struct serial8250 *uart, const struct serial8250_hooks *hooks);
 extern const struct bus_device_ops serial8250_ops;
 
 /* The registers a snapshot keeps; partial lines are flushed first, never saved. */
@@ -100,7 +115,9 @@ struct serial8250_state {
 	uint8_t rx[UART_FIFO_SIZE];
 };
 void serial8250_save(struct serial8250 *uart, struct serial8250_state *s);
-/* -EINVAL when @s could not come from a UART (a FIFO index out of range). */
+/* Whether @s could come from a UART (its FIFO index and count in range), with no UART. */
+bool serial8250_state_valid(const struct serial8250_state *s);
+/* -EINVAL when @s is not serial8250_state_valid(). */
 int serial8250_restore(struct serial8250 *uart, const struct serial8250_state *s);
 
 /*

@@ -3,7 +3,9 @@
  * 16550A UART register model.  Enough of the chip for real drivers: the
  * divisor latch, IER/IIR with THRE interrupt identification, FCR, LCR,
  * MCR with loopback (Linux's 8250 autoconfig probes it), LSR, MSR and the
- * scratch register.
+ * scratch register, and the interrupt output as a PC wires it: through
+ * OUT2 (MCR bit 3), which Linux's driver sets once it has an IRQ, to
+ * whatever line the owner's set_irq drives.
  */
 #include <errno.h>
 #include <poll.h>
@@ -30,6 +32,8 @@ struct serial8250 {
 	uint8_t rx[UART_FIFO_SIZE];
 	unsigned int rx_head, rx_count;
 	struct line_buf *lines;	/* one per vCPU */
+	struct serial8250_hooks hooks;
+	bool irq_level;		/* what set_irq was last told */
 };
 
 struct serial8250 *serial8250_create(int out_fd, unsigned int nr_cpus)
@@ -48,6 +52,33 @@ struct serial8250 *serial8250_create(int out_fd, unsigned int nr_cpus)
 	uart->nr_cpus = nr_cpus ? nr_cpus : 1;
 	uart->dll = 12;		/* 9600 baud at power-up, like the real part */
 	return uart;
+}
+
+/* The interrupt output: a pending source IER enables, gated by OUT2 as on a PC. */
+static bool irq_asserted(const struct serial8250 *uart)
+{
+	return (uart->mcr & UART_MCR_OUT2) &&
+	       (((uart->ier & UART_IER_RDI) && uart->rx_count) ||
+		((uart->ier & UART_IER_THRI) && uart->thri_pending));
+}
+
+/* After every access: an ISA line is edge-triggered, so only a change is passed on. */
+static void update_irq(struct serial8250 *uart)
+{
+	bool level = irq_asserted(uart);
+
+	if (level == uart->irq_level)
+		return;
+	uart->irq_level = level;
+	if (uart->hooks.set_irq)
+		uart->hooks.set_irq(uart->hooks.opaque, level);
+}
+
+void serial8250_set_hooks(struct serial8250 *uart, const struct serial8250_hooks *hooks)
+{
+	pthread_mutex_lock(&uart->lock);
+	uart->hooks = *hooks;
+	pthread_mutex_unlock(&uart->lock);
 }
 
 /*
@@ -100,6 +131,9 @@ static void line_flush(struct serial8250 *uart, struct line_buf *line, int wait_
 {
 	int r;
 
+	if (uart->hooks.line)
+		uart->hooks.line(uart->hooks.opaque, (unsigned int)(line - uart->lines), line->buf,
+				 line->len);
 	if (uart->no_wait)
 		wait_ms = 0;
 	r = write_all(uart->out_fd, line->buf, line->len, wait_ms);
@@ -140,9 +174,14 @@ void serial8250_save(struct serial8250 *uart, struct serial8250_state *s)
 	pthread_mutex_unlock(&uart->lock);
 }
 
+bool serial8250_state_valid(const struct serial8250_state *s)
+{
+	return s->rx_head < UART_FIFO_SIZE && s->rx_count <= UART_FIFO_SIZE && s->thri_pending <= 1;
+}
+
 int serial8250_restore(struct serial8250 *uart, const struct serial8250_state *s)
 {
-	if (s->rx_head >= UART_FIFO_SIZE || s->rx_count > UART_FIFO_SIZE || s->thri_pending > 1)
+	if (!serial8250_state_valid(s))
 		return -EINVAL;
 	pthread_mutex_lock(&uart->lock);
 	uart->dll = s->dll;
@@ -157,6 +196,8 @@ int serial8250_restore(struct serial8250 *uart, const struct serial8250_state *s
 	uart->rx_head = s->rx_head;
 	uart->rx_count = s->rx_count;
 	memcpy(uart->rx, s->rx, sizeof(uart->rx));
+	/* The irqchip's own state, restored with it, holds the line's level. */
+	uart->irq_level = irq_asserted(uart);
 	pthread_mutex_unlock(&uart->lock);
 	return 0;
 }
@@ -269,6 +310,7 @@ uint8_t serial8250_in(struct serial8250 *uart, unsigned int cpu, unsigned int re
 		v = uart->scr;
 		break;
 	}
+	update_irq(uart);
 	pthread_mutex_unlock(&uart->lock);
 	return v;
 }
@@ -311,6 +353,7 @@ void serial8250_out(struct serial8250 *uart, unsigned int cpu, unsigned int reg,
 		uart->scr = val;
 		break;
 	}
+	update_irq(uart);
 	pthread_mutex_unlock(&uart->lock);
 }
 

@@ -68,6 +68,8 @@ const char *xfeature_name(unsigned int bit);
 char *xfeatures_str(uint64_t mask, char *buf, size_t size);
 /* Parses "x87,sse,avx", "avx512" (all three), "amx" (both), or a number. */
 int xfeatures_parse(const char *s, uint64_t *mask, char *err, size_t errlen);
+/* "avx512 (opmask,zmm_hi256,hi16_zmm), pkru": the groups KVM takes only whole, by name. */
+char *xfeatures_describe(uint64_t mask, char *buf, size_t size);
 
 /* ---- layout: CPUID leaf 0xD (layout.c) ---- */
 

@@ -56,7 +56,10 @@ char *xfeatures_str(uint64_t mask, char *buf, size_t size)
 	return buf;
 }
 
-/* Group names users type: what KVM requires to be set together. */
+/*
+ * Names users type beside the features': the groups KVM requires to be set
+ * together (xcr0_check()), then the kernel's names for two features.
+ */
 static const struct {
 	const char *name;
 	uint64_t mask;
@@ -68,9 +71,33 @@ static const struct {
 	{ "ymm", XMASK(YMM) },
 };
 
+#define NR_GROUPS	(sizeof(groups) / sizeof(groups[0]))
+
+char *xfeatures_describe(uint64_t mask, char *buf, size_t size)
+{
+	char names_buf[160];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < NR_GROUPS && n < size; i++) {
+		uint64_t g = groups[i].mask;
+
+		/* A single feature's other name is no group. */
+		if (!(g & (g - 1)) || (mask & g) != g)
+			continue;
+		n += (size_t)snprintf(buf + n, size - n, "%s%s (%s)", n ? ", " : "", groups[i].name,
+				      xfeatures_str(g, names_buf, sizeof(names_buf)));
+		mask &= ~g;
+	}
+	if (mask && n < size)
+		snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
+			 xfeatures_str(mask, names_buf, sizeof(names_buf)));
+	return buf;
+}
+
 static int parse_name(const char *s, size_t len, uint64_t *mask)
 {
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+	for (size_t i = 0; i < NR_GROUPS; i++)
 		if (strlen(groups[i].name) == len && !strncasecmp(s, groups[i].name, len)) {
 			*mask |= groups[i].mask;
 			return 0;

@@ -3,7 +3,7 @@
  * The contract between fpvm and the guests it boots: guest physical layout,
  * entry state, port map and the control-port protocol.  Both sides include
  * this header, so it must stay freestanding (no libc, no kernel headers).
- * README.md ("Guest entry ABI") is the prose version of this file.
+ * docs/guests.md ("Entry ABI") is the prose version of this file.
  */
 #ifndef FPVM_GUEST_ABI_H
 #define FPVM_GUEST_ABI_H

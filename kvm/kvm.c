@@ -95,6 +95,9 @@ int kvm_open_ops(struct kvm *kvm, const char *path, const struct kvm_ops *ops,
 	int r;
 
 	*kvm = (struct kvm){ .ops = ops, .fd = -1 };
+	/* open("") fails with ENOENT, which would read ": no such device". */
+	if (!*path)
+		return fpvm_fail(err, FPVM_ERR_UNAVAILABLE, ENOENT, "an empty path names no KVM device");
 	kvm->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (kvm->fd < 0)
 		return open_error(path, errno, err);

@@ -3,7 +3,7 @@
  * fpvm leakcheck: VMs in separate processes sharing the host's CPUs, so
  * the host context-switches between them; this process coordinates them,
  * carries injected state between them, and judges the result.  With
- * --snapshot, a VM process saves its VM when told and ends, and a new
+ * snapshots, a VM process saves its VM when told and ends, and a new
  * process restores it from there and runs it on (vm.c).
  */
 #include <errno.h>
@@ -21,7 +21,7 @@
 
 #include "proto.h"
 
-#define GRACE_MS	30000	/* beyond --duration before a VM is killed */
+#define GRACE_MS	30000	/* beyond the run's duration before a VM is killed */
 #define PROGRESS_MS	500
 #define MIN_RUN_MS	300	/* a restored VM runs on for at least this long */
 #define SETTLE_MS	100	/* from an injection to a snapshot of its VM */
@@ -50,7 +50,7 @@ struct coordinator {
 	bool requested;
 	bool progress;
 	uint64_t next_progress;
-	char root[4096];	/* --snapshot: where the snapshots go */
+	char root[4096];	/* where the snapshots go */
 	uint8_t *captured;	/* --inject snapshot: VM 1 vCPU 0's state */
 	uint32_t captured_len;
 };
@@ -349,8 +349,8 @@ static void judge(struct coordinator *co)
 		if (!ran) {
 			struct child ch = { .vm = i, .stop = VM_STOP_TIMEOUT };
 
-			vm_failed(co, &ch, "no restored copy of it ran a round (--duration too "
-				  "short for --snapshot?)");
+			vm_failed(co, &ch, "no restored copy of it ran a round (is the run too "
+				  "short for its snapshots?)");
 		}
 	}
 }
@@ -374,23 +374,26 @@ static int make_root(struct coordinator *co, struct fpvm_error *err)
 	snprintf(co->root, sizeof(co->root), "%s/fpvm-leakcheck.XXXXXX", tmp);
 	if (mkdtemp(co->root))
 		return 0;
-	return fpvm_fail(err, FPVM_ERR_SYSTEM, errno, "leakcheck: --snapshot: %s: %s", co->root,
-			 strerror(errno));
+	fpvm_fail(err, FPVM_ERR_SYSTEM, errno, "the snapshots' directory %s: %s", co->root,
+		  strerror(errno));
+	err->item = CFG_LEAK_SNAPSHOT;	/* the command names its option */
+	return -EIO;
 }
 
 int leakcheck_run(const struct leak_config *c, enum leak_inject inject, bool progress,
 		  struct leak_run *run, struct fpvm_error *err)
 {
 	struct coordinator co = { .run = { .cfg = c, .inject = inject }, .progress = progress };
+	struct guest_fpu_cfg fpu_cfg;
 	struct kvm kvm;
 	bool running = true;
 	int poll_errno = 0, r = 0;
 
 	*run = co.run;
 	/* Fail fast and once, rather than once per VM process. */
-	if (kvm_open(&kvm, c->kvm_path, err))
+	if (guest_fpu_open(&kvm, &fpu_cfg, c->kvm_path, false, NULL, err))
 		return -ENODEV;
-	kvm_close(&kvm);
+	guest_fpu_close(&kvm, &fpu_cfg);
 	if (c->snapshot && make_root(&co, err))
 		return -EIO;
 	co.cap = c->nr_vms * (c->snapshot ? 1 + LEAK_SNAPSHOT_CYCLES : 1);
@@ -444,7 +447,8 @@ int leakcheck_run(const struct leak_config *c, enum leak_inject inject, bool pro
 					co.vm[i].done = true;
 					co.vm[i].stop = VM_STOP_TIMEOUT;
 					snprintf(co.vm[i].reason, sizeof(co.vm[i].reason),
-						 "still running %u s after --duration", GRACE_MS / 1000);
+						 "still running %u s after the run's duration",
+						 GRACE_MS / 1000);
 				}
 			running = false;
 		}

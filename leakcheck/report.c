@@ -5,6 +5,7 @@
 
 #include "../guest/canary.h"
 #include "../base/json.h"
+#include "../base/utf8.h"
 #include "leakcheck.h"
 
 void leak_run_release(struct leak_run *run)
@@ -324,5 +325,8 @@ void leak_print_tap(FILE *f, const struct leak_run *run)
 		fprintf(f, "%s %u - injected %s leak found and attributed to VM%u vCPU%u\n",
 			run->result != LEAK_CLEAN ? "not ok" : "ok", ++n, leak_inject_name(run->inject),
 			run->expect.src_vm, run->expect.src_vcpu);
-	fprintf(f, "# %s\n1..%u\n", run->verdict, n);
+	/* The verdict may quote a guest's panic message: one printable line of it. */
+	fputs("# ", f);
+	utf8_put_line(f, run->verdict, strlen(run->verdict), 0);
+	fprintf(f, "\n1..%u\n", n);
 }

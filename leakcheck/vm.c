@@ -1,415 +1,26 @@
 // SPDX-License-Identifier: MIT
 /*
- * One VM of a leakcheck run, in its own process.  The leak guest's boot
- * vCPUs write canaries; this side checks, on every exit, that the VMM
- * thread's registers came back without guest state, and every few exits
- * that KVM holds only each writer's own canaries; it adds fresh reader
- * vCPUs while the VM runs, and carries out the coordinator's injections.
- * With --snapshot it saves the VM when told and ends; a process of its own
- * restores it, checks what KVM holds before it runs, and runs it on.
- * Findings stay in per-vCPU tables (no locks on the exit path) until the
- * end.
+ * One VM of a leakcheck run, in its own process: booted with the leak
+ * hooks (vm_hooks.c), or restored from the snapshot the previous process
+ * of this VM saved when told (with --snapshot), then run until its
+ * duration is over; at the end, its findings and figures go to the
+ * coordinator.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "../guest/abi.h"
 #include "../snapshot/snapshot.h"
-#include "../vcpu/vcpu.h"
-#include "proto.h"
+#include "../vmm/run.h"
+#include "../vmm/stats.h"
+#include "../vmm/vm_snapshot.h"
+#include "vm_hooks.h"
 
 extern const unsigned char leak_guest_elf[];
 extern const size_t leak_guest_elf_len;
-
-#define LEAK_MAX_VCPUS		64	/* the guest runtime's limit */
-#define LEAK_MAX_READERS	24
-#define KVM_CHECK_EVERY		16	/* exits between KVM state checks */
-#define YIELD_EVERY		8	/* rounds between forced reschedules */
-#define STATS_MS		250
-#define LEAK_MEM		(64ULL << 20)
-
-enum { CAPTURE_NONE, CAPTURE_PARENT, CAPTURE_FORWARD, CAPTURE_FRESH };
-
-struct leak_vcpu {
-	atomic_bool armed;		/* registers hold canaries */
-	atomic_int capture;		/* CAPTURE_* */
-	unsigned int forward_to;
-	atomic_bool capture_ready;
-	atomic_bool inject_pending;
-	atomic_bool inject_host;
-	atomic_bool injected;		/* tell the coordinator */
-	uint8_t *capture_buf;
-	uint8_t *inject_buf;
-	unsigned long exits;
-	struct leak_table table;
-};
-
-struct leak_vm {
-	const struct leak_config *cfg;
-	unsigned int id;
-	int sock;
-	struct leak_slots guest_slots, host_slots;
-	struct timespec t0;
-	atomic_ulong rounds, exits, host_bytes, kvm_bytes, guest_bytes, readers;
-	uint64_t next_reader, next_stats, reader_period;
-	bool armed_sent;
-	uint8_t *fresh_state;		/* --inject fresh-vcpu: for the next reader */
-	bool restored;			/* from a snapshot: writers' findings LEAK_RESTORED */
-	bool snap_pending;		/* LK_SNAPSHOT arrived */
-	int snap_inject;		/* >= 0: that vCPU's image in the snapshot is inject_buf */
-	uint64_t snapshots, restores;
-	char snap_dir[4096];		/* where this VM's snapshot goes */
-	char restore_dir[4096];		/* and where it came from */
-	struct leak_vcpu v[LEAK_MAX_VCPUS];
-};
-
-static uint64_t elapsed_ms(const struct leak_vm *lv)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)((int64_t)(ts.tv_sec - lv->t0.tv_sec) * 1000 +
-			  (int64_t)(ts.tv_nsec - lv->t0.tv_nsec) / 1000000);
-}
-
-int leak_send(int sock, uint32_t type, uint32_t vcpu, uint32_t arg, const void *data, uint32_t len)
-{
-	struct leak_msg m = { type, vcpu, arg, len };
-	struct iovec iov[2] = { { &m, sizeof(m) }, { (void *)data, len } };
-	struct msghdr h = { .msg_iov = iov, .msg_iovlen = data ? 2 : 1 };
-
-	return sendmsg(sock, &h, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-/*
- * What KVM_GET_XSAVE2 gives for a restored vCPU before it runs: a writer's
- * own canaries of one round, a reader's init state.
- */
-static void scan_restored(struct leak_vm *lv, struct vm *vm, struct vcpu *vcpu)
-{
-	bool reader = vcpu->id >= lv->cfg->writers;
-	struct fpvm_error err;
-	unsigned int words;
-
-	if (vcpu_sync_fpstate(vcpu, &err)) {
-		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "%s", err.msg);
-		return;
-	}
-	words = leak_scan_restored(&lv->guest_slots, vcpu->guest_fps.buf,
-				   reader ? LEAK_READER : LEAK_RESTORED, lv->id, vcpu->id,
-				   elapsed_ms(lv), &lv->v[vcpu->id].table);
-	atomic_fetch_add(&lv->kvm_bytes, 8ULL * words);
-}
-
-static void leak_start(struct vm *vm)
-{
-	struct leak_vm *lv = vm->ops_data;
-
-	bool ok = !leak_slots_init(&lv->guest_slots, &vm->fpu.cfg->layout, vm->fpu.xcr0) &&
-		  !leak_slots_init(&lv->host_slots, &vm->fpu.cfg->host.layout,
-				   vm->fpu.cfg->host.xcr0);
-
-	for (unsigned int i = 0; i < lv->cfg->writers; i++) {
-		lv->v[i].capture_buf = aligned_alloc(64, vm->fpu.xsave_size);
-		lv->v[i].inject_buf = aligned_alloc(64, vm->fpu.xsave_size);
-		ok = ok && lv->v[i].capture_buf && lv->v[i].inject_buf;
-	}
-	/* A scan without its slots would find nothing: not a clean result. */
-	if (!ok) {
-		vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0, "leakcheck: out of memory");
-		return;
-	}
-	lv->next_reader = elapsed_ms(lv) + lv->reader_period;
-	lv->next_stats = elapsed_ms(lv) + STATS_MS;
-	for (unsigned int i = 0; lv->restored && i < vm->nr_vcpus; i++)
-		scan_restored(lv, vm, vm->vcpus[i]);
-}
-
-/* --inject host: the vCPU's guest state lands in the VMM thread's registers. */
-static void inject_host(struct vm *vm, struct vcpu *vcpu)
-{
-	uint64_t host_xcr0 = vm->fpu.cfg->host.xcr0;
-	struct fpvm_error err;
-
-	if (vcpu_sync_fpstate(vcpu, &err))
-		return;
-	host_xrstor(vcpu->guest_fps.buf, vm->fpu.xcr0);
-	host_xsave(vcpu->host_after, host_xcr0);
-	host_xrstor(vcpu->host_fps.buf, host_xcr0);	/* the thread's own, back */
-}
-
-static void inject_state(struct vcpu *vcpu, struct leak_vcpu *v)
-{
-	struct fpvm_error err;
-
-	/* Even a deliberate leak is validated before KVM sees it. */
-	if (!vcpu_set_fpstate(vcpu, v->inject_buf, &err))
-		atomic_store(&v->injected, true);
-}
-
-static void leak_after_run(struct vm *vm, struct vcpu *vcpu)
-{
-	struct leak_vm *lv = vm->ops_data;
-	struct leak_vcpu *v = &lv->v[vcpu->id];
-	uint64_t t = elapsed_ms(lv);
-	struct fpvm_error err;
-	unsigned int words;
-
-	atomic_fetch_add(&lv->exits, 1);
-	if (atomic_load(&v->armed) && atomic_exchange(&v->inject_host, false)) {
-		inject_host(vm, vcpu);
-		atomic_store(&v->injected, true);
-	}
-	if (vcpu->host_after) {
-		words = leak_scan_host(&lv->host_slots, vcpu->host_fps.buf, vcpu->host_after, lv->id,
-				       vcpu->id, lv->cfg->nr_vms, t, &v->table);
-		atomic_fetch_add(&lv->host_bytes, 8ULL * words);
-	}
-	if (!atomic_load(&v->armed))
-		return;
-	if (atomic_exchange(&v->inject_pending, false)) {
-		inject_state(vcpu, v);
-		return;
-	}
-	if (++v->exits % KVM_CHECK_EVERY && atomic_load(&v->capture) == CAPTURE_NONE)
-		return;
-	if (vcpu_sync_fpstate(vcpu, &err))
-		return;
-	if (atomic_load(&v->capture) != CAPTURE_NONE && !atomic_load(&v->capture_ready)) {
-		memcpy(v->capture_buf, vcpu->guest_fps.buf, vcpu->guest_fps.size);
-		atomic_store(&v->capture_ready, true);
-	}
-	if (lv->restored)
-		words = leak_scan_restored(&lv->guest_slots, vcpu->guest_fps.buf, LEAK_RESTORED,
-					   lv->id, vcpu->id, t, &v->table);
-	else
-		words = leak_scan_kvm(&lv->guest_slots, vcpu->guest_fps.buf, lv->id, vcpu->id, t,
-				      &v->table);
-	atomic_fetch_add(&lv->kvm_bytes, 8ULL * words);
-}
-
-static int leak_ctl(struct vm *vm, unsigned int cpu, uint32_t op, const void *payload,
-		    uint32_t size)
-{
-	struct leak_vm *lv = vm->ops_data;
-	struct fpvm_leak_report rep;
-	struct leak_vcpu *v;
-
-	if (op != FPVM_CTL_LEAK_ROUND && op != FPVM_CTL_LEAK_READER)
-		return -ENOSYS;
-	if (size != sizeof(rep) || cpu >= LEAK_MAX_VCPUS)
-		return -EINVAL;
-	memcpy(&rep, payload, sizeof(rep));
-	rep.vcpu = cpu;		/* the guest's claim does not matter; the exit does */
-	v = &lv->v[cpu];
-	if (op == FPVM_CTL_LEAK_READER) {
-		atomic_fetch_add(&lv->readers, 1);
-		leak_report_findings(&rep, LEAK_READER, lv->id, elapsed_ms(lv), &v->table);
-		return 0;
-	}
-	atomic_store(&v->armed, true);
-	atomic_fetch_add(&lv->guest_bytes, xstate_size_standard(&vm->fpu.cfg->layout, vm->fpu.xcr0));
-	if (rep.round)
-		leak_report_findings(&rep, lv->restored ? LEAK_RESTORED : LEAK_GUEST, lv->id,
-				     elapsed_ms(lv), &v->table);
-	/* Make the host switch tasks often: other VMs' vCPUs share these CPUs. */
-	if (atomic_fetch_add(&lv->rounds, 1) % YIELD_EVERY == 0)
-		sched_yield();
-	return 0;
-}
-
-static void stats(const struct leak_vm *lv, const struct vm *vm, struct leak_stats *st)
-{
-	*st = (struct leak_stats){
-		.rounds = atomic_load(&lv->rounds), .exits = atomic_load(&lv->exits),
-		.host_bytes = atomic_load(&lv->host_bytes), .kvm_bytes = atomic_load(&lv->kvm_bytes),
-		.guest_bytes = atomic_load(&lv->guest_bytes), .readers = atomic_load(&lv->readers),
-		.snapshots = lv->snapshots, .restores = lv->restores, .xcr0 = vm->fpu.xcr0,
-	};
-}
-
-static void handle_messages(struct leak_vm *lv, struct vm *vm)
-{
-	uint8_t buf[sizeof(struct leak_msg) + LEAK_MSG_MAX];
-	const struct leak_msg *m = (const void *)buf;
-	ssize_t n;
-
-	while ((n = recv(lv->sock, buf, sizeof(buf), MSG_DONTWAIT)) >= (ssize_t)sizeof(*m)) {
-		struct leak_vcpu *v;
-
-		if (m->vcpu >= lv->cfg->writers || m->arg >= LEAK_MAX_VCPUS)
-			continue;
-		v = &lv->v[m->vcpu];
-		switch (m->type) {
-		case LK_CAPTURE:
-			atomic_store(&v->capture, CAPTURE_PARENT);
-			break;
-		case LK_INJECT:
-			if (m->len != vm->fpu.xsave_size || n != (ssize_t)(sizeof(*m) + m->len))
-				break;
-			memcpy(v->inject_buf, buf + sizeof(*m), m->len);
-			atomic_store(&v->inject_pending, true);
-			break;
-		case LK_INJECT_VCPU:
-			if (m->arg >= lv->cfg->writers)
-				break;
-			lv->v[m->arg].forward_to = m->vcpu;
-			atomic_store(&lv->v[m->arg].capture, CAPTURE_FORWARD);
-			break;
-		case LK_INJECT_HOST:
-			atomic_store(&v->inject_host, true);
-			break;
-		case LK_INJECT_FRESH:
-			atomic_store(&v->capture, CAPTURE_FRESH);
-			break;
-		case LK_SNAPSHOT:
-			lv->snap_pending = true;
-			lv->snap_inject = -1;
-			if (m->len != vm->fpu.xsave_size || n != (ssize_t)(sizeof(*m) + m->len))
-				break;
-			memcpy(v->inject_buf, buf + sizeof(*m), m->len);
-			lv->snap_inject = (int)m->vcpu;
-			break;
-		}
-	}
-}
-
-/* A VM that cannot reach the coordinator has no one to report to: stop it. */
-static void tell(struct leak_vm *lv, struct vm *vm, uint32_t type, uint32_t vcpu, uint32_t arg,
-		 const void *data, uint32_t len)
-{
-	int r = leak_send(lv->sock, type, vcpu, arg, data, len);
-
-	if (r)
-		vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0,
-				"leakcheck: cannot reach the coordinator: %s", strerror(-r));
-}
-
-/* --inject snapshot: @img becomes vCPU @id's image in the snapshot, its checksums with it. */
-static int inject_snapshot(struct vm *vm, unsigned int id, uint8_t *img, struct fpvm_error *err)
-{
-	const struct vcpu *vcpu = vm->vcpus[id];
-	struct fpstate fps = vcpu->guest_fps;
-	struct snapshot_manifest m;
-	struct fpstate_error ferr;
-	char name[SNAPSHOT_NAME_MAX];
-	int dirfd, r;
-
-	fps.buf = img;
-	if (fpstate_file_save(vm->cfg->snapshot_dir, (int)id, &fps, vcpu->xcr0, &ferr))
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, EIO, "%s", ferr.msg);
-	r = snapshot_dir_open(vm->cfg->snapshot_dir, &dirfd, err);
-	if (r)
-		return r;
-	r = snapshot_manifest_read(dirfd, &m, err);
-	if (!r) {
-		snprintf(name, sizeof(name), "vcpu%u.xsave", id);
-		r = snapshot_part_add_file(dirfd, &m, name, err);
-		snprintf(name, sizeof(name), "vcpu%u.layout", id);
-		r = r ?: snapshot_part_add_file(dirfd, &m, name, err) ?:
-		    snapshot_manifest_write(dirfd, &m, err);
-		snapshot_manifest_free(&m);
-	}
-	close(dirfd);
-	return r;
-}
-
-/*
- * --snapshot: every vCPU paused, the VM saved, and this process ends with
- * it; the coordinator restores the snapshot in a new one.
- */
-static void hand_over(struct leak_vm *lv, struct vm *vm)
-{
-	struct fpvm_error err = { 0 };
-	int r;
-
-	lv->snap_pending = false;
-	vm_pause_vcpus(vm);
-	r = vm_stopping(vm) ? -ESHUTDOWN : vm_snapshot_save(vm, "leakcheck", &err);
-	if (!r && lv->snap_inject >= 0)
-		r = inject_snapshot(vm, (unsigned int)lv->snap_inject,
-				    lv->v[lv->snap_inject].inject_buf, &err);
-	if (!r)
-		vm_request_stop(vm, VM_STOP_NONE, 0, 0, "snapshot taken: goes on restored");
-	else if (r != -ESHUTDOWN)
-		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "snapshot: %s", err.msg);
-	vm_resume_vcpus(vm);
-	if (r)
-		return;
-	lv->snapshots++;
-	if (lv->snap_inject >= 0)
-		tell(lv, vm, LK_INJECTED, (uint32_t)lv->snap_inject, 0, NULL, 0);
-	tell(lv, vm, LK_SAVED, 0, lv->id, NULL, 0);
-}
-
-static void leak_tick(struct vm *vm)
-{
-	struct leak_vm *lv = vm->ops_data;
-	uint64_t t = elapsed_ms(lv);
-	unsigned int armed = 0;
-	struct fpvm_error err;
-
-	handle_messages(lv, vm);
-	if (lv->snap_pending) {
-		hand_over(lv, vm);
-		return;
-	}
-	for (unsigned int i = 0; i < lv->cfg->writers; i++) {
-		struct leak_vcpu *v = &lv->v[i];
-
-		armed += atomic_load(&v->armed);
-		if (atomic_exchange(&v->injected, false))
-			tell(lv, vm, LK_INJECTED, i, 0, NULL, 0);
-		if (!atomic_load(&v->capture_ready))
-			continue;
-		if (atomic_load(&v->capture) == CAPTURE_PARENT) {
-			tell(lv, vm, LK_STATE, i, lv->id, v->capture_buf, vm->fpu.xsave_size);
-		} else if (atomic_load(&v->capture) == CAPTURE_FRESH) {
-			lv->fresh_state = v->capture_buf;
-			lv->next_reader = t;
-		} else {
-			memcpy(lv->v[v->forward_to].inject_buf, v->capture_buf, vm->fpu.xsave_size);
-			atomic_store(&lv->v[v->forward_to].inject_pending, true);
-		}
-		atomic_store(&v->capture, CAPTURE_NONE);
-		atomic_store(&v->capture_ready, false);
-	}
-	if (!lv->armed_sent && armed == lv->cfg->writers) {
-		lv->armed_sent = true;
-		tell(lv, vm, LK_ARMED, 0, lv->id, NULL, 0);
-	}
-	/* Fresh vCPUs, added while the others run, must start from init state. */
-	if (armed == lv->cfg->writers && t >= lv->next_reader &&
-	    vm->nr_vcpus < vm->boot.nr_slots) {
-		struct vcpu *fresh = vm_add_vcpu(vm, lv->fresh_state, &err);
-
-		if (fresh && lv->fresh_state)
-			tell(lv, vm, LK_INJECTED, fresh->id, 0, NULL, 0);
-		lv->fresh_state = NULL;
-		lv->next_reader = t + lv->reader_period;
-	}
-	if (t >= lv->next_stats) {
-		struct leak_stats st;
-
-		stats(lv, vm, &st);
-		tell(lv, vm, LK_STATS, 0, lv->id, &st, sizeof(st));
-		lv->next_stats = t + STATS_MS;
-	}
-}
-
-static const struct vm_ops leak_ops = {
-	.after_run = leak_after_run,
-	.ctl = leak_ctl,
-	.start = leak_start,
-	.tick = leak_tick,
-	.tick_ms = 10,
-};
 
 /* Sends LK_DONE: @vcpu carries the stop's value, @arg the stop (enum vm_stop). */
 static int send_done(int sock, enum vm_stop stop, uint32_t value, const char *reason)
@@ -502,7 +113,7 @@ int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int soc
 		.check_host_fpstate = true, .stats = true,
 		.seccomp = seccomp_policy_for(SECCOMP_VCPUS),
 	};
-	struct vm_snapshot snap = { .dirfd = -1 };
+	struct vm_snapshot snap = { 0 };
 	struct fpvm_error err = { 0 };
 	struct leak_table all = { 0 };
 	struct leak_stats st;
@@ -538,16 +149,10 @@ int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int soc
 	if (lv->reader_period < 100)
 		lv->reader_period = 100;
 	cfg.serial_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (cfg.serial_fd < 0 || kvm_open(&kvm, c->kvm_path, &err)) {
+	if (cfg.serial_fd < 0 || guest_fpu_open(&kvm, &fpu_cfg, c->kvm_path, false, NULL, &err)) {
 		if (cfg.serial_fd < 0)
 			fpvm_fail(&err, FPVM_ERR_SYSTEM, errno, "/dev/null: %s", strerror(errno));
 		send_done(sock, VM_STOP_ERROR, err.cls, err.msg);
-		free(lv);
-		return 1;
-	}
-	if (guest_fpu_cfg_init(&fpu_cfg, &kvm, &err)) {
-		send_done(sock, VM_STOP_ERROR, err.cls, err.msg);
-		kvm_close(&kvm);
 		free(lv);
 		return 1;
 	}
@@ -584,7 +189,7 @@ int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int soc
 		lost = send_vm_stats(sock, &vm);
 	for (unsigned int j = 0; j < all.nr && !lost; j++)
 		lost = leak_send(sock, LK_CELL, 0, p->vm, &all.cells[j], sizeof(all.cells[j]));
-	stats(lv, &vm, &st);
+	leak_vm_stats(lv, &vm, &st);
 	st.leaks = leak_table_total(&all);
 	if (!lost)
 		lost = leak_send(sock, LK_STATS, 0, p->vm, &st, sizeof(st));
@@ -595,8 +200,7 @@ int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int soc
 		vm_destroy(&vm);
 	if (lv->restored)
 		vm_snapshot_close(&snap);
-	guest_fpu_cfg_release(&fpu_cfg);
-	kvm_close(&kvm);
+	guest_fpu_close(&kvm, &fpu_cfg);
 	close(cfg.serial_fd);
 	leak_slots_free(&lv->guest_slots);
 	leak_slots_free(&lv->host_slots);

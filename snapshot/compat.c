@@ -158,33 +158,6 @@ void snapshot_check_cpuid(unsigned int vcpu, const struct kvm_cpuid2 *guest,
 	}
 }
 
-/* "avx512 (opmask,zmm_hi256,hi16_zmm), pkru": groups KVM takes only whole by name. */
-static void describe(uint64_t mask, char *buf, size_t size)
-{
-	static const struct {
-		const char *name;
-		uint64_t mask;
-	} groups[] = {
-		{ "avx512", XFEATURE_MASK_AVX512 },
-		{ "amx", XFEATURE_MASK_XTILE },
-		{ "mpx", XFEATURE_MASK_MPX },
-	};
-	char names[160];
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]) && n < size; i++) {
-		if ((mask & groups[i].mask) != groups[i].mask)
-			continue;
-		n += (size_t)snprintf(buf + n, size - n, "%s%s (%s)", n ? ", " : "", groups[i].name,
-				      xfeatures_str(groups[i].mask, names, sizeof(names)));
-		mask &= ~groups[i].mask;
-	}
-	if (mask && n < size)
-		snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
-			 xfeatures_str(mask, names, sizeof(names)));
-}
-
 void snapshot_check_xfeatures(unsigned int vcpu, uint64_t guest_xcr0, uint64_t xstate_bv,
 			      uint64_t host_xcr0, struct snapshot_findings *f)
 {
@@ -193,13 +166,13 @@ void snapshot_check_xfeatures(unsigned int vcpu, uint64_t guest_xcr0, uint64_t x
 	char what[160];
 
 	if (in_xcr0) {
-		describe(in_xcr0, what, sizeof(what));
+		xfeatures_describe(in_xcr0, what, sizeof(what));
 		snapshot_finding_add(f, true, "vcpu %u: XCR0 0x%llx has %s, which this host's KVM "
 				     "does not support", vcpu, (unsigned long long)guest_xcr0,
 				     what);
 	}
 	if (in_image) {
-		describe(in_image, what, sizeof(what));
+		xfeatures_describe(in_image, what, sizeof(what));
 		snapshot_finding_add(f, true, "vcpu %u: the XSAVE image (XSTATE_BV 0x%llx) holds "
 				     "%s, which this host's KVM does not support", vcpu,
 				     (unsigned long long)xstate_bv, what);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The manifest: kvm-unit-tests' unittests.cfg shape, one [name] section
- * per test and key = value lines, with fpvm's keys (README, "fpvm test").
+ * per test and key = value lines, with fpvm's keys (docs/testing.md).
  * Every problem is reported as "path:line: problem".
  */
 #include <errno.h>
@@ -11,15 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "../base/file.h"
 #include "../base/parse.h"
 #include "suite.h"
 
 #define MANIFEST_MAX	(1 << 20)
 #define MAX_TESTS	4096
 #define MAX_WORDS	256
+#define MAX_TIMEOUT_MS	86400000	/* a day: anything longer is a typo */
 
 struct parser {
 	const char *path;
@@ -137,8 +137,11 @@ static int set_key(struct parser *p, struct suite_test *t, const char *key, cons
 		return split_words(p, v, &t->requires);
 	if (!strcmp(key, "output"))
 		return *v ? set_string(p, v, &t->output) : fail(p, "output: empty text");
-	if (!strcmp(key, "mem"))
+	if (!strcmp(key, "mem")) {
+		/* fpvm test checks the size with run's parser, and names this line. */
+		t->mem_line = p->line;
 		return *v ? set_string(p, v, &t->mem) : fail(p, "mem: empty size");
+	}
 	if (!strcmp(key, "cpus")) {
 		if (parse_uint(v, 1, 1024, &t->cpus))
 			return fail(p, "cpus '%s': expected 1..1024", v);
@@ -152,9 +155,9 @@ static int set_key(struct parser *p, struct suite_test *t, const char *key, cons
 	}
 	if (!strcmp(key, "timeout")) {
 		if (parse_seconds_ms(v, &t->timeout_ms) || !t->timeout_ms ||
-		    t->timeout_ms > 86400000)
-			return fail(p, "timeout '%s': expected seconds, more than 0 and at most 86400",
-				    v);
+		    t->timeout_ms > MAX_TIMEOUT_MS)
+			return fail(p, "timeout '%s': expected seconds, more than 0 and at most %d",
+				    v, MAX_TIMEOUT_MS / 1000);
 		return 0;
 	}
 	return fail(p, "unknown key '%s' (guest, args, options, cpus, mem, timeout, expect, "
@@ -184,23 +187,26 @@ static int kut_check(struct suite_test *t, const char *v)
 
 	snprintf(buf, sizeof(buf), "%s", v);
 	for (char *w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		char *eq = strchr(w, '='), have[64] = "";
-		struct stat st;
-		ssize_t n = 0;
-		int fd;
+		struct fpvm_error ignored;
+		char *eq = strchr(w, '=');
+		uint8_t *have = NULL;
+		size_t n;
+		bool holds;
 
 		if (!eq)
 			continue;
 		*eq = '\0';
-		/* Regular files only (sysfs and procfs are): a FIFO must not block us. */
-		fd = open(w, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode))
-			n = read(fd, have, sizeof(have) - 1);
-		if (fd >= 0)
-			close(fd);
-		have[n > 0 ? n : 0] = '\0';
-		have[strcspn(have, "\n")] = '\0';
-		if (strcmp(have, eq + 1)) {
+		/*
+		 * Regular files only (sysfs and procfs are; sysfs says 4096 bytes):
+		 * a FIFO must not block us.  What cannot be read does not hold.
+		 */
+		holds = !file_read_regular(AT_FDCWD, w, 0, 4096, FPVM_ERR_INPUT, &have, &n, &ignored);
+		if (holds) {
+			have[strcspn((char *)have, "\n")] = '\0';
+			holds = !strcmp((char *)have, eq + 1);
+		}
+		free(have);
+		if (!holds) {
 			*eq = '=';
 			return skip_at_load(t, "check %.200s does not hold on this host", w);
 		}
@@ -214,8 +220,10 @@ static int kut_qemu_params(struct parser *p, struct suite_test *t, const char *v
 	int r = split_words(p, v, &w);
 
 	for (unsigned int i = 0; !r && i + 1 < w.nr; i++) {
-		if (!strcmp(w.w[i], "-m"))
+		if (!strcmp(w.w[i], "-m")) {
+			t->mem_line = p->line;
 			r = set_string(p, w.w[i + 1], &t->mem);
+		}
 		else if (!strcmp(w.w[i], "-append"))
 			r = split_words(p, w.w[i + 1], &t->args);
 	}
@@ -223,6 +231,35 @@ static int kut_qemu_params(struct parser *p, struct suite_test *t, const char *v
 		free(w.w[0]);
 	free(w.w);
 	return r;
+}
+
+/*
+ * timeout(1)'s DURATION, as their runner passes it on: a number with at
+ * most one unit after it (s, m, h or d), and within fpvm's own bound.
+ */
+static int kut_timeout(struct parser *p, struct suite_test *t, const char *v)
+{
+	static const char units[] = "smhd";
+	static const unsigned int scale[] = { 1, 60, 3600, 86400 };
+	size_t n = strlen(v);
+	const char *unit = n ? strchr(units, v[n - 1]) : NULL;
+	unsigned int mul = 1;
+	char num[32];
+	uint64_t ms;
+
+	if (unit && *unit) {
+		mul = scale[unit - units];
+		n--;
+	}
+	if (n >= sizeof(num))
+		return fail(p, "timeout '%s': expected seconds", v);
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (parse_seconds_ms(num, &ms) || !ms || ms > MAX_TIMEOUT_MS / mul)
+		return fail(p, "timeout '%s': expected a duration (s, m, h or d) more than 0 "
+			    "and at most %d s", v, MAX_TIMEOUT_MS / 1000);
+	t->timeout_ms = ms * mul;
+	return 0;
 }
 
 static int set_kut_key(struct parser *p, struct suite_test *t, const char *key, const char *v)
@@ -247,16 +284,8 @@ static int set_kut_key(struct parser *p, struct suite_test *t, const char *key, 
 			return fail(p, "smp '%s': expected a number", v);
 		return 0;
 	}
-	if (!strcmp(key, "timeout")) {
-		char num[32];
-		uint64_t ms;
-
-		snprintf(num, sizeof(num), "%.*s", (int)strcspn(v, "smh"), v);
-		if (parse_seconds_ms(num, &ms) || !ms)
-			return fail(p, "timeout '%s': expected seconds", v);
-		t->timeout_ms = ms * (strchr(v, 'h') ? 3600 : strchr(v, 'm') ? 60 : 1);
-		return 0;
-	}
+	if (!strcmp(key, "timeout"))
+		return kut_timeout(p, t, v);
 	if (!strcmp(key, "arch"))
 		return strcmp(v, "x86_64") ? skip_at_load(t, "arch %.200s: fpvm runs the x86_64 build",
 							  v) : 0;
@@ -296,6 +325,9 @@ static int start_test(struct parser *p, char *name)
 
 	if (!valid_name(name))
 		return fail(p, "test name '%s': use letters, digits and _ - . +", name);
+	if (strlen(name) > SUITE_NAME_MAX)
+		return fail(p, "test name '%.40s...': longer than %d characters", name,
+			    SUITE_NAME_MAX);
 	for (unsigned int i = 0; i < s->nr; i++)
 		if (!strcmp(s->tests[i].name, name))
 			return fail(p, "test '%s' already defined on line %u", name,
@@ -313,6 +345,7 @@ static int start_test(struct parser *p, char *name)
 		 */
 		s->tests[s->nr].timeout_ms = 90000;
 		s->tests[s->nr].mem = strdup("128M");
+		s->tests[s->nr].mem_line = p->line;
 		if (!s->tests[s->nr].mem)
 			return no_memory(p);
 		s->tests[s->nr].expect = 1;
@@ -417,39 +450,18 @@ int suite_parse(const char *text, const char *path, const char *guest_dir,
 int suite_load(const char *path, const char *guest_dir, enum suite_dialect dialect,
 	       struct suite *s, struct fpvm_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *text = NULL, *slash;
-	char dir[4096];
-	struct stat st;
-	ssize_t n = 0;
+	char dir[4096], *slash;
+	uint8_t *text;
+	size_t n;
 	int r;
 
-	if (fd < 0)
-		return fpvm_fail(err, FPVM_ERR_INPUT, errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > MANIFEST_MAX) {
-		r = fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: not a manifest (%s)", path,
-			      S_ISREG(st.st_mode) ? "larger than 1 MiB" : "not a regular file");
-		goto out;
-	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text) {
-		r = fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	while (n < st.st_size) {
-		ssize_t k = read(fd, text + n, (size_t)(st.st_size - n));
-
-		if (k <= 0) {
-			r = fpvm_fail(err, FPVM_ERR_INPUT, k ? errno : EIO, "%s: %s", path,
-				      k ? strerror(errno) : "shorter than its size");
-			goto out;
-		}
-		n += k;
-	}
-	text[n] = '\0';
-	if (memchr(text, '\0', (size_t)n)) {
-		r = fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: not a manifest (a NUL byte)", path);
-		goto out;
+	/* A FIFO or a device named as the manifest is refused, never waited on. */
+	r = file_read_regular(AT_FDCWD, path, 0, MANIFEST_MAX, FPVM_ERR_INPUT, &text, &n, err);
+	if (r)
+		return r;
+	if (memchr(text, '\0', n)) {
+		free(text);
+		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: not a manifest (a NUL byte)", path);
 	}
 	/* Without --guest-dir, guests sit beside their manifest. */
 	if (!guest_dir) {
@@ -461,10 +473,8 @@ int suite_load(const char *path, const char *guest_dir, enum suite_dialect diale
 			snprintf(dir, sizeof(dir), ".");
 		guest_dir = dir;
 	}
-	r = suite_parse(text, path, guest_dir, dialect, s, err);
-out:
+	r = suite_parse((const char *)text, path, guest_dir, dialect, s, err);
 	free(text);
-	close(fd);
 	return r;
 }
 

@@ -6,11 +6,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/file.h"
 #include "../base/json.h"
+#include "../base/utf8.h"
 #include "suite.h"
 
 #define JUNIT_LOG_MAX	(64 << 10)	/* of each log in <system-out> */
@@ -25,22 +26,24 @@ const char *suite_result_name(enum suite_result r)
 	return names[r];
 }
 
-/* The end of the log: at most @lines lines and @max bytes of them. */
+/*
+ * The end of the log: at most @lines lines and @max bytes of them.  The
+ * log is fpvm's own file: a link or a FIFO in its place is not read.
+ */
 char *suite_log_tail(const struct suite_test *t, unsigned int lines, size_t max)
 {
-	int fd = t->log_path ? open(t->log_path, O_RDONLY | O_CLOEXEC) : -1;
-	struct stat st;
+	struct fpvm_error ignored;
+	uint64_t size = 0;
+	int fd = t->log_path ? file_open_regular(AT_FDCWD, t->log_path, FILE_NOFOLLOW,
+						 FPVM_ERR_INPUT, &size, &ignored) : -1;
 	off_t from = 0;
 	char *buf, *p;
 	ssize_t n;
 
-	if (fd < 0 || fstat(fd, &st)) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return strdup("");
-	}
-	if ((size_t)st.st_size > max)
-		from = st.st_size - (off_t)max;
+	if (size > max)
+		from = (off_t)(size - max);
 	buf = malloc(max + 1);
 	n = buf ? pread(fd, buf, max, from) : -1;
 	close(fd);
@@ -72,7 +75,7 @@ void suite_tap_plan(FILE *f, const struct suite *s)
 	fprintf(f, "TAP version 13\n1..%u\n", n);
 }
 
-/* A YAML block scalar: every line indented, no control characters. */
+/* A YAML block scalar: every line indented, each one printable (utf8.h). */
 static void yaml_block(FILE *f, const char *key, const char *text)
 {
 	fprintf(f, "  %s: |\n", key);
@@ -81,22 +84,17 @@ static void yaml_block(FILE *f, const char *key, const char *text)
 		size_t n = e ? (size_t)(e - l) : strlen(l);
 
 		fputs("    ", f);
-		for (size_t i = 0; i < n; i++)
-			fputc((unsigned char)l[i] < 0x20 && l[i] != '\t' ? '?' : l[i], f);
+		utf8_put_line(f, l, n, 0);
 		fputc('\n', f);
 		l += n + (e ? 1 : 0);
 	}
 }
 
-/* A YAML single-quoted scalar: ' doubled, control characters replaced. */
+/* A YAML single-quoted scalar: ' doubled, one printable line. */
 static void yaml_str(FILE *f, const char *key, const char *s)
 {
 	fprintf(f, "  %s: '", key);
-	for (; *s; s++)
-		if (*s == '\'')
-			fputs("''", f);
-		else
-			fputc((unsigned char)*s < 0x20 ? '?' : *s, f);
+	utf8_put_line(f, s, strlen(s), '\'');
 	fputs("'\n", f);
 }
 
@@ -109,7 +107,10 @@ void suite_tap_result(FILE *f, const struct suite_test *t, unsigned int number)
 		fprintf(f, "ok %u - %s\n", number, t->name);
 		return;
 	case SUITE_SKIP:
-		fprintf(f, "ok %u - %s # SKIP %s\n", number, t->name, t->reason);
+		/* The reason may quote a path or a guest: one printable line of it. */
+		fprintf(f, "ok %u - %s # SKIP ", number, t->name);
+		utf8_put_line(f, t->reason, strlen(t->reason), 0);
+		fputc('\n', f);
 		return;
 	default:
 		break;
@@ -129,41 +130,38 @@ void suite_tap_result(FILE *f, const struct suite_test *t, unsigned int number)
 }
 
 /*
- * XML 1.0 text: the five escapes, and no control characters (which XML
- * cannot carry even as references) or invalid UTF-8.
+ * XML 1.0 text (section 2.2, Char): the five escapes; CR as a reference,
+ * so that it survives line-end normalisation; other control characters
+ * and the noncharacters U+FFFE and U+FFFF, which XML cannot carry even as
+ * references, as '?'; ill-formed UTF-8 as U+FFFD.
  */
+static void put_xml(const char *seq, unsigned int len, uint32_t c, void *f)
+{
+	if (c == UTF8_ILL_FORMED) {
+		fputs(UTF8_REPLACEMENT, f);
+		return;
+	}
+	switch (c) {
+	case '<': fputs("&lt;", f); break;
+	case '>': fputs("&gt;", f); break;
+	case '&': fputs("&amp;", f); break;
+	case '"': fputs("&quot;", f); break;
+	case '\'': fputs("&apos;", f); break;
+	case '\r': fputs("&#13;", f); break;
+	case '\t': case '\n': fputc((int)c, f); break;
+	case 0xfffe: case 0xffff: fputc('?', f); break;
+	default:
+		if (c < 0x20)
+			fputc('?', f);
+		else
+			fwrite(seq, 1, len, f);
+		break;
+	}
+}
+
 static void xml_text(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		unsigned int len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
-			: (*p & 0xf8) == 0xf0 ? 4 : 0;
-		bool valid = len > 0 && (len == 1 || *p >= 0xc2);
-
-		for (unsigned int i = 1; valid && i < len; i++)
-			valid = (p[i] & 0xc0) == 0x80;
-		if (!valid) {
-			fputs("\xef\xbf\xbd", f);	/* U+FFFD */
-			p++;
-			continue;
-		}
-		if (len > 1) {
-			fwrite(p, 1, len, f);
-			p += len;
-			continue;
-		}
-		switch (*p) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		case '\t': case '\n': fputc(*p, f); break;
-		default: fputc(*p < 0x20 ? '?' : *p, f); break;
-		}
-		p++;
-	}
+	utf8_each(s, strlen(s), put_xml, f);
 }
 
 struct counts {
@@ -241,27 +239,28 @@ void suite_print_junit(FILE *f, const struct suite *s)
 	fputs("  </testsuite>\n</testsuites>\n", f);
 }
 
+#define STATS_MAX	16383	/* bytes of a test's --stats=json object */
+
 /* The test's 'fpvm run --stats=json' object, or null when it wrote none. */
 static void print_stats(FILE *f, const struct suite_test *t)
 {
-	char path[4096 + 16], buf[16384];
+	struct fpvm_error ignored;
+	char path[4096 + 16];
+	uint8_t *buf = NULL;
 	size_t n = 0;
-	FILE *in;
 
 	snprintf(path, sizeof(path), "%s.stats", t->log_path ? t->log_path : "");
-	in = t->log_path ? fopen(path, "r") : NULL;
-	if (in) {
-		n = fread(buf, 1, sizeof(buf) - 1, in);
-		fclose(in);
-	}
+	/* Only a whole object that fits: never half of one in the report. */
+	if (!t->log_path || file_read_regular(AT_FDCWD, path, FILE_NOFOLLOW, STATS_MAX,
+					      FPVM_ERR_INPUT, &buf, &n, &ignored))
+		n = 0;
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		n--;
-	/* Only a whole object that fits: never half of one in the report. */
-	if (n < 2 || n == sizeof(buf) - 1 || buf[0] != '{' || buf[n - 1] != '}') {
+	if (n < 2 || buf[0] != '{' || buf[n - 1] != '}')
 		fputs("null", f);
-		return;
-	}
-	fwrite(buf, 1, n, f);
+	else
+		fwrite(buf, 1, n, f);
+	free(buf);
 }
 
 void suite_print_json(FILE *f, const struct suite *s)

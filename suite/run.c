@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/file.h"
 #include "suite.h"
 
 /* After its own --timeout, a test has this long to exit before SIGKILL. */
@@ -36,6 +37,7 @@ struct runner {
 	struct job *jobs;
 	unsigned int running, next, done, total, failed, tap_number;
 	unsigned int drawn;		/* what the progress line last showed */
+	int log_dirfd;			/* c->log_dir, opened once */
 	bool stopping;
 	uint64_t stop_ms;
 };
@@ -67,17 +69,34 @@ unsigned int suite_run_words(const struct suite_test *t, char cpus[16], char **a
 	return n;
 }
 
-/* The child: 'fpvm run' with the test's options, output into its log. */
-static void exec_test(const struct suite_test *t, const struct suite_run_cfg *c, int log_fd,
-		      const sigset_t *mask)
+/* @fd above stdin, stdout and stderr, which the child is about to replace; kept across exec. */
+static int inherit_above_stdio(int fd)
 {
-	char cpus[16], timeout[32], stats[4096 + 16];
+	if (fd > 2)
+		return fcntl(fd, F_SETFD, 0) ? -1 : fd;
+	return fcntl(fd, F_DUPFD, 3);
+}
+
+/*
+ * The child: 'fpvm run' with the test's options, output into its log.
+ * Its --stats-file is the file this process created beside the log,
+ * passed as /proc/self/fd/N: the child never opens a path in the log
+ * directory itself, so a link planted there cannot redirect it.
+ */
+static void exec_test(const struct suite_test *t, const struct suite_run_cfg *c, int log_fd,
+		      int stats_fd, const sigset_t *mask)
+{
+	char cpus[16], timeout[32], stats[32];
 	char *argv[16 + 256 + 256];
 	unsigned int n = 0;
-	int null_fd = open("/dev/null", O_RDONLY);
+	int null_fd;
 
 	sigprocmask(SIG_UNBLOCK, mask, NULL);
-	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
+	log_fd = inherit_above_stdio(log_fd);
+	stats_fd = inherit_above_stdio(stats_fd);
+	null_fd = open("/dev/null", O_RDONLY);
+	if (log_fd < 0 || stats_fd < 0 || null_fd < 0 || dup2(null_fd, 0) < 0 ||
+	    dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0)
 		_exit(127);
 	argv[n++] = (char *)c->fpvm;
 	argv[n++] = "run";
@@ -88,7 +107,7 @@ static void exec_test(const struct suite_test *t, const struct suite_run_cfg *c,
 	argv[n++] = "--timeout";
 	argv[n++] = timeout;
 	/* Every test's figures, for the JSON report: fpvm run's own --stats. */
-	snprintf(stats, sizeof(stats), "%s.stats", t->log_path);
+	snprintf(stats, sizeof(stats), "/proc/self/fd/%d", stats_fd);
 	argv[n++] = "--stats=json";
 	argv[n++] = "--stats-file";
 	argv[n++] = stats;
@@ -103,42 +122,67 @@ static void exec_test(const struct suite_test *t, const struct suite_run_cfg *c,
 	_exit(127);
 }
 
-static int open_log(struct runner *r, struct suite_test *t, struct fpvm_error *err)
+/*
+ * DIR/@name, created in the log directory this run opened once: never
+ * through a link planted there, never blocking on a FIFO (base/file.h).
+ */
+static int create_in_log_dir(struct runner *r, const char *name, struct fpvm_error *err)
+{
+	int fd = file_create(r->log_dirfd, name, 0644, err);
+	char msg[sizeof(err->msg)];
+
+	if (fd >= 0)
+		return fd;
+	/* file_create() names @name alone: say which directory it is in. */
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	return fpvm_fail(err, err->cls, -fd, "%s/%s", r->c->log_dir, msg);
+}
+
+/* The test's log and its stats file, both fresh: 0, or -errno with @err set. */
+static int open_log(struct runner *r, struct suite_test *t, int *log_fd, int *stats_fd,
+		    struct fpvm_error *err)
 {
 	size_t n = strlen(r->c->log_dir) + strlen(t->name) + 6;
-	int fd;
+	char name[SUITE_NAME_MAX + 16];
 
 	free(t->log_path);
 	t->log_path = malloc(n);
 	if (!t->log_path)
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
 	snprintf(t->log_path, n, "%s/%s.log", r->c->log_dir, t->name);
-	fd = open(t->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, errno, "%s: %s", t->log_path,
-				 strerror(errno));
-	return fd;
+	snprintf(name, sizeof(name), "%s.log", t->name);
+	*log_fd = create_in_log_dir(r, name, err);
+	if (*log_fd < 0)
+		return *log_fd;
+	snprintf(name, sizeof(name), "%s.log.stats", t->name);
+	*stats_fd = create_in_log_dir(r, name, err);
+	if (*stats_fd < 0) {
+		close(*log_fd);
+		return *stats_fd;
+	}
+	return 0;
 }
 
 static int start(struct runner *r, struct job *j, struct suite_test *t, const sigset_t *mask,
 		 struct fpvm_error *err)
 {
-	int fd = open_log(r, t, err);
+	int log_fd = -1, stats_fd = -1, ret;
 
-	if (fd < 0)
-		return fd;
+	ret = open_log(r, t, &log_fd, &stats_fd, err);
+	if (ret)
+		return ret;
 	*j = (struct job){ .t = t, .start_ms = now_ms() };
 	j->kill_ms = j->start_ms + t->timeout_ms + KILL_GRACE_MS;
 	j->pid = fork();
-	if (j->pid < 0) {
-		close(fd);
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, errno, "fork: %s", strerror(errno));
-	}
 	if (!j->pid)
-		exec_test(t, r->c, fd, mask);
-	close(fd);
-	r->running++;
-	return 0;
+		exec_test(t, r->c, log_fd, stats_fd, mask);
+	if (j->pid < 0)
+		ret = fpvm_fail(err, FPVM_ERR_SYSTEM, errno, "fork: %s", strerror(errno));
+	close(log_fd);
+	close(stats_fd);
+	if (!ret)
+		r->running++;
+	return ret;
 }
 
 /* The log holds @text: the test's serial output or fpvm's messages. */
@@ -151,7 +195,7 @@ static bool log_holds(const struct suite_test *t, const char *text)
 	return found;
 }
 
-static void judge(struct suite_test *t, int ws, bool killed)
+static void judge(struct suite_test *t, const struct suite_run_cfg *c, int ws, bool killed)
 {
 	t->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
 	if (killed) {
@@ -171,7 +215,7 @@ static void judge(struct suite_test *t, int ws, bool killed)
 			t->result = SUITE_FAIL;
 			snprintf(t->reason, sizeof(t->reason), "output lacks '%.200s'", t->output);
 		}
-	} else if (t->status == 124) {
+	} else if (t->status == c->timeout_status) {
 		t->result = SUITE_TIMEOUT;
 		snprintf(t->reason, sizeof(t->reason), "timed out after %g s",
 			 (double)t->timeout_ms / 1000);
@@ -223,7 +267,7 @@ static void reap(struct runner *r)
 				/* Ended by the interrupt: no result, as if never run. */
 				j->t->result = SUITE_NOT_RUN;
 			} else {
-				judge(j->t, ws, j->killed);
+				judge(j->t, r->c, ws, j->killed);
 				r->done++;
 				r->failed += j->t->result == SUITE_FAIL || j->t->result == SUITE_TIMEOUT;
 				report(r, j->t);
@@ -319,9 +363,15 @@ int suite_run(struct suite *s, const struct suite_run_cfg *c, struct fpvm_error 
 			r.total++;
 	if (mkdir(c->log_dir, 0755) && errno != EEXIST)
 		return fpvm_fail(err, FPVM_ERR_OUTPUT, errno, "%s: %s", c->log_dir, strerror(errno));
+	/* The directory the user named, followed as named; what fpvm names in it is not. */
+	r.log_dirfd = open(c->log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r.log_dirfd < 0)
+		return fpvm_fail(err, FPVM_ERR_OUTPUT, errno, "%s: %s", c->log_dir, strerror(errno));
 	r.jobs = calloc(c->jobs, sizeof(*r.jobs));
-	if (!r.jobs)
+	if (!r.jobs) {
+		close(r.log_dirfd);
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGINT);
@@ -346,6 +396,7 @@ int suite_run(struct suite *s, const struct suite_run_cfg *c, struct fpvm_error 
 	if (c->progress && r.drawn)
 		fputs("\r\033[K", stderr);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(r.log_dirfd);
 	free(r.jobs);
 	s->duration_ms = now_ms() - t0;
 	return ret;

@@ -15,6 +15,7 @@
 #include "../base/error.h"
 
 #define SUITE_DEFAULT_TIMEOUT_MS	30000
+#define SUITE_NAME_MAX			200	/* NAME.log.stats must fit a file name */
 #define SUITE_TAIL_LINES		10	/* of a failed test's log, in TAP */
 
 enum suite_result {
@@ -48,6 +49,7 @@ struct suite_test {
 	struct suite_words requires;
 	unsigned int cpus;		/* 0: fpvm's default */
 	char *mem;			/* NULL: fpvm's default */
+	unsigned int mem_line;		/* of the key that set it */
 	uint64_t timeout_ms;
 	int expect;			/* the exit status that passes */
 	int skip_status;		/* the status of a test that skipped itself; 0: none */
@@ -90,6 +92,7 @@ struct suite_run_cfg {
 	const char *kvm_path;
 	const char *log_dir;
 	unsigned int jobs;
+	int timeout_status;		/* fpvm run's status when its --timeout expires */
 	bool progress;			/* a progress line on stderr */
 	FILE *tap;			/* TAP13, as tests end; NULL: none */
 };

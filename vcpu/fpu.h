@@ -51,8 +51,23 @@ struct guest_fpu_cfg {
 	uint64_t default_xcr0;		/* the guest default features */
 };
 
-int guest_fpu_cfg_init(struct guest_fpu_cfg *cfg, const struct kvm *kvm, struct fpvm_error *err);
-void guest_fpu_cfg_release(struct guest_fpu_cfg *cfg);
+/* How long each step of guest_fpu_open() took, for --stats. */
+struct guest_fpu_open_times {
+	uint64_t kvm_open_ns;		/* AMX permission and opening KVM */
+	uint64_t fpu_cfg_ns;		/* the guest FPU configuration */
+};
+
+/*
+ * The set-up every command, leakcheck and the benches do, in the one order
+ * that works: AMX guest permission first when @amx (KVM's supported CPUID
+ * and XSAVE2 size depend on it, and the first vCPU locks it), then KVM at
+ * @kvm_path, then the guest FPU configuration from both.  On failure
+ * nothing stays open.  @times may be NULL.
+ */
+int guest_fpu_open(struct kvm *kvm, struct guest_fpu_cfg *cfg, const char *kvm_path, bool amx,
+		   struct guest_fpu_open_times *times, struct fpvm_error *err);
+/* Undoes guest_fpu_open(). */
+void guest_fpu_close(struct kvm *kvm, struct guest_fpu_cfg *cfg);
 /* @requested (0: the default) as a guest XCR0, checked by KVM's rules (CFG_XCR0). */
 int guest_fpu_cfg_xcr0(const struct guest_fpu_cfg *cfg, uint64_t requested, uint64_t *xcr0,
 		       struct fpvm_error *err);

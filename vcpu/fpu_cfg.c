@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
  * The guest FPU configuration: computed once from the host FPU and KVM's
- * supported CPUID, then each VM's guest XCR0 and uABI buffer size.
+ * supported CPUID (after AMX permission and opening KVM, in that order:
+ * guest_fpu_open()), then each VM's guest XCR0 and uABI buffer size.
  */
 #include <errno.h>
+#include <time.h>
 
 #include "fpu.h"
 
-int guest_fpu_cfg_init(struct guest_fpu_cfg *cfg, const struct kvm *kvm, struct fpvm_error *err)
+static void guest_fpu_cfg_release(struct guest_fpu_cfg *cfg)
+{
+	host_fpu_release(&cfg->host);
+}
+
+static int guest_fpu_cfg_init(struct guest_fpu_cfg *cfg, const struct kvm *kvm,
+			      struct fpvm_error *err)
 {
 	struct guest_xcr0_inputs in;
 	struct fpstate_error ferr;
@@ -38,9 +46,41 @@ int guest_fpu_cfg_init(struct guest_fpu_cfg *cfg, const struct kvm *kvm, struct 
 	return 0;
 }
 
-void guest_fpu_cfg_release(struct guest_fpu_cfg *cfg)
+static uint64_t now_ns(void)
 {
-	host_fpu_release(&cfg->host);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+int guest_fpu_open(struct kvm *kvm, struct guest_fpu_cfg *cfg, const char *kvm_path, bool amx,
+		   struct guest_fpu_open_times *times, struct fpvm_error *err)
+{
+	uint64_t t0 = now_ns(), t1;
+	int r;
+
+	r = amx ? host_request_amx_guest_perm(err) : 0;
+	if (!r)
+		r = kvm_open(kvm, kvm_path, err);
+	if (r)
+		return r;
+	t1 = now_ns();
+	r = guest_fpu_cfg_init(cfg, kvm, err);
+	if (r) {
+		kvm_close(kvm);
+		return r;
+	}
+	if (times)
+		*times = (struct guest_fpu_open_times){ .kvm_open_ns = t1 - t0,
+							.fpu_cfg_ns = now_ns() - t1 };
+	return 0;
+}
+
+void guest_fpu_close(struct kvm *kvm, struct guest_fpu_cfg *cfg)
+{
+	guest_fpu_cfg_release(cfg);
+	kvm_close(kvm);
 }
 
 int guest_fpu_cfg_xcr0(const struct guest_fpu_cfg *cfg, uint64_t requested, uint64_t *xcr0,

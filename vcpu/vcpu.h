@@ -3,7 +3,7 @@
  * A vCPU: its KVM fd and kvm_run page, its CPUID, its guest fpstate and the
  * host fpstate of the thread that runs it.  Everything here goes down to
  * KVM (kvm/) and the fpstate library; nothing calls back into the VM: the
- * VM's thread (vmm/run.c) calls vcpu_run() and dispatches what it returns.
+ * VM's thread (vmm/vcpu_thread.c) calls vcpu_run() and dispatches what it returns.
  */
 #ifndef FPVM_VCPU_H
 #define FPVM_VCPU_H
@@ -59,7 +59,7 @@ struct vcpu {
 	uint32_t last_exit;		/* its exit reason */
 	bool have_last_regs;
 
-	/* The thread running it: the VM's (vmm/run.c), not touched here. */
+	/* The thread running it: the VM's (vmm/vcpu_thread.c), not touched here. */
 	pthread_t thread;
 	bool started;
 	void *owner;
@@ -133,7 +133,11 @@ struct vcpu_state {
 
 /* With the vCPU out of KVM_RUN: every MSR of kvm_msr_index_list() it has. */
 int vcpu_save_state(struct vcpu *vcpu, bool lapic, struct vcpu_state *s, struct fpvm_error *err);
-/* Into a vCPU just created with the snapshot's CPUID, in KVM's order; @xsave: uABI image. */
+/*
+ * Into a vCPU just created with the snapshot's CPUID, in KVM's order; @xsave:
+ * uABI image.  A value KVM refuses (EINVAL) is FPVM_ERR_INPUT, "KVM refused
+ * the saved special registers (KVM_SET_SREGS: ...)": the state is at fault.
+ */
 int vcpu_load_state(struct vcpu *vcpu, const struct vcpu_state *s, const void *xsave,
 		    struct fpvm_error *err);
 

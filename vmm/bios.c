@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "pc.h"
 #include "vm.h"
 
 #define IVT_ENTRIES	256

@@ -13,7 +13,9 @@
 
 #include "../guest/abi.h"
 #include "../vcpu/vcpu.h"
+#include "ctl.h"
 #include "vm.h"
+#include "vm_snapshot.h"
 
 #define CTL_MAX_PAYLOAD 4096
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The device tree fpvm hands its guests (guest/abi.h).
+ * The device tree fpvm hands its guests (guest/abi.h), built by fdt.c.
  */
 #ifndef FPVM_VMM_DTB_H
 #define FPVM_VMM_DTB_H
@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../base/error.h"
 #include "../fpstate/fpstate.h"
-#include "boot.h"
-#include "mem.h"
+#include "../loader/boot.h"
+
+struct vm;
 
 struct machine_desc {
 	const struct guest_mem *mem;
@@ -23,5 +25,7 @@ struct machine_desc {
 };
 
 int fdt_build(void *buf, size_t size, const struct machine_desc *m);
+/* @vm's tree into its guest memory, and a copy to cfg->dtb_fd; none on the PC platform. */
+int vm_write_fdt(struct vm *vm, struct fpvm_error *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../vcpu/vcpu.h"
+#include "exit.h"
 #include "vm.h"
 
 static const char *const internal_suberrors[] = {
@@ -25,9 +26,9 @@ static uint64_t current_rip(struct vcpu *vcpu)
 	return kvm_vcpu_get_regs(vcpu->kvm, vcpu->fd, &regs) ? 0 : regs.rip;
 }
 
-/* Unknown port or address: all-ones on read, counted, fatal if --strict-io. */
-static enum vcpu_action unknown_access(struct vm *vm, struct vcpu *vcpu, bool pio, uint64_t addr, void *data,
-				       unsigned int len, bool is_write)
+/* Unknown port or address: all-ones on read, counted, fatal with cfg->strict_io. */
+static enum vcpu_action unknown_access(struct vm *vm, struct vcpu *vcpu, bool pio, uint64_t addr,
+				       void *data, unsigned int len, bool is_write)
 {
 	const char *kind = pio ? "port" : "MMIO address";
 
@@ -36,7 +37,7 @@ static enum vcpu_action unknown_access(struct vm *vm, struct vcpu *vcpu, bool pi
 		memset(data, 0xff, len);
 	if (vm->cfg->strict_io) {
 		vm_request_stop(vm, VM_STOP_STRICT_IO, 0, 0,
-				"vcpu %u: %u-byte %s of unknown %s 0x%llx at rip 0x%llx (--strict-io)",
+				"vcpu %u: %u-byte %s of unknown %s 0x%llx at rip 0x%llx",
 				vcpu->id, len, is_write ? "write" : "read", kind,
 				(unsigned long long)addr, (unsigned long long)current_rip(vcpu));
 		return VCPU_STOP;

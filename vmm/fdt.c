@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * The device tree fpvm gives its guest (README, "Device tree").  Built
+ * The device tree fpvm gives its guest (docs/guests.md).  Built
  * with libfdt's sequential-write API; a pure function of the machine.
+ * vm_write_fdt() puts a VM's into its memory.
  */
 #include <errno.h>
 #include <libfdt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../guest/abi.h"
 #include "dtb.h"
+#include "vm.h"
 
 #define FDT_TRY(expr)                   \
 	do {                            \
@@ -165,4 +169,57 @@ int fdt_build(void *buf, size_t size, const struct machine_desc *m)
 
 	FDT_TRY(fdt_end_node(buf));
 	return fdt_finish(buf);
+}
+
+/*
+ * The tree is built in a small heap buffer and copied: libfdt's
+ * fdt_create() clears the whole buffer and its sequential writer puts
+ * strings at the buffer's end, so building in place would fault in every
+ * page of the 640 KiB window for a tree of about 2 KiB.
+ */
+int vm_write_fdt(struct vm *vm, struct fpvm_error *err)
+{
+	/* A PC platform's kernel reads its boot information and ACPI, never fpvm's tree. */
+	if (image_kind_pc(vm->image.kind))
+		return 0;
+	void *dst = guest_mem_ptr(&vm->mem, FPVM_FDT_ADDR, FPVM_FDT_MAX);
+	const struct machine_desc m = {
+		.mem = &vm->mem, .boot = &vm->boot, .xcr0 = vm->fpu.xcr0,
+		.layout = &vm->fpu.cfg->layout,
+		.image_path = vm->cfg->guest_path,
+		.nargs = vm->cfg->guest_nargs, .args = vm->cfg->guest_args,
+	};
+	size_t size = 8192;
+	void *fdt = NULL;
+	int r;
+
+	do {
+		free(fdt);
+		fdt = malloc(size);
+		if (!fdt)
+			return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "device tree: out of memory");
+		r = fdt_build(fdt, size, &m);
+		size *= 2;
+	} while (r == -FDT_ERR_NOSPACE && size <= FPVM_FDT_MAX);
+	if (r == -FDT_ERR_NOSPACE)
+		r = fpvm_fail(err, FPVM_ERR_CONFIG, ENOSPC,
+			      "device tree larger than %llu KiB: too many vCPUs or guest arguments",
+			      FPVM_FDT_MAX >> 10);
+	else if (r)
+		r = fpvm_fail(err, FPVM_ERR_SYSTEM, EINVAL, "device tree: %s", fdt_strerror(r));
+	else
+		r = fdt_pack(fdt);
+	if (!r) {
+		memcpy(dst, fdt, fdt_totalsize(fdt));
+		if (vm->cfg->dtb_fd >= 0) {
+			ssize_t n = write(vm->cfg->dtb_fd, fdt, fdt_totalsize(fdt));
+
+			if (n != (ssize_t)fdt_totalsize(fdt))
+				r = fpvm_fail(err, FPVM_ERR_OUTPUT, n < 0 ? errno : EIO,
+					      "writing the device tree: %s",
+					      n < 0 ? strerror(errno) : "short write");
+		}
+	}
+	free(fdt);
+	return r;
 }

@@ -1,259 +1,157 @@
 // SPDX-License-Identifier: MIT
 /*
- * The vCPU threads: one pthread per vCPU, named fpvm-vcpuN, each running
- * the loop of vcpu_run() and vm_handle_exit().  Kicks set kvm_run's
- * immediate_exit and send a real-time signal, so a kick that lands just
- * before KVM_RUN is never lost (fpstate.md, "Known bugs").
+ * The main thread while a VM runs (run.h).  Once every vCPU thread exists
+ * it only waits, reports and tears down: with SECCOMP_ALL its own
+ * allow-list says so.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "../vcpu/vcpu.h"
+#include "pause.h"
+#include "pc.h"
+#include "run.h"
+#include "vcpu_thread.h"
 #include "vm.h"
+#include "vm_snapshot.h"
 
-#define SIG_VCPU_KICK	(SIGRTMIN + 0)
+#define SYSFAIL(err, what) \
+	fpvm_fail(err, FPVM_ERR_SYSTEM, errno, "%s: %s", what, strerror(errno))
 
-/* Only the first few host changes per vCPU are reported; all are counted. */
-#define HOST_CHANGE_REPORTS 3
-
-static void kick_handler(int sig)
+static int64_t now_ms(void)
 {
-	/* Only here to make KVM_RUN return -EINTR; immediate_exit does the rest. */
-	(void)sig;
-}
+	struct timespec ts;
 
-int vm_signals_init(void)
-{
-	struct sigaction sa = { .sa_handler = kick_handler };
-
-	sigemptyset(&sa.sa_mask);
-	return sigaction(SIG_VCPU_KICK, &sa, NULL) ? -errno : 0;
-}
-
-void vm_kick_vcpu(struct vcpu *vcpu)
-{
-	if (!vcpu->started)
-		return;
-	/* Order matters: immediate_exit first, so a signal that arrives before
-	 * KVM_RUN still makes KVM_RUN return at once. */
-	vcpu_request_immediate_exit(vcpu);
-	pthread_kill(vcpu->thread, SIG_VCPU_KICK);
-}
-
-void vm_join_vcpu(struct vcpu *vcpu)
-{
-	if (vcpu->started)
-		pthread_join(vcpu->thread, NULL);
-	vcpu->started = false;
-}
-
-void vm_report_vcpu(struct vm *vm, struct vcpu *vcpu, const char *why)
-{
-	char buf[2048];
-
-	vm_report(vm, "%.*s", (int)vcpu_format_state(vcpu, why, buf, sizeof(buf)), buf);
-}
-
-/* Before the first KVM_RUN: the thread's own registers, for later checks. */
-static int capture_host_fpstate(struct vm *vm, struct vcpu *vcpu)
-{
-	struct fpvm_error err = { 0 };
-	struct fpstate_diag diag = { 0 };
-	int r = vcpu_capture_host_fpstate(vcpu, &diag, &err);
-
-	for (unsigned int i = 0; i < diag.nr; i++)
-		vm_report(vm, "fpvm: %s: vcpu %u: %s\n", diag.item[i].error ? "error" : "warning",
-			  vcpu->id, diag.item[i].msg);
-	if (r)
-		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "%s", err.msg);
-	return r;
-}
-
-/* After a checked KVM_RUN: did the host's registers survive it? */
-static void check_host_fpstate(struct vm *vm, struct vcpu *vcpu)
-{
-	unsigned long n;
-	char *diff;
-	int r = vcpu_host_fpstate_diff(vcpu, &diff);
-
-	if (r < 0) {
-		vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0,
-				"vcpu %u: host fpstate check: out of memory", vcpu->id);
-		return;
-	}
-	if (!r)
-		return;
-	n = atomic_fetch_add(&vm->host_fpstate_changes, 1) + 1;
-	if (n <= HOST_CHANGE_REPORTS)
-		vm_report(vm, "fpvm: vcpu %u: host registers changed across KVM_RUN "
-			  "(exit reason %s); before, then after:\n%s", vcpu->id,
-			  kvm_exit_reason_name(vcpu->run->exit_reason), diff);
-	free(diff);
-}
-
-/* The last vCPU to finish ends the VM, if nothing else has. */
-static void vcpu_finished(struct vm *vm)
-{
-	unsigned int left;
-
-	pthread_mutex_lock(&vm->pause_lock);
-	left = atomic_fetch_sub(&vm->running, 1) - 1;
-	pthread_cond_broadcast(&vm->pause_cond);	/* a pause waits for one fewer */
-	pthread_mutex_unlock(&vm->pause_lock);
-	if (!left)
-		vm_request_stop(vm, VM_STOP_HALTED, 0, 0,
-				"all vCPUs halted without writing an exit status");
-}
-
-void vm_pause_vcpus(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->pause_lock);
-	atomic_store(&vm->pausing, true);
-	pthread_mutex_unlock(&vm->pause_lock);
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		vm_kick_vcpu(vm->vcpus[i]);
-	pthread_mutex_lock(&vm->pause_lock);
-	while (vm->paused < atomic_load(&vm->running))
-		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
-	pthread_mutex_unlock(&vm->pause_lock);
-}
-
-void vm_resume_vcpus(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->pause_lock);
-	atomic_store(&vm->pausing, false);
-	pthread_cond_broadcast(&vm->pause_cond);
-	pthread_mutex_unlock(&vm->pause_lock);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
- * Guest state is consistent only once the exit that brought the vCPU out
- * has been completed by re-entering KVM_RUN: an I/O read's data goes into
- * RAX, a string I/O's RSI/RDI/RCX advance, and the RIP of any port or
- * MMIO exit moves past the instruction.  api.rst (kvm_run,
- * immediate_exit) says how: KVM_RUN with immediate_exit set completes it
- * and returns -EINTR before entering the guest.
+ * Every vCPU paused, the snapshot written, then on: the guest goes on
+ * running, and a restored copy starts from this point.  A snapshot that
+ * cannot be written ends the VM: it was asked for, and silence would lie.
  */
-static void vcpu_park(struct vm *vm, struct vcpu *vcpu)
-{
-	int r;
-
-	vcpu_request_immediate_exit(vcpu);
-	r = vcpu_run(vcpu);
-	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-	if (r && r != -EINTR)
-		vm_report(vm, "fpvm: vcpu %u: completing its last exit before a pause: %s\n",
-			  vcpu->id, strerror(-r));
-	pthread_mutex_lock(&vm->pause_lock);
-	vm->paused++;
-	pthread_cond_broadcast(&vm->pause_cond);
-	while (atomic_load(&vm->pausing) && !vm_stopping(vm))
-		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
-	vm->paused--;
-	pthread_mutex_unlock(&vm->pause_lock);
-}
-
-/* From here on, what the guest makes this thread do is on an allow-list. */
-static enum vcpu_action filter_thread(struct vm *vm, struct vcpu *vcpu)
+static void take_snapshot(struct vm *vm, const char *reason)
 {
 	struct fpvm_error err = { 0 };
 
-	if (!seccomp_filter_thread(SECCOMP_THREAD_VCPU, &err))
-		return VCPU_CONTINUE;
-	vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "vcpu %u: %s", vcpu->id, err.msg);
-	return VCPU_STOP;
+	vm_pause_vcpus(vm);
+	if (!vm_stopping(vm) && vm_snapshot_save(vm, reason, &err))
+		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "%s", err.msg);
+	atomic_store(&vm->snapshot_requested, false);
+	vm_resume_vcpus(vm);
 }
 
-/* The VMM's time since the last exit; returns when KVM_RUN starts. */
-static uint64_t account_vmm(struct vcpu *vcpu, const uint64_t *t_exit)
+/* Waits for the VM to end, a timeout, SIGINT/SIGTERM, or a snapshot's turn (SIGUSR1). */
+static void vm_wait(struct vm *vm, int sig_fd)
 {
-	uint64_t now = vm_now_ns();
+	int64_t deadline = vm->cfg->timeout_ms ? now_ms() + (int64_t)vm->cfg->timeout_ms : -1;
 
-	if (*t_exit)
-		vcpu->stats.vmm_ns += now - *t_exit;
-	return now;
-}
+	while (!vm_stopping(vm)) {
+		struct pollfd pfd[2] = {
+			{ .fd = vm->done_fd, .events = POLLIN },
+			{ .fd = sig_fd, .events = POLLIN },
+		};
+		int wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
 
-static void account_run(struct vm *vm, struct vcpu *vcpu, uint64_t t0, uint64_t *t_exit, int r)
-{
-	uint32_t reason = vcpu->run->exit_reason;
-
-	*t_exit = vm_now_ns();
-	vcpu->stats.run_ns += *t_exit - t0;
-	if (vcpu->id == 0 && !vm->stats.first_exit_ns)
-		vm->stats.first_exit_ns = *t_exit - vm->stats.run_start_ns;
-	/* An interrupted KVM_RUN is a kick, not a guest exit. */
-	if (!r)
-		vcpu->stats.exits[reason < VCPU_EXIT_REASONS ? reason : VCPU_EXIT_REASONS - 1]++;
-}
-
-static void *vcpu_thread(void *arg)
-{
-	struct vcpu *vcpu = arg;
-	struct vm *vm = vcpu->owner;
-	enum vcpu_action action = VCPU_CONTINUE;
-	uint64_t t_exit = 0;
-	char name[16];
-
-	snprintf(name, sizeof(name), "fpvm-vcpu%u", vcpu->id);
-	pthread_setname_np(pthread_self(), name);
-	if (capture_host_fpstate(vm, vcpu))
-		action = VCPU_STOP;
-	if (action == VCPU_CONTINUE && vm->cfg->seccomp != SECCOMP_OFF)
-		action = filter_thread(vm, vcpu);
-
-	while (action == VCPU_CONTINUE) {
-		uint64_t t0 = 0;
-		int r;
-
-		if (vm_stopping(vm))
-			break;
-		if (atomic_load(&vm->pausing)) {
-			vcpu_park(vm, vcpu);
-			continue;
-		}
-		if (vm->cfg->stats)
-			t0 = account_vmm(vcpu, &t_exit);
-		r = vcpu_run(vcpu);
-		if (vm->cfg->stats)
-			account_run(vm, vcpu, t0, &t_exit, r);
-		/* A VM's own hook replaces the default check of the host images. */
-		if (vm->ops && vm->ops->after_run)
-			vm->ops->after_run(vm, vcpu);
-		else if (vcpu->host_after)
-			check_host_fpstate(vm, vcpu);
-		if (r == -EINTR || r == -EAGAIN) {
-			__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-			continue;
-		}
-		if (r) {
-			vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0, "vcpu %u: KVM_RUN: %s",
-					vcpu->id, strerror(-r));
+		if (vm->ops && vm->ops->tick && (wait < 0 || wait > (int)vm->ops->tick_ms))
+			wait = (int)vm->ops->tick_ms;
+		wait = pc_s3_timeout(vm, wait);
+		if (deadline >= 0 && deadline - now_ms() <= 0) {
+			vm_request_stop(vm, VM_STOP_TIMEOUT, 0, STOP_DUMP_REGS, "timeout after %g s",
+					(double)vm->cfg->timeout_ms / 1000.0);
 			break;
 		}
-		vcpu_note_exit(vcpu);
-		action = vm_handle_exit(vm, vcpu);
+		if (poll(pfd, 2, wait) < 0 && errno != EINTR) {
+			vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0, "poll: %s",
+					strerror(errno));
+			break;
+		}
+		/* A wake-up that is not the end (a snapshot's turn) is taken, or poll spins. */
+		if (pfd[0].revents & POLLIN) {
+			uint64_t count;
+
+			if (read(vm->done_fd, &count, sizeof(count)) < 0)
+				count = 0;
+		}
+		if (vm->ops && vm->ops->tick && !vm_stopping(vm))
+			vm->ops->tick(vm);
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGUSR1)
+				take_snapshot(vm, "SIGUSR1");
+			else
+				vm_request_stop(vm, VM_STOP_SIGNAL, si.ssi_signo, 0, "interrupted by %s",
+						si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+		}
+		if (atomic_load(&vm->snapshot_requested))
+			take_snapshot(vm, "guest request");
+		pc_s3_poll(vm);
 	}
-	if (vm_stopping(vm) && (vm->stop_flags & STOP_DUMP_REGS) && action != VCPU_HALTED)
-		vm_report_vcpu(vm, vcpu, vm->reason);
-	if (action == VCPU_HALTED && vm->vcpu_halted)
-		vm->vcpu_halted[vcpu->id] = true;
-	vcpu_finished(vm);
-	return NULL;
 }
 
-int vm_start_vcpu(struct vm *vm, struct vcpu *vcpu, struct fpvm_error *err)
+int vm_run(struct vm *vm, struct fpvm_error *err)
 {
-	int r;
+	sigset_t set;
+	int sig_fd, r = 0;
 
-	vcpu->owner = vm;
-	r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
-	if (r)
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, r, "vcpu %u: cannot start thread: %s",
-				 vcpu->id, strerror(r));
-	vcpu->started = true;
-	return 0;
+	/*
+	 * Block before any vCPU thread exists, so every thread inherits it.
+	 * A shell starts background jobs with SIGINT ignored, and an ignored
+	 * signal never reaches a signalfd: take the default back, as QEMU does.
+	 */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (vm->cfg->snapshot_dir)
+		sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (vm_kick_init() || (vm->cfg->seccomp != SECCOMP_OFF && seccomp_sigsys_init()))
+		return SYSFAIL(err, "sigaction");
+	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sig_fd < 0)
+		return SYSFAIL(err, "signalfd");
+
+	if (vm->ops && vm->ops->start)
+		vm->ops->start(vm);
+	vm->stats.run_start_ns = vm_now_ns();
+	pthread_mutex_lock(&vm->lock);
+	/* A restored vCPU that had halted stays so: no thread, as before. */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (!vm->vcpu_halted || !vm->vcpu_halted[i])
+			atomic_fetch_add(&vm->running, 1);
+	for (unsigned int i = 0; i < vm->nr_vcpus && !r; i++)
+		if (!vm->vcpu_halted || !vm->vcpu_halted[i])
+			r = vm_start_vcpu(vm, vm->vcpus[i], err);
+	pthread_mutex_unlock(&vm->lock);
+	if (!atomic_load(&vm->running))
+		vm_request_stop(vm, VM_STOP_HALTED, 0, 0,
+				"all vCPUs halted without writing an exit status");
+	/* Once every vCPU thread exists, the main thread only waits, reports and tears down. */
+	if (!r && vm->cfg->seccomp == SECCOMP_ALL)
+		r = seccomp_filter_thread(SECCOMP_THREAD_VMM, err);
+	if (r) {
+		vm_request_stop(vm, VM_STOP_ERROR, err->cls, 0, "%s", err->msg);
+	} else {
+		vm_wait(vm, sig_fd);
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vm_join_vcpu(vm->vcpus[i]);
+	close(sig_fd);
+	serial8250_flush(vm->serial);
+	if (vm->cfg->verbose)
+		vm_report(vm, "fpvm: %s; %llu serial bytes, %lu unknown port and %lu unknown MMIO "
+			  "accesses\n", vm->reason,
+			  (unsigned long long)serial8250_tx_bytes(vm->serial),
+			  atomic_load(&vm->unknown_pio), atomic_load(&vm->unknown_mmio));
+	return r;
 }

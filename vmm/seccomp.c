@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -94,11 +95,14 @@ static const struct rule vmm_rules[] = {
 	RULE_ANY(__NR_ppoll), RULE_ANY(__NR_read), RULE_ANY(__NR_close),
 	RULE_ANY(__NR_openat), RULE_ANY(__NR_mkdir), RULE_ANY(__NR_mkdirat),
 	RULE_ANY(__NR_newfstatat), RULE_ANY(__NR_fstat), RULE_ANY(__NR_fcntl), RULE_ANY(__NR_lseek),
-	/* --snapshot-dir: parts, the sparse memory file, the manifest's rename */
+	/*
+	 * --snapshot-dir: parts, the sparse memory file, the manifest's rename;
+	 * the generations an interrupted writer left, listed and removed
+	 */
 	RULE_ANY(__NR_pwrite64), RULE_ANY(__NR_pread64), RULE_ANY(__NR_ftruncate),
 	RULE_ANY(__NR_fsync), RULE_ANY(__NR_fdatasync), RULE_ANY(__NR_renameat),
 	RULE_ANY(__NR_renameat2), RULE_ANY(__NR_unlinkat), RULE_ANY(__NR_rename),
-	RULE_ANY(__NR_unlink), RULE_ANY(__NR_syncfs),
+	RULE_ANY(__NR_unlink), RULE_ANY(__NR_syncfs), RULE_ANY(__NR_getdents64),
 };
 
 static __thread const char *thread_kind;
@@ -138,11 +142,15 @@ static char *append_number(char *p, unsigned long v)
 	return p;
 }
 
+/* Set before any filter, read only by the handler. */
+static int exit_status = 128 + SIGSYS;
+static char way_out[128];
+
 /* Async-signal-safe: no stdio, no malloc; write(2) and _exit(2) are allowed everywhere. */
 static void sigsys_handler(int sig, siginfo_t *si, void *ctx)
 {
 	const char *name = seccomp_syscall_name(si->si_syscall);
-	char msg[256], *p = msg;
+	char msg[384], *p = msg;
 
 	(void)sig;
 	(void)ctx;
@@ -152,10 +160,23 @@ static void sigsys_handler(int sig, siginfo_t *si, void *ctx)
 	p = append(p, name ? name : "unknown");
 	p = append(p, " (");
 	p = append_number(p, (unsigned long)si->si_syscall);
-	p = append(p, "); fpvm stops (--no-seccomp turns the filters off)\n");
+	p = append(p, "); fpvm stops");
+	if (*way_out)
+		p = append(append(append(p, " ("), way_out), ")");
+	p = append(p, "\n");
 	if (write(STDERR_FILENO, msg, (size_t)(p - msg)) < 0)
-		_exit(SECCOMP_EXIT_STATUS);
-	_exit(SECCOMP_EXIT_STATUS);
+		_exit(exit_status);
+	_exit(exit_status);
+}
+
+void seccomp_set_exit_status(int status)
+{
+	exit_status = status;
+}
+
+void seccomp_set_way_out(const char *text)
+{
+	snprintf(way_out, sizeof(way_out), "%s", text ? text : "");
 }
 
 int seccomp_sigsys_init(void)

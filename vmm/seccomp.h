@@ -3,7 +3,8 @@
  * System call filters for fpvm's threads, as allow-lists: once set up, a
  * vCPU thread (which handles what the guest does) and the VMM's main
  * thread may make only the calls their work needs.  Anything else raises
- * SIGSYS, whose handler names the call and ends fpvm with status 125.
+ * SIGSYS, whose handler names the call and ends the process with the
+ * status the command chose (seccomp_set_exit_status()).
  */
 #ifndef FPVM_VMM_SECCOMP_H
 #define FPVM_VMM_SECCOMP_H
@@ -11,8 +12,6 @@
 #include <stddef.h>
 
 #include "../base/error.h"
-
-#define SECCOMP_EXIT_STATUS	125
 
 enum seccomp_policy {
 	SECCOMP_OFF,
@@ -32,6 +31,18 @@ enum seccomp_thread {
 	SECCOMP_THREAD_VMM,
 };
 
+/*
+ * The status a forbidden call ends the process with.  Only a command
+ * chooses statuses (cmd/status.c); until one does, 128 + SIGSYS, as a
+ * shell reports a process that SIGSYS killed.
+ */
+void seccomp_set_exit_status(int status);
+/*
+ * What the report of a forbidden call tells the user to do about it (at
+ * most 127 bytes): the command's way to turn the filters off, as only a
+ * command knows its options.  NULL, the default: nothing.
+ */
+void seccomp_set_way_out(const char *way_out);
 /* The SIGSYS handler that reports a forbidden call; before any filter. */
 int seccomp_sigsys_init(void);
 /* Filters the calling thread alone (no TSYNC) for the work of @which. */

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * A VM's statistics (fpvm run --stats, leakcheck's VMs): where the time went (phases, KVM_RUN against the VMM),
- * what the guest made KVM do (exits by reason, per vCPU), and what the VM
- * costs in memory.  RSS counts every resident page, PSS divides shared ones
- * among their users, USS is this process's private memory alone
- * (Documentation/filesystems/proc.rst, smaps); guest RAM is told apart by
- * its mapping, so "fpvm's own" is USS minus guest RAM's private part.
+ * A VM's statistics (fpvm run --stats, leakcheck's VMs): where the time
+ * went (phases, KVM_RUN against the VMM), what the guest made KVM do (exits
+ * by reason, per vCPU), and what the VM costs in memory.  RSS counts every
+ * resident page, PSS divides shared ones among their users, USS is this
+ * process's private memory alone (Documentation/filesystems/proc.rst,
+ * smaps); guest RAM is told apart by its mapping, so "fpvm's own" is USS
+ * minus guest RAM's private part.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +15,18 @@
 #include <string.h>
 
 #include "../vcpu/vcpu.h"
-#include "vm.h"
+#include "stats.h"
+
+const char *vm_phase_name(enum vm_phase phase)
+{
+	static const char *const names[NR_VM_PHASES] = {
+		[VM_PHASE_CREATE] = "vm_create", [VM_PHASE_FPSTATE] = "fpstate",
+		[VM_PHASE_DEVICES] = "devices", [VM_PHASE_LOAD] = "load",
+		[VM_PHASE_FDT] = "fdt", [VM_PHASE_VCPUS] = "vcpus", [VM_PHASE_RUN] = "run",
+	};
+
+	return names[phase];
+}
 
 struct smaps_sum {
 	uint64_t rss, pss, private_kib;

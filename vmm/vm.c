@@ -1,28 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
- * The VM: creation, devices, guest image, vCPUs, and the lifecycle that
- * ends it.  The first stop request wins; it says why the VM stopped, kicks
- * every vCPU and wakes the main thread, which joins them all.
+ * The VM: created, given its devices, its guest image, its vCPUs, in the
+ * steps of vm_boot(), and destroyed.  Running it is run.c's; ending it
+ * lifecycle.c's; the PC platform pc.c's.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libfdt.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../guest/abi.h"
 #include "../vcpu/vcpu.h"
+#include "ctl.h"
 #include "dtb.h"
-#include "multiboot.h"
+#include "load.h"
+#include "pc.h"
+#include "run.h"
+#include "vcpu_thread.h"
 #include "vm.h"
 
 /* Intel needs these set outside RAM even for long-mode guests; see api.rst. */
@@ -81,26 +76,12 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 		if (r)
 			return KVMFAIL(err, "KVM_SET_USER_MEMORY_REGION", r);
 	}
-	/*
-	 * Multiboot kernels expect a PC: LAPICs (application processors wait
-	 * for INIT/SIPI in KVM), IOAPIC, PIC and PIT, all in the kernel.  The
-	 * irqchip must exist before any vCPU (api.rst, KVM_CREATE_IRQCHIP).
-	 */
-	vm->pc = cfg->pc || (cfg->image && multiboot_detect(cfg->image, cfg->image_len));
+	/* The platform comes with the image's kind; a restore says it (cfg->pc). */
+	vm->pc = cfg->pc || (cfg->image && image_kind_pc(image_detect(cfg->image, cfg->image_len)));
 	if (vm->pc) {
-		r = kvm_vm_create_irqchip(kvm, vm->fd);
+		r = pc_create(vm, err);
 		if (r)
-			return KVMFAIL(err, "KVM_CREATE_IRQCHIP", r);
-		r = kvm_vm_create_pit2(kvm, vm->fd);
-		if (r)
-			return KVMFAIL(err, "KVM_CREATE_PIT2", r);
-		fw_cfg_init(&vm->fw_cfg, cfg->mem_size, cfg->nr_cpus,
-			    cfg->max_cpus > cfg->nr_cpus ? cfg->max_cpus : cfg->nr_cpus);
-		acpi_pm_init(&vm->acpi_pm, NULL);
-		rtc_cmos_init(&vm->rtc, NULL);
-		pci_host_init(&vm->pci);
-		if (pc_testdev_init(&vm->testdev))
-			return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+			return r;
 	}
 	return boot_layout_init(&vm->boot, &vm->mem, cfg->nr_cpus, cfg->max_cpus, err);
 }
@@ -109,93 +90,6 @@ static void debug_exit_write(void *opaque, unsigned int cpu, uint32_t value)
 {
 	vm_request_stop(opaque, VM_STOP_GUEST_EXIT, value, STOP_GUEST_EXIT,
 			"vcpu %u: guest wrote 0x%x to the exit port", cpu, value);
-}
-
-/* pc-testdev's IRQ lines drive the in-kernel PIC and IOAPIC inputs of the same number. */
-static void pc_set_irq(void *opaque, unsigned int line, int level)
-{
-	struct vm *vm = opaque;
-	int r = kvm_vm_irq_line(vm->kvm, vm->fd, line, (uint32_t)level);
-
-	if (r)
-		vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0, "KVM_IRQ_LINE %u: %s", line,
-				strerror(-r));
-}
-
-/*
- * pc-testdev's page flush, as QEMU does it: taking the page's protection
- * away and back makes the kernel's MMU notifier zap KVM's mapping of it,
- * so the guest's next access faults it in again.
- */
-static void pc_flush_page(void *opaque, uint64_t gpa)
-{
-	struct vm *vm = opaque;
-	void *p = guest_mem_ptr(&vm->mem, gpa, 4096);
-
-	if (p && !mprotect(p, 4096, PROT_NONE))
-		mprotect(p, 4096, PROT_READ | PROT_WRITE);
-}
-
-static void pc_reset(void *opaque, unsigned int cpu)
-{
-	vm_request_stop(opaque, VM_STOP_SYSTEM_EVENT, KVM_SYSTEM_EVENT_RESET, 0,
-			"vcpu %u: system reset through port 0x%x", cpu, PCI_RESET_PORT);
-}
-
-/*
- * SLP_EN with SLP_TYP: S5 is soft off, the end of the VM; S3 suspends to
- * RAM.  This vCPU parks before it returns to the guest, then the main
- * thread pauses the others (vm_wait()).  Other types are not in the DSDT.
- */
-static void pc_sleep(void *opaque, unsigned int cpu, unsigned int slp_typ)
-{
-	struct vm *vm = opaque;
-	uint64_t one = 1;
-
-	if (slp_typ == ACPI_SLP_TYP_S5) {
-		vm_request_stop(vm, VM_STOP_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SHUTDOWN, 0,
-				"vcpu %u: ACPI S5 (soft off)", cpu);
-		return;
-	}
-	if (slp_typ != ACPI_SLP_TYP_S3)
-		return;
-	pthread_mutex_lock(&vm->pause_lock);
-	atomic_store(&vm->s3_requested, true);
-	atomic_store(&vm->pausing, true);
-	pthread_mutex_unlock(&vm->pause_lock);
-	if (write(vm->done_fd, &one, sizeof(one)) < 0)
-		vm_report(vm, "fpvm: waking the VM's main thread: %s\n", strerror(errno));
-}
-
-/* What a Multiboot kernel's PC has beyond the in-kernel irqchip and PIT. */
-static int attach_pc_devices(struct vm *vm, struct fpvm_error *err)
-{
-	const struct bus_region pio[] = {
-		{ "fw_cfg", FW_CFG_PORT_SELECTOR, 2, &fw_cfg_ops, &vm->fw_cfg },
-		{ "rtc-cmos", RTC_PORT, 2, &rtc_cmos_ops, &vm->rtc },
-		{ "pc-testdev", TESTDEV_PORT, TESTDEV_PORT_LEN, &pc_testdev_ops, &vm->testdev },
-		{ "pc-testdev-irq", TESTDEV_IRQ_PORT, TESTDEV_IRQ_LINES, &pc_testdev_irq_ops,
-		  &vm->testdev },
-		{ "pci-host", PCI_CONFIG_PORT, PCI_CONFIG_LEN, &pci_host_ops, &vm->pci },
-		{ "acpi-pm", ACPI_PM_BASE, ACPI_PM_LEN, &acpi_pm_ops, &vm->acpi_pm },
-	};
-	const struct bus_region iomem = { "pc-testdev-iomem", TESTDEV_IOMEM_ADDR, TESTDEV_IOMEM_LEN,
-					  &pc_testdev_iomem_ops, &vm->testdev };
-	int r = bus_register(&vm->mmio, &iomem);
-
-	vm->testdev.set_irq = pc_set_irq;
-	vm->testdev.flush_page = pc_flush_page;
-	vm->testdev.opaque = vm;
-	vm->pci.reset = pc_reset;
-	vm->pci.opaque = vm;
-	vm->acpi_pm.sleep = pc_sleep;
-	vm->acpi_pm.opaque = vm;
-	for (size_t i = 0; !r && i < sizeof(pio) / sizeof(pio[0]); i++)
-		r = bus_register(&vm->pio, &pio[i]);
-	if (r)
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "registering the PC devices: %s",
-				 strerror(-r));
-	return 0;
 }
 
 int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
@@ -221,199 +115,7 @@ int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
 			return fpvm_fail(err, FPVM_ERR_SYSTEM, -ret, "registering %s: %s", r.name,
 					 strerror(-ret));
 	}
-	return vm->pc ? attach_pc_devices(vm, err) : 0;
-}
-
-int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *err)
-{
-	struct load_limits lim;
-	struct elf_image img;
-	struct boot_layout b;
-	struct guest_mem mem;
-	int r;
-
-	*owned = NULL;
-	guest_mem_layout(&mem, cfg->mem_size, NULL);
-	r = boot_layout_init(&b, &mem, cfg->nr_cpus, cfg->max_cpus, err);
-	if (r)
-		return r;
-	if (!cfg->image) {
-		size_t len;
-
-		r = elf_read_file(cfg->guest_path, cfg->mem_size, owned, &len, err);
-		if (r)
-			return r;
-		cfg->image = *owned;
-		cfg->image_len = len;
-	}
-	load_limits_init(&lim, &mem, &b);
-	r = image_validate(cfg->image, cfg->image_len, &lim, &img, err);
-	if (r)
-		return elf_name_error(err, cfg->guest_path);
-	if (cfg->nr_modules && img.kind != IMAGE_MULTIBOOT)
-		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: modules (--module, --initrd) "
-				 "are for Multiboot kernels only", cfg->guest_path);
-	for (unsigned int i = 0; i < cfg->nr_modules; i++) {
-		const char *spec = cfg->modules[i], *comma = strchr(spec, ',');
-		char path[4096];
-		uint8_t *data;
-		size_t len;
-
-		snprintf(path, sizeof(path), "%.*s", comma ? (int)(comma - spec) : (int)strlen(spec),
-			 spec);
-		r = elf_read_file(path, cfg->mem_size, &data, &len, err);
-		if (r)
-			return r;
-		cfg->module[i] = (struct vm_module){ data, len, comma ? comma + 1 : "" };
-	}
-	return 0;
-}
-
-void vm_release_modules(struct vm_config *cfg)
-{
-	for (unsigned int i = 0; i < cfg->nr_modules; i++)
-		free((void *)cfg->module[i].data);
-	memset(cfg->module, 0, sizeof(cfg->module));
-}
-
-/*
- * Modules go page-aligned above the kernel's highest byte (the kernel may
- * ask for that with header flag 0; fpvm always does it), in low RAM below
- * the boot stacks.
- */
-static int load_modules(struct vm *vm, struct multiboot_module *mods, struct fpvm_error *err)
-{
-	uint64_t at = 0;
-
-	for (unsigned int i = 0; i < vm->image.nr_segments; i++)
-		if (vm->image.seg[i].gpa + vm->image.seg[i].mem_size > at)
-			at = vm->image.seg[i].gpa + vm->image.seg[i].mem_size;
-	for (unsigned int i = 0; i < vm->cfg->nr_modules; i++) {
-		const struct vm_module *m = &vm->cfg->module[i];
-		uint8_t *dst;
-
-		at = (at + 4095) & ~4095ULL;
-		dst = at + m->len <= vm->boot.stacks_base ? guest_mem_ptr(&vm->mem, at, m->len) : NULL;
-		if (!dst && m->len)
-			return fpvm_fail_config(err, CFG_MEM, "%lluK is too small for the kernel and its "
-						"modules", (unsigned long long)(vm->cfg->mem_size >> 10));
-		memcpy(dst, m->data, m->len);
-		mods[i] = (struct multiboot_module){ at, at + m->len, m->string };
-		at += m->len;
-	}
-	return 0;
-}
-
-/* The kernel's command line, as QEMU gives it: its path, then the arguments. */
-static int write_multiboot_info(struct vm *vm, struct fpvm_error *err)
-{
-	struct multiboot_module mods[VM_MAX_MODULES];
-	size_t len = strlen(vm->cfg->guest_path) + 1;
-	char *cmdline, *p;
-	int r;
-
-	for (int i = 0; i < vm->cfg->guest_nargs; i++)
-		len += strlen(vm->cfg->guest_args[i]) + 1;
-	cmdline = malloc(len);
-	if (!cmdline)
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
-	p = stpcpy(cmdline, vm->cfg->guest_path);
-	for (int i = 0; i < vm->cfg->guest_nargs; i++)
-		p = stpcpy(stpcpy(p, " "), vm->cfg->guest_args[i]);
-	r = load_modules(vm, mods, err) ?:
-	    multiboot_write_info(&vm->mem, &(struct multiboot_boot){
-		.cmdline = cmdline, .modules = mods, .nr_modules = vm->cfg->nr_modules,
-	    }, err);
-	free(cmdline);
-	return r;
-}
-
-/* The ACPI tables where a BIOS leaves them, below the Multiboot information. */
-static int write_acpi_tables(struct vm *vm, struct fpvm_error *err)
-{
-	const struct acpi_config c = { .nr_cpus = vm->cfg->nr_cpus };
-	void *dst = guest_mem_ptr(&vm->mem, ACPI_TABLES_ADDR, ACPI_TABLES_MAX);
-	struct acpi_layout l;
-
-	if (!dst || acpi_build(dst, ACPI_TABLES_MAX, ACPI_TABLES_ADDR, &c, &l))
-		return fpvm_fail_config(err, CFG_CPUS, "%u: too many vCPUs for the ACPI tables",
-					vm->cfg->nr_cpus);
-	vm->facs_gpa = l.facs;
-	return 0;
-}
-
-int vm_load_guest(struct vm *vm, struct fpvm_error *err)
-{
-	struct load_limits lim;
-	int r;
-
-	load_limits_init(&lim, &vm->mem, &vm->boot);
-	if (vm->cfg->image)
-		r = elf_load_buffer(vm->cfg->image, vm->cfg->image_len, vm->cfg->guest_path,
-				    &vm->mem, &lim, &vm->image, err);
-	else
-		r = elf_load_file(vm->cfg->guest_path, &vm->mem, &lim, &vm->image, err);
-	if (r)
-		return r;
-	if (vm->image.kind == IMAGE_MULTIBOOT)
-		return write_multiboot_info(vm, err) ?: write_acpi_tables(vm, err) ?:
-		       pc_bios_setup(vm, err);
-	if (boot_write_tables(&vm->boot, &vm->mem))
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, EINVAL, "cannot write page tables");
-	return 0;
-}
-
-/*
- * The tree is built in a small heap buffer and copied: libfdt's
- * fdt_create() clears the whole buffer and its sequential writer puts
- * strings at the buffer's end, so building in place would fault in every
- * page of the 640 KiB window for a tree of about 2 KiB.
- */
-int vm_write_fdt(struct vm *vm, struct fpvm_error *err)
-{
-	/* A Multiboot kernel reads the information structure, never fpvm's tree. */
-	if (vm->image.kind == IMAGE_MULTIBOOT)
-		return 0;
-	void *dst = guest_mem_ptr(&vm->mem, FPVM_FDT_ADDR, FPVM_FDT_MAX);
-	const struct machine_desc m = {
-		.mem = &vm->mem, .boot = &vm->boot, .xcr0 = vm->fpu.xcr0,
-		.layout = &vm->fpu.cfg->layout,
-		.image_path = vm->cfg->guest_path,
-		.nargs = vm->cfg->guest_nargs, .args = vm->cfg->guest_args,
-	};
-	size_t size = 8192;
-	void *fdt = NULL;
-	int r;
-
-	do {
-		free(fdt);
-		fdt = malloc(size);
-		if (!fdt)
-			return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "device tree: out of memory");
-		r = fdt_build(fdt, size, &m);
-		size *= 2;
-	} while (r == -FDT_ERR_NOSPACE && size <= FPVM_FDT_MAX);
-	if (r == -FDT_ERR_NOSPACE)
-		r = fpvm_fail(err, FPVM_ERR_CONFIG, ENOSPC,
-			      "device tree larger than %llu KiB: too many vCPUs or guest arguments",
-			      FPVM_FDT_MAX >> 10);
-	else if (r)
-		r = fpvm_fail(err, FPVM_ERR_SYSTEM, EINVAL, "device tree: %s", fdt_strerror(r));
-	else
-		r = fdt_pack(fdt);
-	if (!r) {
-		memcpy(dst, fdt, fdt_totalsize(fdt));
-		if (vm->cfg->dtb_fd >= 0) {
-			ssize_t n = write(vm->cfg->dtb_fd, fdt, fdt_totalsize(fdt));
-
-			if (n != (ssize_t)fdt_totalsize(fdt))
-				r = fpvm_fail(err, FPVM_ERR_OUTPUT, n < 0 ? errno : EIO,
-					      "writing the device tree: %s",
-					      n < 0 ? strerror(errno) : "short write");
-		}
-	}
-	free(fdt);
-	return r;
+	return vm->pc ? pc_attach_devices(vm, err) : 0;
 }
 
 struct vcpu_params vm_vcpu_params(const struct vm *vm)
@@ -424,7 +126,7 @@ struct vcpu_params vm_vcpu_params(const struct vm *vm)
 	};
 }
 
-/* Entry state per guest/abi.h. */
+/* Entry state as the image's kind has it (loader.h). */
 static int set_boot_state(struct vm *vm, struct vcpu *vcpu, struct fpvm_error *err)
 {
 	struct kvm_regs regs;
@@ -433,15 +135,9 @@ static int set_boot_state(struct vm *vm, struct vcpu *vcpu, struct fpvm_error *e
 
 	if (r)
 		return r;
-	/* On the PC platform only the BSP starts; the others wait for SIPI in KVM. */
-	if (vm->image.kind == IMAGE_MULTIBOOT && vcpu->id)
+	if (!image_entry_state(&vm->image, &vm->boot, vcpu->id, vcpu_has_xsave(vcpu), &regs,
+			       &sregs))
 		return 0;
-	if (vm->image.kind == IMAGE_MULTIBOOT)
-		boot_vcpu_state_multiboot(&vm->boot, (uint32_t)vm->image.entry, MB_BOOTLOADER_MAGIC,
-					  FPVM_MB_INFO_ADDR, &regs, &sregs);
-	else
-		boot_vcpu_state(&vm->boot, vcpu->id, vm->image.entry, vcpu_has_xsave(vcpu), &regs,
-				&sregs);
 	return vcpu_set_regs(vcpu, &regs, &sregs, err);
 }
 
@@ -508,252 +204,6 @@ out:
 	return vcpu;
 }
 
-bool vm_stopping(struct vm *vm)
-{
-	return atomic_load(&vm->stopping);
-}
-
-void vm_request_stop(struct vm *vm, enum vm_stop stop, uint32_t value, unsigned int flags,
-		     const char *fmt, ...)
-{
-	uint64_t one = 1;
-	va_list ap;
-
-	pthread_mutex_lock(&vm->lock);
-	if (atomic_load(&vm->stopping)) {
-		pthread_mutex_unlock(&vm->lock);
-		return;
-	}
-	vm->stop = stop;
-	vm->stop_value = value;
-	vm->stop_flags = flags;
-	va_start(ap, fmt);
-	vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
-	va_end(ap);
-	atomic_store(&vm->stopping, true);
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		vm_kick_vcpu(vm->vcpus[i]);
-	pthread_mutex_unlock(&vm->lock);
-	/* A parked vCPU wakes and ends too. */
-	pthread_mutex_lock(&vm->pause_lock);
-	pthread_cond_broadcast(&vm->pause_cond);
-	pthread_mutex_unlock(&vm->pause_lock);
-	/* Only a broken eventfd fails here; vm_wait would then wait for its timeout. */
-	if (write(vm->done_fd, &one, sizeof(one)) < 0)
-		vm_report(vm, "fpvm: waking the VM's main thread: %s\n", strerror(errno));
-}
-
-void vm_report(struct vm *vm, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (vm->cfg->quiet)
-		return;
-	pthread_mutex_lock(&vm->report_lock);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fflush(stderr);
-	pthread_mutex_unlock(&vm->report_lock);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Every vCPU paused, the snapshot written, then on: the guest goes on
- * running, and a restored copy starts from this point.  A snapshot that
- * cannot be written ends the VM: it was asked for, and silence would lie.
- */
-static void take_snapshot(struct vm *vm, const char *reason)
-{
-	struct fpvm_error err = { 0 };
-
-	vm_pause_vcpus(vm);
-	if (!vm_stopping(vm) && vm_snapshot_save(vm, reason, &err))
-		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "snapshot: %s", err.msg);
-	atomic_store(&vm->snapshot_requested, false);
-	vm_resume_vcpus(vm);
-}
-
-/*
- * ACPI S3 (ACPI 6.5, 16.1.3 "Sleeping States"): every vCPU paused, the
- * processor context lost, until the wake event this platform has: the RTC
- * alarm, when PM1_EN.RTC_EN enables it.  Without one the VM sleeps until
- * it is stopped.
- */
-static void s3_enter(struct vm *vm)
-{
-	vm_pause_vcpus(vm);
-	atomic_store(&vm->s3_requested, false);
-	vm->s3_sleeping = true;
-	vm->s3_wake_ns = acpi_pm_enabled(&vm->acpi_pm) & ACPI_PM1_RTC_EN
-				 ? rtc_cmos_next_alarm(&vm->rtc, rtc_realtime_ns()) : 0;
-}
-
-/*
- * The wake: firmware restarts the BSP in real mode at the FACS firmware
- * waking vector (5.2.10), the APs wait for INIT/SIPI again, and the
- * status registers say why (WAK_STS, RTC_STS; the RTC's AF).
- */
-static void s3_wake(struct vm *vm)
-{
-	const uint32_t *vec = guest_mem_ptr(&vm->mem, vm->facs_gpa + 12, 4);
-	struct fpvm_error err = { 0 };
-	int r = 0;
-
-	rtc_cmos_alarm_fired(&vm->rtc);
-	acpi_pm_wake(&vm->acpi_pm, ACPI_PM1_RTC_STS);
-	for (unsigned int i = 0; i < vm->nr_vcpus && !r; i++) {
-		struct vcpu *vcpu = vm->vcpus[i];
-		const struct kvm_mp_state wait = { .mp_state = KVM_MP_STATE_INIT_RECEIVED };
-		struct kvm_regs regs;
-		struct kvm_sregs sregs;
-
-		if (i) {
-			r = kvm_vcpu_set_mp_state(vm->kvm, vcpu->fd, &wait);
-			if (r)
-				fpvm_fail(&err, FPVM_ERR_SYSTEM, -r, "KVM_SET_MP_STATE: %s",
-					  strerror(-r));
-			continue;
-		}
-		r = vcpu_get_sregs(vcpu, &sregs, &err);
-		if (!r) {
-			boot_vcpu_state_real_mode(vec ? *vec : 0, &regs, &sregs);
-			r = vcpu_set_regs(vcpu, &regs, &sregs, &err);
-		}
-	}
-	if (r)
-		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "waking from S3: %s", err.msg);
-	vm->s3_sleeping = false;
-	vm_resume_vcpus(vm);
-}
-
-/* Waits for the VM to end, a timeout, SIGINT/SIGTERM, or a snapshot's turn (SIGUSR1). */
-static void vm_wait(struct vm *vm, int sig_fd)
-{
-	int64_t deadline = vm->cfg->timeout_ms ? now_ms() + (int64_t)vm->cfg->timeout_ms : -1;
-
-	while (!vm_stopping(vm)) {
-		struct pollfd pfd[2] = {
-			{ .fd = vm->done_fd, .events = POLLIN },
-			{ .fd = sig_fd, .events = POLLIN },
-		};
-		int wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
-
-		if (vm->ops && vm->ops->tick && (wait < 0 || wait > (int)vm->ops->tick_ms))
-			wait = (int)vm->ops->tick_ms;
-		if (vm->s3_sleeping && vm->s3_wake_ns) {
-			uint64_t now = rtc_realtime_ns(), left = vm->s3_wake_ns - now;
-			int s3 = now >= vm->s3_wake_ns ? 0 : (int)(left / 1000000 + 1);
-
-			if (wait < 0 || s3 < wait)
-				wait = s3;
-		}
-		if (deadline >= 0 && deadline - now_ms() <= 0) {
-			vm_request_stop(vm, VM_STOP_TIMEOUT, 0, STOP_DUMP_REGS, "timeout after %g s",
-					(double)vm->cfg->timeout_ms / 1000.0);
-			break;
-		}
-		if (poll(pfd, 2, wait) < 0 && errno != EINTR) {
-			vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0, "poll: %s",
-					strerror(errno));
-			break;
-		}
-		/* A wake-up that is not the end (a snapshot's turn) is taken, or poll spins. */
-		if (pfd[0].revents & POLLIN) {
-			uint64_t count;
-
-			if (read(vm->done_fd, &count, sizeof(count)) < 0)
-				count = 0;
-		}
-		if (vm->ops && vm->ops->tick && !vm_stopping(vm))
-			vm->ops->tick(vm);
-		if (pfd[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
-				continue;
-			if (si.ssi_signo == SIGUSR1)
-				take_snapshot(vm, "SIGUSR1");
-			else
-				vm_request_stop(vm, VM_STOP_SIGNAL, si.ssi_signo, 0, "interrupted by %s",
-						si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
-		}
-		if (atomic_load(&vm->snapshot_requested))
-			take_snapshot(vm, "guest request");
-		if (atomic_load(&vm->s3_requested) && !vm->s3_sleeping && !vm_stopping(vm))
-			s3_enter(vm);
-		if (vm->s3_sleeping && vm->s3_wake_ns && rtc_realtime_ns() >= vm->s3_wake_ns &&
-		    !vm_stopping(vm))
-			s3_wake(vm);
-	}
-}
-
-int vm_run(struct vm *vm, struct fpvm_error *err)
-{
-	sigset_t set;
-	int sig_fd, r = 0;
-
-	/*
-	 * Block before any vCPU thread exists, so every thread inherits it.
-	 * A shell starts background jobs with SIGINT ignored, and an ignored
-	 * signal never reaches a signalfd: take the default back, as QEMU does.
-	 */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	if (vm->cfg->snapshot_dir)
-		sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (vm_signals_init() || (vm->cfg->seccomp != SECCOMP_OFF && seccomp_sigsys_init()))
-		return SYSFAIL(err, "sigaction");
-	sig_fd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (sig_fd < 0)
-		return SYSFAIL(err, "signalfd");
-
-	if (vm->ops && vm->ops->start)
-		vm->ops->start(vm);
-	vm->stats.run_start_ns = vm_now_ns();
-	pthread_mutex_lock(&vm->lock);
-	/* A restored vCPU that had halted stays so: no thread, as before. */
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		if (!vm->vcpu_halted || !vm->vcpu_halted[i])
-			atomic_fetch_add(&vm->running, 1);
-	for (unsigned int i = 0; i < vm->nr_vcpus && !r; i++)
-		if (!vm->vcpu_halted || !vm->vcpu_halted[i])
-			r = vm_start_vcpu(vm, vm->vcpus[i], err);
-	pthread_mutex_unlock(&vm->lock);
-	if (!atomic_load(&vm->running))
-		vm_request_stop(vm, VM_STOP_HALTED, 0, 0,
-				"all vCPUs halted without writing an exit status");
-	/* Once every vCPU thread exists, the main thread only waits, reports and tears down. */
-	if (!r && vm->cfg->seccomp == SECCOMP_ALL)
-		r = seccomp_filter_thread(SECCOMP_THREAD_VMM, err);
-	if (r) {
-		vm_request_stop(vm, VM_STOP_ERROR, err->cls, 0, "%s", err->msg);
-	} else {
-		vm_wait(vm, sig_fd);
-	}
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		vm_join_vcpu(vm->vcpus[i]);
-	close(sig_fd);
-	serial8250_flush(vm->serial);
-	if (vm->cfg->verbose)
-		vm_report(vm, "fpvm: %s; %llu serial bytes, %lu unknown port and %lu unknown MMIO "
-			  "accesses\n", vm->reason,
-			  (unsigned long long)serial8250_tx_bytes(vm->serial),
-			  atomic_load(&vm->unknown_pio), atomic_load(&vm->unknown_mmio));
-	return r;
-}
-
 int vm_setup_fpstate(struct vm *vm, const struct guest_fpu_cfg *fpu_cfg, struct fpvm_error *err)
 {
 	uint64_t xcr0;
@@ -771,25 +221,6 @@ int vm_boot(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
 	    const struct vm_config *cfg, struct fpvm_error *err)
 {
 	return vm_boot_ops(vm, kvm, fpu_cfg, cfg, NULL, NULL, err);
-}
-
-uint64_t vm_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
-const char *vm_phase_name(enum vm_phase phase)
-{
-	static const char *const names[NR_VM_PHASES] = {
-		[VM_PHASE_CREATE] = "vm_create", [VM_PHASE_FPSTATE] = "fpstate",
-		[VM_PHASE_DEVICES] = "devices", [VM_PHASE_LOAD] = "load",
-		[VM_PHASE_FDT] = "fdt", [VM_PHASE_VCPUS] = "vcpus", [VM_PHASE_RUN] = "run",
-	};
-
-	return names[phase];
 }
 
 /* Ends phase @p, which began at *@t, and begins the next one. */
@@ -842,13 +273,8 @@ void vm_destroy(struct vm *vm)
 	vm->serial = NULL;
 	bus_release(&vm->pio);
 	bus_release(&vm->mmio);
-	if (vm->pc) {
-		fw_cfg_destroy(&vm->fw_cfg);
-		acpi_pm_destroy(&vm->acpi_pm);
-		rtc_cmos_destroy(&vm->rtc);
-		pci_host_destroy(&vm->pci);
-		pc_testdev_destroy(&vm->testdev);
-	}
+	if (vm->pc)
+		pc_destroy(vm);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	guest_mem_free(&vm->mem);

@@ -2,7 +2,7 @@
 /*
  * The runtime's CPL0 part: per-vCPU GDT/TSS, the IDT, syscall MSRs and the
  * syscall and exception handlers.  CPL0 guest code may be instruction-
- * emulated (see README, "Host quirks"), so this file stays small, touches
+ * emulated (see docs/faithful-lane.md), so this file stays small, touches
  * no FPU state and does no loops over large data.
  */
 #include "rt.h"

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Fuzz target: the guest loader (vmm/elf.c, and vmm/multiboot.c for an
+ * Fuzz target: the guest loader (loader/: elf.c, and multiboot.c for an
  * image with a Multiboot header), on an image in memory as fpvm probe and
  * leakcheck load theirs and fpvm run loads a file once read.  Each input
- * is loaded into two machines set up as vm.c sets one up: the default one
- * (64 MiB, one vCPU) and one whose RAM runs past the MMIO hole to above
- * 4 GiB, with eight boot stacks, so segments in high RAM and against the
- * stacks are both reachable.
+ * is loaded into two machines set up as vmm/vm.c sets one up: the default
+ * one (64 MiB, one vCPU) and one whose RAM runs past the MMIO hole to
+ * above 4 GiB, with eight boot stacks, so segments in high RAM and against
+ * the stacks are both reachable.  It links the loader alone.
  *
  * Beyond crashes, it checks what the loader promises: an image it accepts
  * lies in RAM clear of fpvm's own structures, its segments do not overlap,
@@ -15,14 +15,13 @@
  * image it rejects gets one line of input error.
  */
 #include <elf.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "../../guest/abi.h"
-#include "../../vmm/loader.h"
-#include "../../vmm/multiboot.h"
-#include "../../vmm/vm.h"
+#include "../../loader/loader.h"
 #include "fuzz.h"
 
 /* How much of a segment's .bss is checked to be zero: all of it can be GiBs. */
@@ -37,7 +36,7 @@ struct machine {
 };
 
 static struct machine machines[] = {
-	{ .mem_size = FPVM_DEFAULT_MEM, .nr_cpus = 1, .nr_slots = 1 },
+	{ .mem_size = 64ULL << 20, .nr_cpus = 1, .nr_slots = 1 },	/* fpvm run's default */
 	{ .mem_size = FPVM_RAM_LOW_MAX + (16ULL << 20), .nr_cpus = 4, .nr_slots = 8 },
 };
 
@@ -48,12 +47,13 @@ static const uint8_t zero[BSS_CHECK_MAX];
 static void teardown(void)
 {
 	for (unsigned int i = 0; i < NR_MACHINES; i++)
-		guest_mem_free(&machines[i].mem);
+		munmap(machines[i].mem.host, machines[i].mem_size);
 }
 
 /*
  * Guest RAM is mapped once (MAP_NORESERVE, so 3 GiB cost nothing until
- * written); a failure here is the machine's, not a finding.
+ * written), as vmm/mem.c maps it; a failure here is the machine's, not a
+ * finding.
  */
 static void setup(void)
 {
@@ -61,9 +61,15 @@ static void setup(void)
 
 	for (unsigned int i = 0; i < NR_MACHINES; i++) {
 		struct machine *m = &machines[i];
+		void *host = mmap(NULL, m->mem_size, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-		if (guest_mem_alloc(&m->mem, m->mem_size, &err) ||
-		    boot_layout_init(&m->boot, &m->mem, m->nr_cpus, m->nr_slots, &err)) {
+		if (host == MAP_FAILED) {
+			perror("fuzz_elf: mmap");
+			exit(1);
+		}
+		guest_mem_layout(&m->mem, m->mem_size, host);
+		if (boot_layout_init(&m->boot, &m->mem, m->nr_cpus, m->nr_slots, &err)) {
 			fprintf(stderr, "fuzz_elf: %s\n", err.msg);
 			exit(1);
 		}
@@ -77,7 +83,7 @@ static bool overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 	return a0 < b1 && b0 < a1;
 }
 
-static uint64_t bss_checked(const struct elf_segment *s)
+static uint64_t bss_checked(const struct image_segment *s)
 {
 	uint64_t bss = s->mem_size - s->file_size;
 
@@ -89,7 +95,7 @@ static uint64_t bss_checked(const struct elf_segment *s)
  * no page tables, GDT or device tree: of the first MiB only the area of
  * its information structure is fpvm's.
  */
-static bool clear_of_fpvm(const struct machine *m, const struct elf_image *img, uint64_t start,
+static bool clear_of_fpvm(const struct machine *m, const struct image *img, uint64_t start,
 			  uint64_t end)
 {
 	for (unsigned int j = 0; j < m->lim.nr_reserved; j++) {
@@ -104,15 +110,15 @@ static bool clear_of_fpvm(const struct machine *m, const struct elf_image *img, 
 	return true;
 }
 
-static void check_image(const struct machine *m, const struct elf_image *img,
+static void check_image(const struct machine *m, const struct image *img,
 			const uint8_t *data, size_t size)
 {
 	bool multiboot = img->kind == IMAGE_MULTIBOOT, entry_ok = false;
 
 	FUZZ_ASSERT(img->kind == IMAGE_ELF64 || multiboot);
-	FUZZ_ASSERT(img->nr_segments >= 1 && img->nr_segments <= ELF_MAX_SEGMENTS);
+	FUZZ_ASSERT(img->nr_segments >= 1 && img->nr_segments <= IMAGE_MAX_SEGMENTS);
 	for (unsigned int i = 0; i < img->nr_segments; i++) {
-		const struct elf_segment *s = &img->seg[i];
+		const struct image_segment *s = &img->seg[i];
 		const uint8_t *p = guest_mem_ptr(&m->mem, s->gpa, s->mem_size);
 		uint64_t end = s->gpa + s->mem_size, bss = bss_checked(s);
 
@@ -139,12 +145,12 @@ static void check_image(const struct machine *m, const struct elf_image *img,
  * next input starts from zeroed RAM, as a new VM does, and millions of
  * inputs do not fill the 3 GiB machine.
  */
-static void release(const struct machine *m, const struct elf_image *img)
+static void release(const struct machine *m, const struct image *img)
 {
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 
 	for (unsigned int i = 0; i < img->nr_segments; i++) {
-		const struct elf_segment *s = &img->seg[i];
+		const struct image_segment *s = &img->seg[i];
 		uintptr_t start = (uintptr_t)guest_mem_ptr(&m->mem, s->gpa, s->mem_size);
 		uintptr_t end = start + s->file_size + bss_checked(s);
 
@@ -166,9 +172,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned int i = 0; i < NR_MACHINES; i++) {
 		struct machine *m = &machines[i];
 		struct fpvm_error err = { 0 };
-		struct elf_image img;
+		struct image img;
 
-		if (elf_load_buffer(data, size, "fuzz.elf", &m->mem, &m->lim, &img, &err)) {
+		if (image_load(data, size, "fuzz.elf", &m->mem, &m->lim, &img, &err)) {
 			/* What fpvm run prints: one line, naming the image. */
 			FUZZ_ASSERT(err.cls == FPVM_ERR_INPUT);
 			FUZZ_ASSERT(!strncmp(err.msg, "fuzz.elf: ", 10) && err.msg[10]);

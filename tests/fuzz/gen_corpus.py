@@ -3,13 +3,13 @@
 """Writes the fuzz targets' seed corpora (tests/fuzz/corpus/TARGET/).
 
 Every seed is made here: hand-built ELF64 images and their corrupted
-variants, XCR0 strings, fpvm command lines, variants of tests/guests.cfg,
+variants, bzImages and their corrupted variants, XCR0 strings, fpvm command lines, variants of tests/guests.cfg,
 snapshot manifests (with their checksums) and their damaged variants,
 and, with --fpvm (needs /dev/kvm), fpstates saved by 'fpvm run
 --save-fpstate' with variants of them.  The output is the same on every
 run, so regenerating shows up in git only when this script changes.
-Files named found-* and crash-* are inputs libFuzzer found (README,
-"Fuzzing"): they are kept as they are.
+Files named found-* and crash-* are inputs libFuzzer found
+(docs/fuzzing.md): they are kept as they are.
 
   tests/fuzz/gen_corpus.py [--fpvm build/fpvm --guest-dir build/guest]
 """
@@ -391,12 +391,16 @@ def with_checksum(body):
 
 SNAPSHOT_MANIFEST = (
     b'# fpvm snapshot: the parts below, each with its size and CRC-32C\n'
-    b'format = 1\nfpvm_version = 0.1.0\ncreated = 2026-12-01T11:22:33Z\n'
+    b'format = 2\nfpvm_version = 0.1.0\ncreated = 2026-12-01T11:22:33Z\n'
     b'reason = SIGUSR1\nguest = build/guest/hello\ncpus = 2\nmem_size = 67108864\n'
     b'guest_xcr0 = 0x2e7\nhost_vendor = AuthenticAMD\nhost_family = 25\nhost_model = 17\n'
     b'host_stepping = 1\nhost_model_name = AMD EPYC 9R14 96-Core Processor\n'
     b'host_xcr0_supported = 0x2e7\nhost_xss_supported = 0x0\nhost_uabi_size = 4096\n'
+    b'generation = 3\n'
     b'part = memory 67108864 0x1234abcd\npart = vcpu0.state 1234 0x89abcdef\n')
+# What fpvm 0.1.0 wrote: its parts beside the manifest, no generation.
+SNAPSHOT_MANIFEST_FLAT = SNAPSHOT_MANIFEST.replace(b'format = 2', b'format = 1').replace(
+    b'generation = 3\n', b'')
 
 
 def snapshot_manifest_corpus(out):
@@ -422,9 +426,15 @@ def snapshot_manifest_corpus(out):
         'bad-checksum': with_checksum(good).replace(b'hello', b'hellO'),
         'bad-no-checksum': good,
         'bad-checksum-not-last': with_checksum(good) + b'reason = late\n',
-        'bad-format-2': with_checksum(edit(b'format = 1', b'format = 2')),
-        'bad-first-not-format': with_checksum(edit(b'format = 1\n', b'', good) +
-                                              b'format = 1\n'),
+        'good-format-1': with_checksum(SNAPSHOT_MANIFEST_FLAT),
+        'bad-format-3': with_checksum(edit(b'format = 2', b'format = 3')),
+        'bad-format-1-generation': with_checksum(edit(b'format = 2', b'format = 1')),
+        'bad-no-generation': with_checksum(edit(b'generation = 3\n', b'')),
+        'bad-generation-0': with_checksum(edit(b'generation = 3', b'generation = 0')),
+        'bad-generation-big': with_checksum(edit(b'generation = 3', b'generation = 1000000000')),
+        'bad-part-gen-name': with_checksum(good + b'part = gen-4 1 0x0\n'),
+        'bad-first-not-format': with_checksum(edit(b'format = 2\n', b'', good) +
+                                              b'format = 2\n'),
         'bad-size-overflows': with_checksum(
             edit(b'part = vcpu0.state 1234 0x89abcdef',
                  b'part = vcpu0.state 99999999999999999999999 0x0')),
@@ -450,6 +460,50 @@ def snapshot_manifest_corpus(out):
         write(out, name, data)
 
 
+def bzimage(version=0x020f, loadflags=0x01, xloadflags=0x7f, relocatable=1, align=0x200000,
+            pref=0x1000000, init_size=0x400000, cmdline_size=2047, initrd_max=0x7fffffff,
+            setup_sects=4, header_end=0x26c, kernel=0x1000, cut=None):
+    """A bzImage with the setup header of boot.rst and @kernel bytes of protected-mode code."""
+    setup = ((setup_sects or 4) + 1) * 512
+    img = bytearray(setup + kernel)
+    img[0x1f1] = setup_sects
+    struct.pack_into('<I', img, 0x1f4, kernel // 16)
+    struct.pack_into('<H', img, 0x1fe, 0xaa55)
+    img[0x200:0x202] = bytes([0xeb, header_end - 0x202])
+    img[0x202:0x206] = b'HdrS'
+    struct.pack_into('<H', img, 0x206, version)
+    img[0x211] = loadflags
+    struct.pack_into('<IIBBHI', img, 0x22c, initrd_max, align, relocatable, 21, xloadflags,
+                     cmdline_size)
+    struct.pack_into('<QI', img, 0x258, pref, init_size)
+    img[setup:setup + len(CODE)] = CODE
+    return bytes(img[:cut] if cut else img)
+
+
+def linux_corpus(out):
+    for name, data in {
+        'good': bzimage(),
+        'good-setup-sects-0': bzimage(setup_sects=0),
+        'good-not-relocatable': bzimage(relocatable=0, pref=0x200000),
+        'good-pref-low': bzimage(pref=0x1000),
+        'good-protocol-2.12': bzimage(version=0x020c),
+        'good-long-header': bzimage(header_end=0x301),
+        'big-init-size': bzimage(init_size=0x8000000),
+        'bad-protocol-2.11': bzimage(version=0x020b),
+        'bad-no-64bit-entry': bzimage(xloadflags=0x7e),
+        'bad-zimage': bzimage(loadflags=0),
+        'bad-alignment': bzimage(align=0x300000),
+        'bad-not-relocatable-low': bzimage(relocatable=0, pref=0x80000),
+        'bad-header-short': bzimage(header_end=0x240),
+        'bad-truncated-kernel': bzimage(cut=0xa00 + 0x800),
+        'bad-truncated-header': bzimage(cut=0x240),
+        'bad-cmdline-size': bzimage(cmdline_size=100),
+        'bad-initrd-addr-max': bzimage(initrd_max=0x1800000),
+        'bad-magic': bzimage()[:0x202] + b'HdrX' + bzimage()[0x206:],
+    }.items():
+        write(out, name, data)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default=os.path.join(HERE, 'corpus'),
@@ -458,7 +512,7 @@ def main():
     ap.add_argument('--guest-dir', help="where fpu.elf and smp.elf are (with --fpvm)")
     a = ap.parse_args()
 
-    targets = ['elf', 'xcr0', 'cli', 'manifest', 'snapshot_manifest', 'layout'] + (
+    targets = ['elf', 'linux', 'xcr0', 'cli', 'manifest', 'snapshot_manifest', 'layout'] + (
         ['fpstate_file'] if a.fpvm else [])
     # Start from nothing, so a seed removed here goes away there too; but
     # keep what libFuzzer found: found-*, inputs that reach code no seed
@@ -469,6 +523,7 @@ def main():
             if not f.startswith(('found-', 'crash-')):
                 os.remove(os.path.join(d, f))
     elf_corpus(os.path.join(a.out, 'elf'))
+    linux_corpus(os.path.join(a.out, 'linux'))
     for i, s in enumerate(XCR0_SEEDS):
         name = ''.join(c if c.isalnum() else '_' for c in s)[:40] or 'empty'
         write(os.path.join(a.out, 'xcr0'), '%02d-%s' % (i, name), s.encode())

@@ -73,6 +73,14 @@ check "Multiboot modules: strings, sizes, contents, page-aligned" 0 \
 	"!out:FAIL"
 run run --module "$TMP/missing" "$GUEST_DIR/mb32.elf"
 check "a missing module" 65 "err:$TMP/missing: No such file" lines:1
+mkfifo "$TMP/fifo"
+{ sleep 10; : >"$TMP/fifo"; } &
+writer=$!
+run run --module "$TMP/fifo,string" "$GUEST_DIR/mb32.elf"
+check "a FIFO as a module: refused, not waited on" 65 \
+	"err:$TMP/fifo: is a FIFO, not a regular file" lines:1
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
 run run --module "$TMP/mod1" "$GUEST_DIR/hello.elf"
 check "modules are for Multiboot kernels" 65 "err:modules (--module, --initrd) are for Multiboot kernels only" lines:1
 run run --mem 5G "$GUEST_DIR/mb32.elf"

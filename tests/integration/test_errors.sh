@@ -38,6 +38,15 @@ run run /nonexistent.elf
 check "missing guest image" 65 "err:/nonexistent.elf: No such file or directory" lines:1
 run run "$TMP"
 check "a directory" 65 "err:is a directory" lines:1
+# A FIFO would block the read until a writer came: refused at once.  The
+# writer behind it ends a read that blocks anyway, as a failure, not a hang.
+mkfifo "$TMP/fifo.elf"
+{ sleep 10; : >"$TMP/fifo.elf"; } &
+writer=$!
+run run "$TMP/fifo.elf"
+check "a FIFO as the guest image" 65 "err:$TMP/fifo.elf: is a FIFO, not a regular file" lines:1
+run run /dev/zero
+check "a device as the guest image" 65 "err:/dev/zero: is a device, not a regular file" lines:1
 : >"$TMP/empty.elf"
 run run "$TMP/empty.elf"
 check "zero-length image" 65 "err:empty.elf: empty file" lines:1
@@ -74,5 +83,8 @@ run run --serial /nonexistent/dir/out "$GUEST_DIR/hello.elf"
 check "unwritable --serial file" 74 "err:--serial /nonexistent/dir/out:" lines:1
 run run --dump-dtb /nonexistent/dir/x.dtb "$GUEST_DIR/hello.elf"
 check "unwritable --dump-dtb file" 74 "err:--dump-dtb /nonexistent/dir/x.dtb:" lines:1
+
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
 
 done_testing

@@ -100,7 +100,8 @@ check "--inject cross-vm with one VM" 64 "err:needs --vms 2 or more" lines:1
 run leakcheck --inject snapshot --vms 1
 check "--inject snapshot with one VM" 64 "err:--inject snapshot needs --vms 2 or more" lines:1
 run_tmpdir /nonexistent/dir leakcheck --snapshot --duration 1
-check "--snapshot without a TMPDIR to write" 70 "err:leakcheck: --snapshot: /nonexistent/dir/" \
+check "--snapshot without a TMPDIR to write" 70 \
+	"err:fpvm: --snapshot: the snapshots' directory /nonexistent/dir/fpvm-leakcheck." \
 	lines:1
 run leakcheck --kvm /nonexistent/kvm
 check "leakcheck without KVM" 69 "err:no such device" lines:1

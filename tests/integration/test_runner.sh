@@ -54,6 +54,24 @@ EOF
 fpvm_test "$TMP/bad-option.cfg"
 check "a run option is checked by run's parser" 65 \
 	"err:bad-option.cfg:6: test 'b': --cpus 0: out of range" lines:1
+manifest bad-mem <<'EOF'
+[a]
+guest = hello.elf
+mem = lots
+options = --strict-io
+EOF
+fpvm_test "$TMP/bad-mem.cfg"
+check "a bad mem names its own line" 65 \
+	"err:bad-mem.cfg:3: test 'a': --mem 'lots': not a size" lines:1
+printf '[a]\nfile = hello.elf\ntimeout = 10sjunk\n[b]\nfile = hello.elf\ntimeout = 9999999h\n' \
+	>"$TMP/kut-timeout.cfg"
+fpvm_test --kvm-unit-tests "$TMP/kut-timeout.cfg"
+check "kvm-unit-tests: a timeout with junk after its unit" 65 \
+	"err:kut-timeout.cfg:3: timeout '10sjunk'" lines:1
+printf '[b]\nfile = hello.elf\ntimeout = 9999999h\n' >"$TMP/kut-timeout.cfg"
+fpvm_test --kvm-unit-tests "$TMP/kut-timeout.cfg"
+check "kvm-unit-tests: a timeout past a day" 65 \
+	"err:kut-timeout.cfg:3: timeout '9999999h'" lines:1
 manifest bad-req <<'EOF'
 [a]
 guest = hello.elf
@@ -77,7 +95,17 @@ check "a NUL byte" 65 "err:not a manifest (a NUL byte)" lines:1
 fpvm_test "$TMP/missing.cfg"
 check "missing manifest" 65 "err:missing.cfg: No such file" lines:1
 fpvm_test "$TMP"
-check "a directory as manifest" 65 "err:not a regular file" lines:1
+check "a directory as manifest" 65 "err:$TMP: is a directory" lines:1
+mkfifo "$TMP/fifo.cfg"
+if command -v timeout >/dev/null 2>&1; then
+	rm -rf "$TMP/logs"
+	timeout 20 "$FPVM" test --kvm "$KVM" --log-dir "$TMP/logs" "$TMP/fifo.cfg" >"$TMP/out" 2>"$TMP/err"
+	status=$?
+	check "a FIFO as manifest is refused, never waited on" 65 \
+		"err:fifo.cfg: is a FIFO, not a regular file" lines:1
+else
+	skip "a FIFO as manifest is refused, never waited on" "no timeout(1)"
+fi
 fpvm_test
 check "no manifest" 64 "err:test: no manifest given" lines:1
 fpvm_test -j 0 "$TMP/bad-key.cfg"
@@ -115,6 +143,30 @@ check "no KVM: all skipped, status 0" 0 "out:TAP version 13" "out:1..3" \
 junit_valid "$TMP/nokvm.xml" "no KVM: the JUnit report validates"
 has "$TMP/nokvm.xml" 'tests="3" failures="0" errors="0" skipped="3"' "no KVM: JUnit counts 3 skips"
 has "$TMP/nokvm.json" '"tests": 3, "passed": 0, "failed": 0, "skipped": 3' "no KVM: JSON counts 3 skips"
+
+# --- Reports parse whatever bytes they carry: a reason quoting a device path,
+# a manifest's name, its groups (CR, ESC, ill-formed UTF-8, U+FFFE). --------
+bad=$(printf 'cr\r esc\033[2J ff\377 overlong\300\257 surrogate\355\240\200 fffe\357\277\276 big\364\220\200\200')
+printf '[hostile]\nguest = hello.elf\ngroups = %s\n' "$bad" >"$TMP/bytes-$bad.cfg"
+rm -rf "$TMP/logs"
+run test --kvm "$TMP/no-kvm-$bad" --guest-dir "$GUEST_DIR" --log-dir "$TMP/logs" \
+	--junit "$TMP/bytes.xml" --json "$TMP/bytes.json" "$TMP/bytes-$bad.cfg"
+check "hostile bytes: the test is skipped, status 0" 0 "out:ok 1 - hostile # SKIP no usable KVM: "
+[ "$(tr -d '\r\033' <"$TMP/out" | cmp -s - "$TMP/out"; echo $?)" = 0 ] &&
+	ok "hostile bytes: TAP carries no CR or ESC" ||
+	not_ok "hostile bytes: TAP carries no CR or ESC" "$(od -c "$TMP/out" | head -20)"
+junit_valid "$TMP/bytes.xml" "hostile bytes: the JUnit report validates"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -m json.tool "$TMP/bytes.json" >"$TMP/json.out" 2>&1 &&
+		ok "hostile bytes: the JSON report parses" ||
+		not_ok "hostile bytes: the JSON report parses" "$(cat "$TMP/json.out")"
+	python3 -c 'import sys; open(sys.argv[1], encoding="utf-8", errors="strict").read()' \
+		"$TMP/out" >"$TMP/py.out" 2>&1 && ok "hostile bytes: TAP is UTF-8" ||
+		not_ok "hostile bytes: TAP is UTF-8" "$(cat "$TMP/py.out")"
+else
+	skip "hostile bytes: the JSON report parses" "no python3 (the TCG lane's busybox)"
+	skip "hostile bytes: TAP is UTF-8" "no python3 (the TCG lane's busybox)"
+fi
 
 if ! why=$(kvm_usable "$KVM"); then
 	skip "the four outcomes on a KVM" "$why"
@@ -162,6 +214,20 @@ has "$TMP/logs/failing.log" "guest exception: vector 14" "the log holds fpvm's m
 has "$TMP/four.json" '"stats": {"phases_ms": {"kvm_open": ' "JSON carries each run's --stats"
 has "$TMP/four.json" '"name": "skipped", "result": "skip", "status": 0, "expected": 0, "duration_ms": 0' \
 	"JSON: a skip ran nothing"
+
+# --- A log of hostile bytes (the guest prints its arguments) in every report. --
+printf '[echo]\nguest = hello.elf\nargs = %s\noutput = %s\n' "$bad" "$bad" >"$TMP/echo.cfg"
+fpvm_test --junit "$TMP/echo.xml" --json "$TMP/echo.json" "$TMP/echo.cfg"
+check "hostile log: the output check fails" 1 "out:not ok 1 - echo" "out:  message: 'output lacks ''cr? esc?[2J"
+junit_valid "$TMP/echo.xml" "hostile log: the JUnit report validates"
+has "$TMP/echo.xml" "arg[1] = cr&#13;" "hostile log: JUnit's system-out holds the log, escaped"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -m json.tool "$TMP/echo.json" >"$TMP/json.out" 2>&1 &&
+		ok "hostile log: the JSON report parses" ||
+		not_ok "hostile log: the JSON report parses" "$(cat "$TMP/json.out")"
+else
+	skip "hostile log: the JSON report parses" "no python3 (the TCG lane's busybox)"
+fi
 
 # --- -j 1 and the default -j give the same results. ---------------------------
 fpvm_test -j 1 --json "$TMP/j1.json" "$TMP/sel.cfg"

@@ -42,6 +42,24 @@ check "no KVM: an output file that cannot be written" 74 "err:--stats-file /none
 run run --kvm "$TMP/no-kvm" "$GUEST_DIR/hello.elf"
 check "no KVM: a good image reaches the KVM error" 69 "err:$TMP/no-kvm: no such device" lines:1
 
+# Values that meant something else than they said are refused as usage errors.
+run run --kvm "$TMP/no-kvm" --timeout 0 "$GUEST_DIR/hello.elf"
+check "--timeout 0 (no timeout at all) is refused" 64 "err:--timeout 0: must be more than 0" lines:1
+run run --kvm "$TMP/no-kvm" --timeout 1e-400 "$GUEST_DIR/hello.elf"
+check "--timeout 1e-400 is 0 and refused" 64 "err:--timeout 1e-400: must be more than 0" lines:1
+run run --kvm "" "$GUEST_DIR/hello.elf"
+check "--kvm '' names the problem" 64 "err:option '--kvm' needs a value, not an empty string" \
+	"!err:fpvm: : " lines:1
+run run --kvm "$TMP/no-kvm" --xcr0 sse "$GUEST_DIR/hello.elf"
+check "--xcr0 sse breaks a rule, before KVM is opened" 64 \
+	"err:--xcr0 sse: XCR0 0x2 violates rule x87-required" lines:1
+run version extra
+check "version takes no arguments" 64 "err:version takes no arguments" lines:1
+run --help bogus
+check "--help of no command" 64 "err:unknown command 'bogus'" lines:1
+run --help run
+check "--help COMMAND is that command's help" 0 "out:Usage: fpvm run" lines:0
+
 # summary.py on a run with a passing unit suite, a skipped host suite and a
 # TAP suite with a failure and a skip.
 mkdir -p "$TMP/b/meson-logs"

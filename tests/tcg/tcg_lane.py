@@ -58,26 +58,27 @@ def run(cmd, **kw):
                           text=True, **kw)
 
 
-def kernel_package():
-    out = run(['apt-cache', 'depends', 'linux-image-amd64']).stdout
+def kernel_package(meta='linux-image-amd64'):
+    out = run(['apt-cache', 'depends', meta]).stdout
     m = re.search(r'Depends: (linux-image-[0-9][^\s]*-amd64)\b', out)
     if not m:
-        raise LaneError('cannot tell which kernel linux-image-amd64 depends on:\n' + out)
+        raise LaneError('cannot tell which kernel %s depends on:\n%s' % (meta, out))
     return m.group(1)
 
 
-def fetch_kernel(cache):
-    """vmlinuz and the four modules, downloaded and unpacked once per cache."""
+def fetch_kernel(cache, meta='linux-image-amd64', wanted=None):
+    """vmlinuz and the four modules (or @wanted of the kernel @meta depends
+    on), downloaded and unpacked once per cache."""
     os.makedirs(cache, exist_ok=True)
     # Lanes may run side by side (meson test runs tests in parallel): one
     # downloads and unpacks, the others wait for it.
     with open(os.path.join(cache, '.lock'), 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return fetch_kernel_locked(cache)
+        return fetch_kernel_locked(cache, meta, wanted)
 
 
-def fetch_kernel_locked(cache):
-    pkg = kernel_package()
+def fetch_kernel_locked(cache, meta, wanted):
+    pkg = kernel_package(meta)
     kdir = os.path.join(cache, pkg)
     stamp = os.path.join(kdir, '.unpacked')
     if os.path.exists(stamp):
@@ -96,7 +97,8 @@ def fetch_kernel_locked(cache):
     log('unpacking ' + os.path.basename(debs[0]))
     shutil.rmtree(kdir, ignore_errors=True)
     os.makedirs(kdir)
-    wanted = ['./boot/vmlinuz-*'] + ['./*lib/modules/*/kernel/' + m + '*' for m in MODULES]
+    if wanted is None:
+        wanted = ['./boot/vmlinuz-*'] + ['./*lib/modules/*/kernel/' + m + '*' for m in MODULES]
     deb = subprocess.Popen(['dpkg-deb', '--fsys-tarfile', debs[0]], stdout=subprocess.PIPE)
     subprocess.run(['tar', '-x', '-C', kdir, '--wildcards'] + wanted, stdin=deb.stdout,
                    check=True)
@@ -124,9 +126,10 @@ class Cpio:
         self.ino = 1
         self.dirs = set()
 
-    def _entry(self, name, mode, data=b'', nlink=1):
+    def _entry(self, name, mode, data=b'', nlink=1, rdev=(0, 0)):
         hdr = '070701' + ''.join('%08x' % v for v in (
-            self.ino, mode, 0, 0, nlink, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0))
+            self.ino, mode, 0, 0, nlink, 0, len(data), 0, 0, rdev[0], rdev[1], len(name) + 1,
+            0))
         self.ino += 1
         self.buf.write(hdr.encode() + name.encode() + b'\0')
         self.buf.write(b'\0' * (-(110 + len(name) + 1) % 4))
@@ -151,12 +154,19 @@ class Cpio:
             data = lzma.decompress(data)
         self.add(path, data, mode or (0o100755 if os.access(src, os.X_OK) else 0o100644))
 
+    def mknod_char(self, path, major, minor, mode=0o600):
+        """A character device node: the archive says so, no privilege needed."""
+        self.mkdir(os.path.dirname(path))
+        self._entry(path.strip('/'), 0o20000 | mode, rdev=(major, minor))
+
     def symlink(self, path, target):
         self.mkdir(os.path.dirname(path))
         self._entry(path.strip('/'), 0o120777, target.encode())
 
-    def finish(self):
+    def finish(self, compress=True):
         self._entry('TRAILER!!!', 0)
+        if not compress:
+            return self.buf.getvalue()
         return gzip.compress(self.buf.getvalue(), compresslevel=1)
 
 
@@ -186,6 +196,7 @@ if [ ! -c /dev/kvm ]; then
 	poweroff -f
 fi
 echo "@@FPVM@@ READY $(grep -c processor /proc/cpuinfo) CPUs, $(grep -o -w -E 'svm|npt' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+[ -f /fpvm/linux/bzImage ] && export LINUX_KERNEL=/fpvm/linux/bzImage LINUX_INITRD=/fpvm/linux/rootfs.cpio
 export FPVM=/fpvm/fpvm GUEST_DIR=/fpvm/guest FPU_CHECK=/fpvm/fpu_check ORDER_CHECK=/fpvm/order_check SNAP_RELAYOUT=/fpvm/snap_relayout FIXTURE_DIR=/fpvm/fixtures TMPDIR=/tmp
 cd /tmp
 . /job
@@ -209,7 +220,29 @@ echo "@@FPVM@@ EXIT $?"
 '''
 
 
-def build_initramfs(build, mods, job, extra):
+def linux_initramfs(init, files=(), compress=False):
+    """A Linux guest's initramfs: @init as /init, @files in /bin, and
+    /dev/console, which the kernel opens for init before it runs it."""
+    c = Cpio()
+    for d in ('dev', 'proc', 'sys', 'bin'):
+        c.mkdir(d)
+    c.mknod_char('/dev/console', 5, 1)
+    c.add_file('/init', init, 0o100755)
+    for f in files:
+        c.add_file('/bin/' + os.path.basename(f), f)
+    return c.finish(compress=compress)
+
+
+def linux_guest(build, cache):
+    """The linux suite's kernel (Debian's cloud kernel) and its test initramfs."""
+    kdir = fetch_kernel(cache, 'linux-image-cloud-amd64', ['./boot/vmlinuz-*'])
+    init = os.path.join(build, 'tests', 'linux', 'linux-init')
+    if not os.path.exists(init):
+        raise LaneError('%s is not built (ninja -C %s)' % (init, build))
+    return glob.glob(os.path.join(kdir, 'boot', 'vmlinuz-*'))[0], linux_initramfs(init)
+
+
+def build_initramfs(build, mods, job, extra, linux=None):
     c = Cpio()
     for d in ('bin', 'dev', 'proc', 'sys', 'tmp', 'fpvm/guest', 'fpvm/tests'):
         c.mkdir(d)
@@ -247,6 +280,9 @@ def build_initramfs(build, mods, job, extra):
         c.add_file('/fpvm/tests/' + os.path.basename(f), f)
     for f in extra:
         c.add_file('/add/' + os.path.basename(f), f)
+    if linux:
+        c.add_file('/fpvm/linux/bzImage', linux[0], 0o100644)
+        c.add('/fpvm/linux/rootfs.cpio', linux[1])
     return c.finish()
 
 
@@ -379,7 +415,10 @@ def main():
             if not cmd:
                 raise LaneError('run: no command given')
             job = RUN_JOB % ' '.join("'%s'" % a.replace("'", "'\\''") for a in cmd)
-        data = build_initramfs(args.build, mods, job, getattr(args, 'add', []))
+        linux = None
+        if args.mode == 'suites' and 'linux' in args.suites:
+            linux = linux_guest(args.build, cache)
+        data = build_initramfs(args.build, mods, job, getattr(args, 'add', []), linux)
         # One initramfs per lane run, so that lanes running side by side
         # do not overwrite each other's.
         with tempfile.NamedTemporaryFile(dir=cache, prefix='initrd-', suffix='.gz',

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <signal.h>
 
@@ -139,6 +140,17 @@ START_TEST(commands)
 	ck_assert_int_eq(PARSE("--version"), 0);
 	ck_assert(cli.version);
 	expect_usage_error(PARSE("help", "launch"), "unknown command 'launch'");
+	/* --help and -h take a command as help does; more words are an error (issue 20). */
+	ck_assert_int_eq(PARSE("--help", "run"), 0);
+	ck_assert(cli.help);
+	ck_assert_ptr_eq(cli.cmd, &cmd_run);
+	ck_assert_int_eq(PARSE("-h", "fpstate", "show"), 0);
+	ck_assert_ptr_eq(cli.cmd, &cmd_fpstate_show);
+	expect_usage_error(PARSE("--help", "bogus"), "unknown command 'bogus'");
+	expect_usage_error(PARSE("-h", "bogus"), "unknown command 'bogus'");
+	expect_usage_error(PARSE("help", "run", "extra"), "help: unexpected argument 'extra'");
+	expect_usage_error(PARSE("version", "extra"), "version takes no arguments");
+	expect_usage_error(PARSE("--version", "extra"), "--version takes no arguments");
 
 	/* Every option of a command appears in its help, from the same table. */
 	h = help_of(&cmd_run);
@@ -194,6 +206,21 @@ START_TEST(value_errors)
 	expect_usage_error(PARSE("run", "--timeout", "-1", "g"), "not a number of seconds");
 	expect_usage_error(PARSE("run", "--timeout", "nan", "g"), "not a number of seconds");
 	expect_usage_error(PARSE("run", "--timeout", "1e300", "g"), "too large");
+	/* 0 s would mean no timeout (issue 20): refused, as what rounds to it. */
+	expect_usage_error(PARSE("run", "--timeout", "0", "g"), "--timeout 0: must be more than 0");
+	expect_usage_error(PARSE("run", "--timeout", "1e-400", "g"), "must be more than 0 seconds");
+	expect_usage_error(PARSE("run", "--timeout", "0x10", "g"), "not a number of seconds");
+	expect_usage_error(PARSE("run", "--timeout", " 5", "g"), "not a number of seconds");
+	ck_assert_int_eq(PARSE("run", "--timeout", "1e-9", "g"), 0);
+	ck_assert_uint_eq(cli.opts.run.vm.timeout_ms, 1);	/* rounded up, never to 0 */
+	/* An empty value is no path: '--kvm ""' said 'fpvm: : no such device'. */
+	expect_usage_error(PARSE("run", "--kvm", "", "g"), "option '--kvm' needs a value, not an "
+			   "empty string");
+	expect_usage_error(PARSE("run", "--kvm=", "g"), "'--kvm' needs a value, not an empty");
+	expect_usage_error(PARSE("test", "--kvm", "", "m.cfg"), "'--kvm' needs a value");
+	expect_usage_error(PARSE("probe", "--kvm="), "'--kvm' needs a value");
+	expect_usage_error(PARSE("leakcheck", "--kvm", ""), "'--kvm' needs a value");
+	expect_usage_error(PARSE("run", "-c", "", "g"), "'--cpus' needs a value");
 	expect_usage_error(PARSE("run", "--exit-status", "posix", "g"), "expected 'direct' or 'qemu'");
 	expect_usage_error(PARSE("run", "--strict-io=yes", "g"), "takes no value");
 }
@@ -212,6 +239,17 @@ START_TEST(fpstate_run_options)
 	ck_assert_uint_eq(cli.opts.run.vm.xcr0, 0);	/* the guest default */
 	expect_usage_error(PARSE("run", "--xcr0", "x87,sse,avx9", "g"), "unknown feature 'avx9'");
 	expect_usage_error(PARSE("run", "--xcr0", "0", "g"), "rule x87-required");
+	/* KVM's host-independent rules, before KVM is opened ('--xcr0 sse' passed). */
+	expect_usage_error(PARSE("run", "--xcr0", "sse", "g"),
+			   "--xcr0 sse: XCR0 0x2 violates rule x87-required");
+	expect_usage_error(PARSE("run", "--xcr0", "x87,avx", "g"), "rule avx-needs-sse");
+	expect_usage_error(PARSE("run", "--xcr0", "x87,bndregs", "g"), "rule mpx-pair");
+	expect_usage_error(PARSE("run", "--xcr0", "x87,sse,avx,opmask", "g"),
+			   "rule avx512-all-or-none");
+	expect_usage_error(PARSE("run", "--xcr0", "x87,sse,avx512", "g"), "rule avx512-needs-avx");
+	expect_usage_error(PARSE("run", "--xcr0", "x87,sse,xtiledata", "g"), "rule amx-pair");
+	expect_usage_error(PARSE("leakcheck", "--xcr0", "sse"), "rule x87-required");
+	ck_assert_int_eq(PARSE("run", "--xcr0", "x87,sse,avx,avx512,amx,mpx,pkru", "g"), 0);
 	expect_usage_error(PARSE("run", "--save-fpstate"), "needs a value");
 }
 END_TEST
@@ -282,6 +320,52 @@ START_TEST(leakcheck_command)
 }
 END_TEST
 
+/* What report_error() or report_stop() (@e NULL) writes on stderr. */
+static const char *reported(const struct fpvm_error *e, enum vm_stop stop, const char *reason)
+{
+	static char out[512];
+	FILE *tmp = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t n;
+
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stderr);
+	dup2(fileno(tmp), STDERR_FILENO);
+	if (e)
+		report_error(e);
+	else
+		report_stop(stop, reason);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, sizeof(out) - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	return out;
+}
+
+/* Libraries name the item; the command adds its option where they named it. */
+START_TEST(options_named_by_the_command)
+{
+	struct fpvm_error e = { 0 };
+
+	fpvm_fail_config(&e, CFG_CPUS, "%u: too many", 9);
+	ck_assert_str_eq(reported(&e, 0, NULL), "fpvm: --cpus 9: too many\n");
+	fpvm_fail(&e, FPVM_ERR_INPUT, EINVAL, "k.elf: modules are for Multiboot kernels only");
+	fpvm_error_item(&e, CFG_MODULES, strlen("k.elf: modules"));
+	ck_assert_str_eq(reported(&e, 0, NULL), "fpvm: k.elf: modules (--module, --initrd) are for "
+			 "Multiboot kernels only\n");
+	/* A new failure forgets the last one's item. */
+	fpvm_fail(&e, FPVM_ERR_INPUT, EINVAL, "k.elf: empty file");
+	ck_assert_str_eq(reported(&e, 0, NULL), "fpvm: k.elf: empty file\n");
+	ck_assert_str_eq(reported(NULL, VM_STOP_STRICT_IO, "vcpu 0: 1-byte read of unknown port"),
+			 "fpvm: vcpu 0: 1-byte read of unknown port (--strict-io)\n");
+	ck_assert_str_eq(reported(NULL, VM_STOP_TIMEOUT, "timeout after 1 s"),
+			 "fpvm: timeout after 1 s\n");
+}
+END_TEST
+
 START_TEST(sizes)
 {
 	uint64_t v;
@@ -311,6 +395,15 @@ START_TEST(seconds)
 	ck_assert_uint_eq(ms, 0);
 	ck_assert_int_eq(parse_seconds_ms("inf", &ms), -EINVAL);
 	ck_assert_int_eq(parse_seconds_ms("2s", &ms), -EINVAL);
+	ck_assert_int_eq(parse_seconds_ms("+2", &ms), -EINVAL);
+	ck_assert_int_eq(parse_seconds_ms(" 2", &ms), -EINVAL);
+	ck_assert_int_eq(parse_seconds_ms("0x10", &ms), -EINVAL);
+	ck_assert_int_eq(parse_seconds_ms(".", &ms), -EINVAL);
+	ck_assert_int_eq(parse_seconds_ms("1e400", &ms), -ERANGE);
+	ck_assert_int_eq(parse_seconds_ms(".5e1", &ms), 0);
+	ck_assert_uint_eq(ms, 5000);
+	ck_assert_int_eq(parse_seconds_ms("1e-400", &ms), 0);
+	ck_assert_uint_eq(ms, 0);	/* an underflow is 0 s, for the caller to refuse */
 }
 END_TEST
 
@@ -335,6 +428,36 @@ START_TEST(statuses)
 }
 END_TEST
 
+/* Every status fpvm decides is in the one table, with its meaning for --help. */
+START_TEST(status_table)
+{
+	static const int all[] = {
+		FPVM_EXIT_USAGE, FPVM_EXIT_DATAERR, FPVM_EXIT_UNAVAILABLE, FPVM_EXIT_SOFTWARE,
+		FPVM_EXIT_IOERR, FPVM_EXIT_SNAPSHOT_HOST, FPVM_EXIT_UNEXPECTED,
+		FPVM_EXIT_EXCEPTION, FPVM_EXIT_TRIPLE_FAULT, FPVM_EXIT_FAIL_ENTRY,
+		FPVM_EXIT_INTERNAL, FPVM_EXIT_HALTED, FPVM_EXIT_STRICT_IO, FPVM_EXIT_SYSTEM_EVENT,
+		FPVM_EXIT_PANIC, FPVM_EXIT_HOST_FPSTATE, FPVM_EXIT_BAD_FPSTATE, FPVM_EXIT_LEAK,
+		FPVM_EXIT_SELFTEST, FPVM_EXIT_TIMEOUT, FPVM_EXIT_SECCOMP, FPVM_EXIT_SIGINT,
+		FPVM_EXIT_SIGTERM,
+	};
+	char *h = help_of(NULL);
+
+	ck_assert_int_eq(FPVM_EXIT_SECCOMP, 125);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		char want[16];
+
+		ck_assert_ptr_nonnull(status_meaning(all[i]));
+		snprintf(want, sizeof(want), " %d ", all[i]);
+		ck_assert_msg(strstr(h, want) || (snprintf(want, sizeof(want), "\n%d ", all[i]),
+						  strstr(h, want)), "--help lacks status %d", all[i]);
+	}
+	ck_assert_ptr_null(status_meaning(0));
+	ck_assert_ptr_null(status_meaning(1000));
+	ck_assert_ptr_nonnull(strstr(h, "124 timeout; 125 forbidden"));
+	free(h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli");
@@ -349,9 +472,11 @@ int main(void)
 	tcase_add_test(tc, fpstate_run_options);
 	tcase_add_test(tc, probe_and_fpstate_commands);
 	tcase_add_test(tc, leakcheck_command);
+	tcase_add_test(tc, options_named_by_the_command);
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, seconds);
 	tcase_add_test(tc, statuses);
+	tcase_add_test(tc, status_table);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -184,6 +184,76 @@ START_TEST(uart_iir_thre_interrupt)
 }
 END_TEST
 
+static int irq_edges[2], irq_now;
+static char lines_seen[512];
+
+static void record_irq(void *opaque, int level)
+{
+	ck_assert_ptr_eq(opaque, &irq_now);
+	ck_assert_int_ne(level, irq_now);	/* only changes are passed on */
+	irq_now = level;
+	irq_edges[level]++;
+}
+
+static void record_line(void *opaque, unsigned int cpu, const char *buf, unsigned int len)
+{
+	(void)opaque;
+	snprintf(lines_seen + strlen(lines_seen), sizeof(lines_seen) - strlen(lines_seen),
+		 "%u:%.*s", cpu, (int)len, buf);
+}
+
+/* Linux's TTY sends through THRE interrupts on IRQ 4: the line follows IIR, gated by OUT2. */
+START_TEST(uart_interrupt_line)
+{
+	const struct serial8250_hooks h = { record_irq, NULL, &irq_now };
+
+	irq_now = 0;
+	irq_edges[0] = irq_edges[1] = 0;
+	serial8250_set_hooks(uart, &h);
+	/* THRI pending but OUT2 clear: no interrupt reaches the PC's line. */
+	serial8250_out(uart, 0, UART_IER, UART_IER_THRI);
+	ck_assert_int_eq(irq_now, 0);
+	serial8250_out(uart, 0, UART_MCR, UART_MCR_OUT2);
+	ck_assert_int_eq(irq_now, 1);
+	/* The driver's handler reads IIR: acknowledged, the line drops. */
+	ck_assert_uint_eq(serial8250_in(uart, 0, UART_IIR), UART_IIR_THRI);
+	ck_assert_int_eq(irq_now, 0);
+	/* Each byte sent empties THR again: a new edge for the next. */
+	say(0, "a");
+	ck_assert_int_eq(irq_now, 1);
+	say(0, "b");
+	ck_assert_int_eq(irq_edges[1], 2);
+	/* Disabling THRI drops it without an IIR read. */
+	serial8250_out(uart, 0, UART_IER, 0);
+	ck_assert_int_eq(irq_now, 0);
+	/* Received data (loopback) with RDI enabled raises it until read. */
+	serial8250_out(uart, 0, UART_MCR, UART_MCR_OUT2 | UART_MCR_LOOP);
+	serial8250_out(uart, 0, UART_IER, UART_IER_RDI);
+	ck_assert_int_eq(irq_now, 0);
+	say(0, "x");
+	ck_assert_int_eq(irq_now, 1);
+	ck_assert_uint_eq(serial8250_in(uart, 0, UART_RBR), 'x');
+	ck_assert_int_eq(irq_now, 0);
+	ck_assert_int_eq(irq_edges[0], 3);
+	ck_assert_int_eq(irq_edges[1], 3);
+}
+END_TEST
+
+/* The owner sees each vCPU's lines whole (a Linux guest's panic line is found this way). */
+START_TEST(uart_line_hook)
+{
+	const struct serial8250_hooks h = { NULL, record_line, NULL };
+
+	lines_seen[0] = 0;
+	serial8250_set_hooks(uart, &h);
+	say(0, "Kernel pa");
+	say(1, "other\n");
+	say(0, "nic\n");
+	ck_assert_str_eq(lines_seen, "1:other\n0:Kernel panic\n");
+	ck_assert_str_eq(output(), "other\nKernel panic\n");
+}
+END_TEST
+
 START_TEST(uart_loopback)
 {
 	serial8250_out(uart, 0, UART_MCR, UART_MCR_LOOP | 0x0a);	/* RTS, OUT2 */
@@ -465,6 +535,8 @@ int main(void)
 	tcase_add_test(u, uart_ier_masks_reserved_bits);
 	tcase_add_test(u, uart_scratch_register);
 	tcase_add_test(u, uart_iir_thre_interrupt);
+	tcase_add_test(u, uart_interrupt_line);
+	tcase_add_test(u, uart_line_hook);
 	tcase_add_test(u, uart_loopback);
 	tcase_add_test(u, uart_lines_never_interleave);
 	tcase_add_test(u, uart_long_line_is_split);

@@ -82,15 +82,42 @@ START_TEST(xinuse_change_alone_is_not_a_leak)
 }
 END_TEST
 
+/*
+ * guest_fpu_open(), the one set-up sequence: a KVM that cannot be opened
+ * leaves nothing open and is reported as unavailable; on a host without
+ * AMX the permission is refused before KVM is even opened.
+ */
+START_TEST(open_in_order)
+{
+	struct fpvm_error err = { 0 };
+	struct guest_fpu_cfg c;
+	struct kvm kvm;
+
+	ck_assert_int_lt(guest_fpu_open(&kvm, &c, "/nonexistent/kvm", false, NULL, &err), 0);
+	ck_assert_int_eq(err.cls, FPVM_ERR_UNAVAILABLE);
+	ck_assert_msg(strstr(err.msg, "/nonexistent/kvm: no such device"), "%s", err.msg);
+	ck_assert_int_eq(kvm.fd, -1);
+	if (!(host_xgetbv0() & XMASK(XTILE_DATA))) {
+		memset(&err, 0, sizeof(err));
+		ck_assert_int_lt(guest_fpu_open(&kvm, &c, "/nonexistent/kvm", true, NULL, &err), 0);
+		ck_assert_int_eq(err.item, CFG_AMX);
+		ck_assert_msg(!strstr(err.msg, "/nonexistent"), "KVM opened first: %s", err.msg);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hostfpu");
 	TCase *tc = tcase_create("check");
+	TCase *open_tc = tcase_create("open");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, identical_images_pass);
 	tcase_add_test(tc, changed_register_is_caught);
 	tcase_add_test(tc, xinuse_change_alone_is_not_a_leak);
 	suite_add_tcase(s, tc);
+	tcase_add_test(open_tc, open_in_order);
+	suite_add_tcase(s, open_tc);
 	return run_suite(s);
 }

@@ -128,6 +128,11 @@ START_TEST(missing_device)
 	ck_assert_int_lt(kvm_open(&kvm, "/nonexistent/kvm", &err), 0);
 	ck_assert_int_eq(err.cls, FPVM_ERR_UNAVAILABLE);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/kvm: no such device (is the kvm module"));
+	/* An empty path is named as such, never as ': no such device'. */
+	ck_assert_int_lt(kvm_open(&kvm, "", &err), 0);
+	ck_assert_int_eq(err.cls, FPVM_ERR_UNAVAILABLE);
+	ck_assert_str_eq(err.msg, "an empty path names no KVM device");
+	ck_assert_int_eq(kvm.fd, -1);
 }
 END_TEST
 

@@ -446,6 +446,10 @@ START_TEST(report_formats)
 	ck_assert_ptr_nonnull(strstr(out, "ok 8 - VM1: host threads carry no guest canaries\n"));
 	ck_assert_ptr_nonnull(strstr(out, "1..8\n"));
 	ck_assert_ptr_null(strstr(out, "restored"));
+	/* A VM's reason can quote its guest: it must not start a TAP line of its own. */
+	snprintf(run.verdict, sizeof(run.verdict), "VM0 failed: panic: x\nok 99 - forged\r\033[2J\xff");
+	out = print(leak_print_tap, &run);
+	ck_assert_ptr_nonnull(strstr(out, "# VM0 failed: panic: x?ok 99 - forged??[2J\xef\xbf\xbd\n1..8\n"));
 	leak_table_free(&run.table);
 }
 END_TEST

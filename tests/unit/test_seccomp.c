@@ -35,6 +35,9 @@ enum action {
 	SOCKET,
 };
 
+/* What the command tells seccomp to say about turning the filters off, as fpvm run does. */
+static const char *way_out = "--no-seccomp turns the filters off";
+
 /* Runs @a in a child under @which's filter: its exit status, its stderr in @msg. */
 static int in_child(enum seccomp_thread which, enum action a, char *msg, size_t size)
 {
@@ -50,6 +53,8 @@ static int in_child(enum seccomp_thread which, enum action a, char *msg, size_t 
 		void *p;
 
 		dup2(pipefd[1], STDERR_FILENO);
+		seccomp_set_exit_status(FPVM_EXIT_SECCOMP);	/* as cmd/main.c does */
+		seccomp_set_way_out(way_out);
 		if (seccomp_sigsys_init() || seccomp_filter_thread(which, &err)) {
 			dprintf(STDERR_FILENO, "setup: %s\n", err.msg);
 			_exit(99);
@@ -100,7 +105,7 @@ static void expect_forbidden(enum seccomp_thread which, enum action a, const cha
 {
 	char msg[512], want[64];
 
-	ck_assert_int_eq(in_child(which, a, msg, sizeof(msg)), SECCOMP_EXIT_STATUS);
+	ck_assert_int_eq(in_child(which, a, msg, sizeof(msg)), FPVM_EXIT_SECCOMP);
 	snprintf(want, sizeof(want), "forbidden system call: %s (", name);
 	ck_assert_msg(strstr(msg, want), "message '%s' lacks '%s'", msg, want);
 	ck_assert_msg(strstr(msg, "--no-seccomp"), "message '%s' lacks the way out", msg);
@@ -135,6 +140,22 @@ START_TEST(tgkill_stays_in_this_process)
 }
 END_TEST
 
+/* The library names no option: without a way out from the command, the report has none. */
+START_TEST(no_way_out_names_no_option)
+{
+	static const char end[] = "; fpvm stops\n";
+	char msg[512];
+
+	way_out = NULL;
+	ck_assert_int_eq(in_child(SECCOMP_THREAD_VCPU, GETPPID, msg, sizeof(msg)),
+			 FPVM_EXIT_SECCOMP);
+	ck_assert_msg(strstr(msg, "forbidden system call: getppid ("), "'%s'", msg);
+	ck_assert_msg(strlen(msg) > strlen(end) && !strcmp(msg + strlen(msg) - strlen(end), end),
+		      "'%s' does not end there", msg);
+	ck_assert_msg(!strstr(msg, "--"), "'%s' names an option", msg);
+}
+END_TEST
+
 #endif
 
 START_TEST(syscall_names)
@@ -156,6 +177,7 @@ int main(void)
 	tcase_add_test(tc, what_a_vcpu_thread_needs_passes);
 	tcase_add_test(tc, anything_else_is_named_and_stops);
 	tcase_add_test(tc, tgkill_stays_in_this_process);
+	tcase_add_test(tc, no_way_out_names_no_option);
 #endif
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* Manifests (every key, every error with its line), selection, reports. */
+/* Manifests: every key, every error with its line, the dialects, selection, loading. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../base/utf8.h"
 #include "../../suite/suite.h"
 #include "testutil.h"
 
@@ -180,6 +182,53 @@ START_TEST(kvm_unit_tests_dialect)
 }
 END_TEST
 
+/* timeout(1)'s durations, whole and within fpvm's bound (issue 20: 9999999h, 10sjunk). */
+START_TEST(kvm_unit_tests_timeouts)
+{
+	static const struct {
+		const char *v;
+		uint64_t ms;	/* 0: refused */
+	} cases[] = {
+		{ "90", 90000 }, { "90s", 90000 }, { "1.5m", 90000 }, { "2h", 7200000 },
+		{ "1d", 86400000 }, { "0.001", 1 },
+		{ "9999999h", 0 }, { "2d", 0 }, { "86401", 0 }, { "10sjunk", 0 }, { "10ss", 0 },
+		{ "s", 0 }, { "0", 0 }, { "0s", 0 }, { "-5", 0 }, { "1e-400", 0 }, { "", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[96];
+		int r;
+
+		snprintf(text, sizeof(text), "[a]\nfile = a.flat\ntimeout = %s\n", cases[i].v);
+		memset(&err, 0, sizeof(err));
+		r = suite_parse(text, "u.cfg", "x86", SUITE_DIALECT_KVM_UNIT_TESTS, &s, &err);
+		if (cases[i].ms) {
+			ck_assert_msg(r == 0, "timeout '%s' refused: %s", cases[i].v, err.msg);
+			ck_assert_uint_eq(s.tests[0].timeout_ms, cases[i].ms);
+			suite_free(&s);
+		} else {
+			ck_assert_msg(r < 0, "timeout '%s' accepted", cases[i].v);
+			ck_assert_msg(strstr(err.msg, "u.cfg:3: timeout '"), "%s", err.msg);
+		}
+	}
+}
+END_TEST
+
+/* mem is checked by fpvm test with run's parser; the line it names is its own. */
+START_TEST(mem_keeps_its_line)
+{
+	ck_assert_int_eq(parse("[a]\nguest = a\n\nmem = lots\n"), 0);
+	ck_assert_str_eq(s.tests[0].mem, "lots");
+	ck_assert_uint_eq(s.tests[0].mem_line, 4);
+	suite_free(&s);
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(suite_parse("[a]\nfile = a.flat\n\nqemu_params = -m 9T\n", "u.cfg",
+				     "x86", SUITE_DIALECT_KVM_UNIT_TESTS, &s, &err), 0);
+	ck_assert_uint_eq(s.tests[0].mem_line, 4);
+	suite_free(&s);
+}
+END_TEST
+
 START_TEST(selection)
 {
 	char *groups[] = { "fast", "fpu" }, *globs[] = { "x*", "b" };
@@ -213,7 +262,13 @@ START_TEST(load_rejects_what_is_no_manifest)
 	ck_assert_int_lt(suite_load("/nonexistent/m.cfg", NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/m.cfg: No such file"));
 	ck_assert_int_lt(suite_load("/tmp", NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
-	ck_assert_ptr_nonnull(strstr(err.msg, "not a regular file"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "/tmp: is a directory"));
+	ck_assert_int_lt(suite_load("/dev/null", NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/dev/null: is a device, not a regular file"));
+	/* Larger than 1 MiB: refused before it is read. */
+	ck_assert_int_eq(truncate(path, (1 << 20) + 1), 0);
+	ck_assert_int_lt(suite_load(path, NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "larger than 1048576 bytes"));
 	/* Guests sit beside their manifest by default. */
 	fd = open(path, O_WRONLY | O_TRUNC);
 	ck_assert_int_eq(write(fd, "[a]\nguest = a.elf\n", 18), 18);
@@ -225,68 +280,33 @@ START_TEST(load_rejects_what_is_no_manifest)
 }
 END_TEST
 
-static char *print(void (*fn)(FILE *, const struct suite *))
+/* A FIFO as the manifest (or a check's setting) is refused at once, never waited on. */
+START_TEST(load_never_waits_on_a_fifo)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char dir[] = "/tmp/fpvm-suite-XXXXXX", fifo[64], cfg[64], text[160];
+	int fd;
 
-	fn(f, &s);
-	fclose(f);
-	return buf;
-}
-
-START_TEST(reports_escape_what_they_carry)
-{
-	const char *text = "one\ntwo <&>\n\x01\xff three\n";
-	char log[] = "/tmp/fpvm-suite-log-XXXXXX", *x, *tap = NULL;
-	int fd = mkstemp(log);
-	size_t len = 0;
-	FILE *f;
-
-	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	alarm(10);	/* before the fix, suite_load() waited here for a writer forever */
+	ck_assert_int_lt(suite_load(fifo, NULL, SUITE_DIALECT_FPVM, &s, &err), 0);
+	ck_assert_int_eq(err.cls, FPVM_ERR_INPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "fifo: is a FIFO, not a regular file"));
+	/* kvm-unit-tests' check = PATH=VALUE: a FIFO there does not hold, without a wait. */
+	snprintf(cfg, sizeof(cfg), "%s/u.cfg", dir);
+	snprintf(text, sizeof(text), "[a]\nfile = a.flat\ncheck = %s=Y\n", fifo);
+	fd = open(cfg, O_WRONLY | O_CREAT, 0600);
 	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
-	ck_assert_int_eq(parse("[ok]\nguest = a\n[bad]\nguest = b\ngroups = g\n[skip]\nguest = c\n"), 0);
-	s.tests[0].result = SUITE_PASS;
-	s.tests[1].result = SUITE_FAIL;
-	s.tests[1].status = 3;
-	snprintf(s.tests[1].reason, sizeof(s.tests[1].reason), "exit status 3, expected 0 'q'");
-	s.tests[1].log_path = strdup(log);
-	s.tests[2].result = SUITE_SKIP;
-	snprintf(s.tests[2].reason, sizeof(s.tests[2].reason), "needs \"avx\" & more");
-
-	x = print(suite_print_junit);
-	ck_assert_ptr_nonnull(strstr(x, "<testsuite name=\"t\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""));
-	ck_assert_ptr_nonnull(strstr(x, "<skipped message=\"needs &quot;avx&quot; &amp; more\"/>"));
-	ck_assert_ptr_nonnull(strstr(x, "<failure type=\"fail\" message=\"exit status 3, expected 0 &apos;q&apos;\">"));
-	/* Control bytes become '?', invalid UTF-8 U+FFFD: XML 1.0 carries neither. */
-	ck_assert_ptr_nonnull(strstr(x, "<system-out>one\ntwo &lt;&amp;&gt;\n?\xef\xbf\xbd three\n</system-out>"));
-	free(x);
-
-	x = print(suite_print_json);
-	ck_assert_ptr_nonnull(strstr(x, "\"tests\": 3, \"passed\": 1, \"failed\": 1, \"skipped\": 1"));
-	ck_assert_ptr_nonnull(strstr(x, "\"name\": \"bad\", \"result\": \"fail\", \"status\": 3"));
-	ck_assert_ptr_nonnull(strstr(x, "\"groups\": [\"g\"]"));
-	free(x);
-
-	f = open_memstream(&tap, &len);
-	suite_tap_result(f, &s.tests[1], 2);
-	suite_tap_result(f, &s.tests[2], 3);
-	fclose(f);
-	ck_assert_ptr_nonnull(strstr(tap, "not ok 2 - bad\n  ---\n  message: 'exit status 3, expected 0 ''q'''\n"));
-	ck_assert_ptr_nonnull(strstr(tap, "  output: |\n    one\n    two <&>\n    ?\xff three\n  ...\n"));
-	ck_assert_ptr_nonnull(strstr(tap, "ok 3 - skip # SKIP needs \"avx\" & more\n"));
-	free(tap);
-
-	x = suite_log_tail(&s.tests[1], 2, 4096);
-	ck_assert_str_eq(x, "two <&>\n\x01\xff three\n");
-	free(x);
-	x = suite_log_tail(&s.tests[1], 10, 6);
-	ck_assert_str_eq(x, "three\n");
-	free(x);
-	unlink(log);
+	ck_assert_int_eq(suite_load(cfg, NULL, SUITE_DIALECT_KVM_UNIT_TESTS, &s, &err), 0);
+	ck_assert_int_eq(s.tests[0].result, SUITE_SKIP);
+	ck_assert_ptr_nonnull(strstr(s.tests[0].reason, "does not hold on this host"));
 	suite_free(&s);
+	alarm(0);
+	unlink(cfg);
+	unlink(fifo);
+	rmdir(dir);
 }
 END_TEST
 
@@ -299,9 +319,11 @@ int main(void)
 	tcase_add_test(tc, errors_name_their_line);
 	tcase_add_test(tc, a_key_given_twice_keeps_the_last);
 	tcase_add_test(tc, kvm_unit_tests_dialect);
+	tcase_add_test(tc, kvm_unit_tests_timeouts);
+	tcase_add_test(tc, mem_keeps_its_line);
 	tcase_add_test(tc, selection);
 	tcase_add_test(tc, load_rejects_what_is_no_manifest);
-	tcase_add_test(tc, reports_escape_what_they_carry);
+	tcase_add_test(tc, load_never_waits_on_a_fifo);
 	suite_add_tcase(su, tc);
 	return run_suite(su);
 }

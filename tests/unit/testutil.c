@@ -80,14 +80,3 @@ void cpuid_fixture_free(struct cpuid_fixture *f)
 	free(f->kvm);
 	free(f->host);
 }
-
-int run_suite(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
-}

@@ -11,7 +11,9 @@
 #include "../../vcpu/vcpu.h"
 #include "../../cmd/cmd.h"
 #include "../../leakcheck/leakcheck.h"
+#include "../../vmm/exit.h"
 #include "../../vmm/vm.h"
+#include "check_run.h"
 
 /*
  * A CPUID table file (tests/fixtures/cpuid/): KVM_GET_SUPPORTED_CPUID rows
@@ -45,8 +47,5 @@ void fake_vm_init(struct fake_vm *f, uint64_t mem_size);
 void fake_vm_free(struct fake_vm *f);
 /* Reads whatever the serial device wrote so far (non-blocking). */
 size_t fake_vm_output(struct fake_vm *f, char *buf, size_t size);
-
-/* Runs a Check suite; main() of every test program. */
-int run_suite(Suite *s);
 
 #endif

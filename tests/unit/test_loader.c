@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* ELF64 and Multiboot validation against a corpus of well-formed and malformed images. */
+/*
+ * The loader (loader/): ELF64 and Multiboot validation against a corpus of
+ * well-formed and malformed images, what each kind leaves in guest memory
+ * and its entry state, and image files that are no files.  This program
+ * links the loader and base alone: the loader is pure.
+ */
 #include <elf.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +15,8 @@
 #include <unistd.h>
 
 #include "../../guest/abi.h"
-#include "../../vmm/multiboot.h"
-#include "testutil.h"
+#include "../../loader/loader.h"
+#include "check_run.h"
 
 #define RAM_SIZE	(64ULL << 20)
 #define STACKS_BASE	(RAM_SIZE - FPVM_BOOT_STACK_SIZE)
@@ -24,7 +30,7 @@ struct seg {
 static uint8_t image[4096];
 static struct load_limits lim;
 static struct fpvm_error err;
-static struct elf_image img;
+static struct image img;
 
 static void limits(void)
 {
@@ -77,7 +83,7 @@ static size_t good(void)
 
 static void expect_bad(size_t len, const char *fragment)
 {
-	int r = elf_validate(image, len, &lim, &img, &err);
+	int r = image_validate(image, len, &lim, &img, &err);
 
 	ck_assert_int_lt(r, 0);
 	ck_assert_int_eq(err.cls, FPVM_ERR_INPUT);
@@ -89,7 +95,9 @@ START_TEST(accepts_good_image)
 {
 	size_t len = good();
 
-	ck_assert_int_eq(elf_validate(image, len, &lim, &img, &err), 0);
+	ck_assert_int_eq(image_detect(image, len), IMAGE_ELF64);
+	ck_assert_int_eq(image_validate(image, len, &lim, &img, &err), 0);
+	ck_assert_int_eq(img.kind, IMAGE_ELF64);
 	ck_assert_uint_eq(img.entry, 0x100010);
 	ck_assert_uint_eq(img.nr_segments, 2);
 	ck_assert_uint_eq(img.seg[1].mem_size, 0x4000);
@@ -280,18 +288,32 @@ START_TEST(rejects_no_program_headers)
 }
 END_TEST
 
-/* elf_load_file(): what only a file system can produce. */
+/* Guest RAM of @size bytes on the heap: calloc's pages are zero, as a new VM's are. */
+static void mem_alloc(struct guest_mem *mem, uint64_t size)
+{
+	uint8_t *host = calloc(1, size);
+
+	ck_assert_ptr_nonnull(host);
+	guest_mem_layout(mem, size, host);
+}
+
+static void mem_free(struct guest_mem *mem)
+{
+	free(mem->host);
+}
+
+/* image_load_file(): what only a file system can produce. */
 START_TEST(load_rejects_directory_and_missing_file)
 {
 	struct guest_mem mem;
 
-	ck_assert_int_eq(guest_mem_alloc(&mem, RAM_SIZE, &err), 0);
-	ck_assert_int_lt(elf_load_file("/tmp", &mem, &lim, &img, &err), 0);
+	mem_alloc(&mem, RAM_SIZE);
+	ck_assert_int_lt(image_load_file("/tmp", &mem, &lim, &img, &err), 0);
 	ck_assert_str_eq(err.msg, "/tmp: is a directory");
 	ck_assert_int_eq(err.cls, FPVM_ERR_INPUT);
-	ck_assert_int_lt(elf_load_file("/nonexistent/x.elf", &mem, &lim, &img, &err), 0);
+	ck_assert_int_lt(image_load_file("/nonexistent/x.elf", &mem, &lim, &img, &err), 0);
 	ck_assert_str_eq(err.msg, "/nonexistent/x.elf: No such file or directory");
-	guest_mem_free(&mem);
+	mem_free(&mem);
 }
 END_TEST
 
@@ -306,8 +328,8 @@ START_TEST(load_copies_segments_and_names_file)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, image, len), (ssize_t)len);
 	close(fd);
-	ck_assert_int_eq(guest_mem_alloc(&mem, RAM_SIZE, &err), 0);
-	ck_assert_int_eq(elf_load_file(path, &mem, &lim, &img, &err), 0);
+	mem_alloc(&mem, RAM_SIZE);
+	ck_assert_int_eq(image_load_file(path, &mem, &lim, &img, &err), 0);
 	p = guest_mem_ptr(&mem, 0x100000, 64);
 	ck_assert_uint_eq(p[0], 0x90);
 	ck_assert_uint_eq(p[63], 0x90);
@@ -316,10 +338,10 @@ START_TEST(load_copies_segments_and_names_file)
 	/* An empty file: the message names the file and the problem. */
 	fd = open(path, O_WRONLY | O_TRUNC);
 	close(fd);
-	ck_assert_int_lt(elf_load_file(path, &mem, &lim, &img, &err), 0);
+	ck_assert_int_lt(image_load_file(path, &mem, &lim, &img, &err), 0);
 	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, ": empty file"), "%s", err.msg);
 	unlink(path);
-	guest_mem_free(&mem);
+	mem_free(&mem);
 }
 END_TEST
 
@@ -341,7 +363,7 @@ START_TEST(multiboot_aout_kludge)
 {
 	size_t len = flat_multiboot(64, 1u << 16, 0, 0x100000 + 8192, 0x100100);
 
-	ck_assert(multiboot_detect(image, len));
+	ck_assert_int_eq(image_detect(image, len), IMAGE_MULTIBOOT);
 	ck_assert_int_eq(image_validate(image, len, &lim, &img, &err), 0);
 	ck_assert_int_eq(img.kind, IMAGE_MULTIBOOT);
 	ck_assert_uint_eq(img.nr_segments, 1);
@@ -395,13 +417,144 @@ START_TEST(multiboot_rejects_what_it_cannot_boot)
 	ck_assert_ptr_nonnull(strstr(err.msg, "overlaps the ACPI tables"));
 	/* The header must lie in the first 8 KiB. */
 	memset(image, 0x90, sizeof(image));
-	ck_assert(!multiboot_detect(image, sizeof(image)));
+	ck_assert_int_eq(image_detect(image, sizeof(image)), IMAGE_ELF64);
+}
+END_TEST
+
+/*
+ * A FIFO would block the read until a writer came, a device could be
+ * endless: both are refused at once, naming the path (fpvm run's status 65).
+ */
+START_TEST(a_fifo_or_device_is_no_image)
+{
+	char dir[] = "/tmp/fpvm-loader-XXXXXX", fifo[64];
+	uint8_t *buf = NULL;
+	size_t len;
+
+	alarm(10);	/* a read that blocks fails the test instead of hanging it */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo.elf", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_lt(image_read_file(fifo, RAM_SIZE, &buf, &len, &err), 0);
+	ck_assert_int_eq(err.cls, FPVM_ERR_INPUT);
+	ck_assert_str_eq(err.msg + strlen(dir), "/fifo.elf: is a FIFO, not a regular file");
+	ck_assert_int_lt(image_read_file("/dev/zero", RAM_SIZE, &buf, &len, &err), 0);
+	ck_assert_int_eq(err.cls, FPVM_ERR_INPUT);
+	ck_assert_str_eq(err.msg, "/dev/zero: is a device, not a regular file");
+	ck_assert_ptr_null(buf);
+	unlink(fifo);
+	rmdir(dir);
+	alarm(0);
+}
+END_TEST
+
+START_TEST(each_kind_says_what_it_boots_on)
+{
+	ck_assert(!image_kind_pc(IMAGE_ELF64));
+	ck_assert(!image_kind_modules(IMAGE_ELF64));
+	ck_assert(image_kind_pc(IMAGE_MULTIBOOT));
+	ck_assert(image_kind_modules(IMAGE_MULTIBOOT));
+}
+END_TEST
+
+/* A boot layout over @mem, its limits in the test's @lim. */
+static struct boot_layout layout(struct guest_mem *mem, unsigned int nr_cpus)
+{
+	struct boot_layout b;
+
+	mem_alloc(mem, RAM_SIZE);
+	ck_assert_int_eq(boot_layout_init(&b, mem, nr_cpus, nr_cpus, &err), 0);
+	load_limits_init(&lim, mem, &b);
+	return b;
+}
+
+START_TEST(elf64_prepare_and_entry)
+{
+	const struct image_boot boot = { .path = "g.elf" };
+	struct kvm_regs regs;
+	struct kvm_sregs sregs = { 0 };
+	struct guest_mem mem;
+	struct boot_layout b = layout(&mem, 2);
+	size_t len = good();
+
+	ck_assert_int_eq(image_load(image, len, "g.elf", &mem, &lim, &img, &err), 0);
+	ck_assert_int_eq(image_prepare(&img, &mem, &b, &boot, &err), 0);
+	/* The page tables: PML4[0] points at the PDPT. */
+	ck_assert_uint_eq(*(uint64_t *)guest_mem_ptr(&mem, FPVM_PML4_ADDR, 8) & ~0xfffULL,
+			  FPVM_PDPT_ADDR);
+	/* Every vCPU starts at the entry, in long mode, on its own stack. */
+	for (unsigned int cpu = 0; cpu < 2; cpu++) {
+		ck_assert(image_entry_state(&img, &b, cpu, true, &regs, &sregs));
+		ck_assert_uint_eq(regs.rip, 0x100010);
+		ck_assert_uint_eq(regs.rsi, cpu);
+		ck_assert_uint_eq(regs.rsp, b.stacks_base + (cpu + 1) * FPVM_BOOT_STACK_SIZE);
+		ck_assert(sregs.efer & (1 << 10));	/* LMA */
+	}
+	mem_free(&mem);
+}
+END_TEST
+
+START_TEST(multiboot_prepare_modules_and_information)
+{
+	static const uint8_t mod0[] = "first module", mod1[5000] = { 1 };
+	const struct image_module mods[] = {
+		{ mod0, sizeof(mod0), "one" }, { mod1, sizeof(mod1), "" },
+	};
+	char *args[] = { "a", "b" };
+	const struct image_boot boot = {
+		.path = "k.elf", .nargs = 2, .args = args, .modules = mods, .nr_modules = 2,
+	};
+	struct guest_mem mem;
+	struct boot_layout b = layout(&mem, 1);
+	size_t len = flat_multiboot(64, 1u << 16, 0, 0x100000 + 8192, 0x100100);
+	const uint32_t *info, *m;
+
+	ck_assert_int_eq(image_load(image, len, "k.elf", &mem, &lim, &img, &err), 0);
+	ck_assert_int_eq(image_prepare(&img, &mem, &b, &boot, &err), 0);
+	info = guest_mem_ptr(&mem, FPVM_MB_INFO_ADDR, 88);
+	/* Flags: mem, cmdline, mods, mmap, boot loader name. */
+	ck_assert_uint_eq(info[0], (1u << 0) | (1u << 2) | (1u << 3) | (1u << 6) | (1u << 9));
+	ck_assert_uint_eq(info[1], 639);
+	ck_assert_str_eq(guest_mem_ptr(&mem, info[4], 12), "k.elf a b");
+	ck_assert_str_eq(guest_mem_ptr(&mem, info[16], 5), "fpvm");
+	ck_assert_uint_eq(info[5], 2);
+	m = guest_mem_ptr(&mem, info[6], 32);
+	/* Page-aligned above the kernel's last byte (0x102000), in order. */
+	ck_assert_uint_eq(m[0], 0x102000);
+	ck_assert_uint_eq(m[1], 0x102000 + sizeof(mod0));
+	ck_assert_str_eq(guest_mem_ptr(&mem, m[2], 4), "one");
+	ck_assert_uint_eq(m[4], 0x103000);
+	ck_assert_uint_eq(m[5], 0x103000 + sizeof(mod1));
+	ck_assert_str_eq(guest_mem_ptr(&mem, m[6], 1), "");
+	ck_assert(!memcmp(guest_mem_ptr(&mem, m[0], sizeof(mod0)), mod0, sizeof(mod0)));
+	ck_assert(!memcmp(guest_mem_ptr(&mem, m[4], sizeof(mod1)), mod1, sizeof(mod1)));
+	mem_free(&mem);
+}
+END_TEST
+
+START_TEST(multiboot_entry_bsp_only)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs = { 0 };
+	struct guest_mem mem;
+	struct boot_layout b = layout(&mem, 2);
+	size_t len = flat_multiboot(64, 1u << 16, 0, 0x100000 + 8192, 0x100100);
+
+	ck_assert_int_eq(image_validate(image, len, &lim, &img, &err), 0);
+	ck_assert(image_entry_state(&img, &b, 0, true, &regs, &sregs));
+	ck_assert_uint_eq(regs.rip, 0x100100);
+	ck_assert_uint_eq(regs.rax, 0x2badb002);
+	ck_assert_uint_eq(regs.rbx, FPVM_MB_INFO_ADDR);
+	ck_assert_uint_eq(sregs.cr0 & 0x80000001, 1);	/* protected mode, paging off */
+	/* An application processor waits for INIT/SIPI: no entry state. */
+	ck_assert(!image_entry_state(&img, &b, 1, true, &regs, &sregs));
+	mem_free(&mem);
 }
 END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("elf");
+	Suite *s = suite_create("loader");
 	TCase *tc = tcase_create("validate");
 
 	tcase_add_checked_fixture(tc, limits, NULL);
@@ -432,6 +585,11 @@ int main(void)
 	tcase_add_test(tc, rejects_no_program_headers);
 	tcase_add_test(tc, load_rejects_directory_and_missing_file);
 	tcase_add_test(tc, load_copies_segments_and_names_file);
+	tcase_add_test(tc, a_fifo_or_device_is_no_image);
+	tcase_add_test(tc, each_kind_says_what_it_boots_on);
+	tcase_add_test(tc, elf64_prepare_and_entry);
+	tcase_add_test(tc, multiboot_prepare_modules_and_information);
+	tcase_add_test(tc, multiboot_entry_bsp_only);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

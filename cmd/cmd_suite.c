@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * fpvm test: a manifest of guests, each its own 'fpvm run', in parallel,
- * reported as TAP13 on stdout and, on request, JUnit XML and JSON.  This
- * command judges what needs KVM (requirements, the quirks of quirks.c)
- * once, before any test starts; suite/ runs and reports.
+ * The 'fpvm test' command (this file is not a test): a manifest of guests,
+ * each its own 'fpvm run', in parallel, reported as TAP13 on stdout and, on
+ * request, JUnit XML and JSON.  This command judges what needs KVM
+ * (requirements, the quirks of quirks.c) once, before any test starts;
+ * suite/ runs and reports.
  */
 #include <errno.h>
 #include <limits.h>
@@ -51,7 +52,7 @@ static const char *requirement_problem(const char *req)
 	uint64_t mask;
 
 	if (!strncmp(req, "cpu:", 4))
-		return find_cpu_feature(req + 4) ? NULL : "unknown CPU feature (see README)";
+		return find_cpu_feature(req + 4) ? NULL : "unknown CPU feature (see docs/testing.md)";
 	if (!strncmp(req, "xcr0:", 5))
 		return xfeatures_parse(req + 5, &mask, msg, sizeof(msg)) ? "unknown XCR0 feature"
 									     : NULL;
@@ -61,28 +62,38 @@ static const char *requirement_problem(const char *req)
 	return "expected cpu:, xcr0:, quirk: or !quirk:";
 }
 
-/* The run options a test gives fpvm, checked by run's own parser. */
+/*
+ * The run options a test gives fpvm, checked by run's own parser: its mem
+ * first, alone, so that a bad size names its own line; then the options.
+ */
 static int check_run_options(const struct suite *s, const struct suite_test *t,
 			     struct fpvm_error *err)
 {
 	char *argv[8 + 256 + 1], cpus[16], msg[sizeof(err->msg)];
-	unsigned int n = suite_run_words(t, cpus, argv);
+	char *mem[] = { "--mem", t->mem, t->guest, NULL };
+	unsigned int n = suite_run_words(t, cpus, argv), line;
 	const char *problem = NULL;
 	struct run_opts o;
 	bool help;
 
 	argv[n] = NULL;
-	if (opt_parse(&cmd_run, (int)n, argv, &o, &help, err))
+	line = t->mem_line ? t->mem_line : t->line;
+	if (t->mem && opt_parse(&cmd_run, 3, mem, &o, &help, err)) {
 		problem = err->msg;
-	else if (help)
-		problem = "options: --help";
-	else if (o.vm.guest_path != t->guest)
-		problem = "options: a guest path among the options";
+	} else {
+		line = t->options.line ? t->options.line : t->line;
+		if (opt_parse(&cmd_run, (int)n, argv, &o, &help, err))
+			problem = err->msg;
+		else if (help)
+			problem = "options: --help";
+		else if (o.vm.guest_path != t->guest)
+			problem = "options: a guest path among the options";
+	}
 	if (!problem)
 		return 0;
 	snprintf(msg, sizeof(msg), "%s", problem);
-	return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s:%u: test '%s': %s", s->path,
-			 t->options.line ? t->options.line : t->line, t->name, msg);
+	return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s:%u: test '%s': %s", s->path, line,
+			 t->name, msg);
 }
 
 /* kvm-unit-tests' "smp = $MAX_SMP": as many vCPUs as this host has online. */
@@ -191,11 +202,7 @@ static int judge_requirements(const struct test_opts *o, struct suite *s)
 		fprintf(stderr, "fpvm: out of memory\n");
 		return FPVM_EXIT_SOFTWARE;
 	}
-	usable = !kvm_open(&h->kvm, o->kvm_path, &err);
-	if (usable && guest_fpu_cfg_init(&h->fpu, &h->kvm, &err)) {
-		kvm_close(&h->kvm);
-		usable = false;
-	}
+	usable = !guest_fpu_open(&h->kvm, &h->fpu, o->kvm_path, false, NULL, &err);
 	if (!usable) {
 		/* No usable KVM is a skip for every test, never a failure. */
 		for (unsigned int i = 0; i < s->nr; i++) {
@@ -209,8 +216,7 @@ static int judge_requirements(const struct test_opts *o, struct suite *s)
 	for (unsigned int i = 0; i < s->nr; i++)
 		if (s->tests[i].selected && unmet(h, &s->tests[i]))
 			s->tests[i].result = SUITE_SKIP;
-	guest_fpu_cfg_release(&h->fpu);
-	kvm_close(&h->kvm);
+	guest_fpu_close(&h->kvm, &h->fpu);
 	free(h);
 	return 0;
 }
@@ -279,6 +285,7 @@ static int run_suite(const struct test_opts *o, struct suite *s)
 	fflush(stdout);
 	r = suite_run(s, &(struct suite_run_cfg){
 		.fpvm = self, .kvm_path = o->kvm_path, .log_dir = o->log_dir, .jobs = o->jobs,
+		.timeout_status = FPVM_EXIT_TIMEOUT,
 		.progress = isatty(STDERR_FILENO) && !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb")),
 		.tap = stdout,
 	}, &err);
@@ -348,7 +355,7 @@ static const struct opt test_opts[] = {
 	OPT_STRING("json", 0, "FILE", struct test_opts, json_path,
 		   "also write a JSON report to FILE"),
 	OPT_STRING("log-dir", 0, "DIR", struct test_opts, log_dir,
-		   "each test's output in DIR/NAME.log\n(default fpvm-test-logs)"),
+		   "each test's output in DIR/NAME.log (default\nfpvm-test-logs); never written through a link"),
 	OPT_STRING("guest-dir", 0, "DIR", struct test_opts, guest_dir,
 		   "where relative guest paths start (default: the\nmanifest's directory)"),
 	OPT_STRING("kvm", 0, "PATH", struct test_opts, kvm_path,
@@ -386,7 +393,7 @@ const struct command cmd_test = {
 	.synopsis = "[OPTIONS] MANIFEST [NAME-GLOB...]",
 	.summary = "run a manifest of guests in parallel; TAP13, JUnit, JSON",
 	.description =
-		"Runs every test of MANIFEST (README, \"fpvm test\") whose name matches a\n"
+		"Runs every test of MANIFEST (docs/testing.md) whose name matches a\n"
 		"NAME-GLOB, each as its own 'fpvm run', and prints TAP13 on stdout as they end.\n"
 		"A test whose requirement this host lacks, or every test without a usable KVM,\n"
 		"is skipped with its reason.",

@@ -7,15 +7,15 @@
  * own ELF64 guests, the whole image is validated before anything is copied.
  */
 #include <elf.h>
-#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../devices/devices.h"
 #include "../guest/abi.h"
-#include "loader.h"
-#include "multiboot.h"
+#include "format.h"
 
 #define MB_HEADER_MAGIC		0x1badb002u
+#define MB_BOOTLOADER_MAGIC	0x2badb002u	/* in EAX at entry */
 #define MB_SEARCH		8192	/* the header lies within the first 8 KiB */
 #define MB_FLAG_PAGE_ALIGN	(1u << 0)	/* modules on page boundaries */
 #define MB_FLAG_MEMORY		(1u << 1)	/* mem_* and the memory map */
@@ -23,8 +23,6 @@
 #define MB_FLAG_AOUT_KLUDGE	(1u << 16)
 /* Bits 0-15 are requirements: a loader that cannot meet one must refuse. */
 #define MB_FLAGS_SUPPORTED	(MB_FLAG_PAGE_ALIGN | MB_FLAG_MEMORY)
-
-#define BAD(err, ...) fpvm_fail(err, FPVM_ERR_INPUT, ENOEXEC, __VA_ARGS__)
 
 struct mb_header {
 	uint32_t magic, flags, checksum;
@@ -60,7 +58,7 @@ static long find_header(const uint8_t *buf, size_t len, struct mb_header *h,
 	return -ENOENT;
 }
 
-bool multiboot_detect(const void *buf, size_t len)
+static bool multiboot_detect(const void *buf, size_t len)
 {
 	struct fpvm_error err;
 	struct mb_header h;
@@ -69,7 +67,7 @@ bool multiboot_detect(const void *buf, size_t len)
 }
 
 /* The a.out kludge: one segment from the header's own address fields. */
-static int aout_segments(const struct mb_header *h, long off, size_t len, struct elf_image *img,
+static int aout_segments(const struct mb_header *h, long off, size_t len, struct image *img,
 			 struct fpvm_error *err)
 {
 	uint64_t start, load_end = h->load_end_addr, bss_end = h->bss_end_addr;
@@ -86,7 +84,7 @@ static int aout_segments(const struct mb_header *h, long off, size_t len, struct
 	if (bss_end && bss_end < load_end)
 		return BAD(err, "Multiboot bss_end_addr 0x%llx is below load_end_addr",
 			   (unsigned long long)bss_end);
-	img->seg[0] = (struct elf_segment){
+	img->seg[0] = (struct image_segment){
 		.gpa = h->load_addr, .file_offset = start, .file_size = load_end - h->load_addr,
 		.mem_size = (bss_end ? bss_end : load_end) - h->load_addr, .flags = PF_X,
 	};
@@ -96,8 +94,8 @@ static int aout_segments(const struct mb_header *h, long off, size_t len, struct
 }
 
 /* ELF32 or ELF64 program headers, loaded at p_paddr (kernels link high, load low). */
-static int elf_segments(const uint8_t *buf, size_t len, struct elf_image *img,
-			struct fpvm_error *err)
+static int program_header_segments(const uint8_t *buf, size_t len, struct image *img,
+				   struct fpvm_error *err)
 {
 	bool is64 = len >= EI_NIDENT && buf[EI_CLASS] == ELFCLASS64;
 	size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
@@ -126,7 +124,7 @@ static int elf_segments(const uint8_t *buf, size_t len, struct elf_image *img,
 		return BAD(err, "Multiboot kernel: program headers beyond the end of the file");
 	for (unsigned int i = 0; i < phnum; i++) {
 		const uint8_t *p = buf + phoff + (size_t)i * phentsize;
-		struct elf_segment s;
+		struct image_segment s;
 		uint32_t type;
 
 		if (is64) {
@@ -134,20 +132,20 @@ static int elf_segments(const uint8_t *buf, size_t len, struct elf_image *img,
 
 			memcpy(&ph, p, sizeof(ph));
 			type = ph.p_type;
-			s = (struct elf_segment){ ph.p_paddr, ph.p_offset, ph.p_filesz, ph.p_memsz,
-						  ph.p_flags };
+			s = (struct image_segment){ ph.p_paddr, ph.p_offset, ph.p_filesz,
+						    ph.p_memsz, ph.p_flags };
 		} else {
 			Elf32_Phdr ph;
 
 			memcpy(&ph, p, sizeof(ph));
 			type = ph.p_type;
-			s = (struct elf_segment){ ph.p_paddr, ph.p_offset, ph.p_filesz, ph.p_memsz,
-						  ph.p_flags };
+			s = (struct image_segment){ ph.p_paddr, ph.p_offset, ph.p_filesz,
+						    ph.p_memsz, ph.p_flags };
 		}
 		if (type != PT_LOAD || !s.mem_size)
 			continue;
-		if (img->nr_segments == ELF_MAX_SEGMENTS)
-			return BAD(err, "more than %d loadable segments", ELF_MAX_SEGMENTS);
+		if (img->nr_segments == IMAGE_MAX_SEGMENTS)
+			return BAD(err, "more than %d loadable segments", IMAGE_MAX_SEGMENTS);
 		if (s.file_size > s.mem_size || s.file_offset > len || s.file_size > len - s.file_offset)
 			return BAD(err, "segment %u: data beyond the end of the file", i);
 		img->seg[img->nr_segments++] = s;
@@ -175,8 +173,8 @@ static struct load_limits multiboot_limits(const struct load_limits *lim)
 	return l;
 }
 
-int multiboot_validate(const void *buf, size_t len, const struct load_limits *lim_in,
-		       struct elf_image *img, struct fpvm_error *err)
+static int multiboot_validate(const void *buf, size_t len, const struct load_limits *lim_in,
+			      struct image *img, struct fpvm_error *err)
 {
 	const struct load_limits l = multiboot_limits(lim_in), *lim = &l;
 	struct mb_header h;
@@ -184,29 +182,24 @@ int multiboot_validate(const void *buf, size_t len, const struct load_limits *li
 	bool entry_ok = false;
 	int r;
 
-	*img = (struct elf_image){ .kind = IMAGE_MULTIBOOT };
+	*img = (struct image){ .kind = IMAGE_MULTIBOOT };
 	if (off < 0)
 		return off == -ENOENT ? BAD(err, "no Multiboot header in the first 8 KiB") : (int)off;
 	if (h.flags & 0xffff & ~MB_FLAGS_SUPPORTED)
 		return BAD(err, "Multiboot header requires %s (flags 0x%x), which fpvm cannot give",
 			   h.flags & MB_FLAG_VIDEO ? "a video mode" : "an unknown feature", h.flags);
-	img->mb_flags = h.flags;
 	r = h.flags & MB_FLAG_AOUT_KLUDGE ? aout_segments(&h, off, len, img, err)
-					  : elf_segments(buf, len, img, err);
+					  : program_header_segments(buf, len, img, err);
 	if (r)
 		return r;
 	if (!img->nr_segments)
 		return BAD(err, "no loadable segments");
 	for (unsigned int i = 0; i < img->nr_segments; i++) {
-		const struct elf_segment *s = &img->seg[i];
+		const struct image_segment *s = &img->seg[i];
 
-		r = elf_check_segment(s, i, lim, err);
+		r = segment_check(s, i, img->seg, i, lim, err);
 		if (r)
 			return r;
-		for (unsigned int j = 0; j < i; j++)
-			if (s->gpa < img->seg[j].gpa + img->seg[j].mem_size &&
-			    img->seg[j].gpa < s->gpa + s->mem_size)
-				return BAD(err, "segment %u overlaps an earlier segment", i);
 		if (img->entry >= s->gpa && img->entry < s->gpa + s->mem_size)
 			entry_ok = true;
 	}
@@ -217,6 +210,17 @@ int multiboot_validate(const void *buf, size_t len, const struct load_limits *li
 	return 0;
 }
 
+struct multiboot_module {
+	uint64_t start, end;		/* where it lies in guest memory */
+	const char *string;
+};
+
+struct multiboot_boot {
+	const char *cmdline;		/* the kernel's path, then its arguments */
+	const struct multiboot_module *modules;
+	unsigned int nr_modules;
+};
+
 static uint8_t *place(uint8_t *base, uint32_t *used, uint32_t size)
 {
 	uint8_t *p = base + *used;
@@ -225,8 +229,8 @@ static uint8_t *place(uint8_t *base, uint32_t *used, uint32_t size)
 	return p;
 }
 
-int multiboot_write_info(const struct guest_mem *mem, const struct multiboot_boot *mb,
-			 struct fpvm_error *err)
+static int write_info(const struct guest_mem *mem, const struct multiboot_boot *mb,
+		      struct fpvm_error *err)
 {
 	uint8_t *area = guest_mem_ptr(mem, FPVM_MB_INFO_ADDR, FPVM_MB_INFO_MAX);
 	uint64_t low_top = guest_mem_low_top(mem);
@@ -299,3 +303,85 @@ int multiboot_write_info(const struct guest_mem *mem, const struct multiboot_boo
 	info[16] = FPVM_MB_INFO_ADDR + (uint32_t)((uint8_t *)name - area);
 	return 0;
 }
+
+/*
+ * Modules go page-aligned above the kernel's highest byte (the kernel may
+ * ask for that with header flag 0; fpvm always does it), in low RAM below
+ * the boot stacks.
+ */
+static int load_modules(const struct image *img, const struct guest_mem *mem,
+			const struct boot_layout *b, const struct image_boot *boot,
+			struct multiboot_module *mods, struct fpvm_error *err)
+{
+	uint64_t at = 0;
+
+	for (unsigned int i = 0; i < img->nr_segments; i++)
+		if (img->seg[i].gpa + img->seg[i].mem_size > at)
+			at = img->seg[i].gpa + img->seg[i].mem_size;
+	for (unsigned int i = 0; i < boot->nr_modules; i++) {
+		const struct image_module *m = &boot->modules[i];
+		uint8_t *dst;
+
+		at = (at + 4095) & ~4095ULL;
+		dst = at + m->len <= b->stacks_base ? guest_mem_ptr(mem, at, m->len) : NULL;
+		if (!dst && m->len)
+			return fpvm_fail_config(err, CFG_MEM, "%lluK is too small for the kernel and its "
+						"modules", (unsigned long long)(mem->size >> 10));
+		memcpy(dst, m->data, m->len);
+		mods[i] = (struct multiboot_module){ at, at + m->len, m->string };
+		at += m->len;
+	}
+	return 0;
+}
+
+/* The modules, then the information with the kernel's command line as QEMU gives it. */
+static int multiboot_prepare(const struct image *img, const struct guest_mem *mem,
+			     const struct boot_layout *b, const struct image_boot *boot,
+			     struct fpvm_error *err)
+{
+	struct multiboot_module mods[IMAGE_MAX_MODULES];
+	size_t len = strlen(boot->path) + 1;
+	char *cmdline, *p;
+	int r;
+
+	if (boot->nr_modules > IMAGE_MAX_MODULES)
+		return fpvm_fail(err, FPVM_ERR_CONFIG, E2BIG, "more than %d Multiboot modules",
+				 IMAGE_MAX_MODULES);
+	for (int i = 0; i < boot->nargs; i++)
+		len += strlen(boot->args[i]) + 1;
+	cmdline = malloc(len);
+	if (!cmdline)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+	p = stpcpy(cmdline, boot->path);
+	for (int i = 0; i < boot->nargs; i++)
+		p = stpcpy(stpcpy(p, " "), boot->args[i]);
+	r = load_modules(img, mem, b, boot, mods, err) ?:
+	    write_info(mem, &(struct multiboot_boot){
+		.cmdline = cmdline, .modules = mods, .nr_modules = boot->nr_modules,
+	    }, err);
+	free(cmdline);
+	return r;
+}
+
+/* On the PC platform only the BSP starts; the others wait for SIPI in KVM. */
+static bool multiboot_entry(const struct image *img, const struct boot_layout *b,
+			    unsigned int cpu, bool xsave, struct kvm_regs *regs,
+			    struct kvm_sregs *sregs)
+{
+	(void)xsave;
+	if (cpu)
+		return false;
+	boot_vcpu_state_multiboot(b, (uint32_t)img->entry, MB_BOOTLOADER_MAGIC, FPVM_MB_INFO_ADDR,
+				  regs, sregs);
+	return true;
+}
+
+const struct image_format multiboot_format = {
+	.kind = IMAGE_MULTIBOOT,
+	.pc = true,
+	.modules = true,
+	.detect = multiboot_detect,
+	.validate = multiboot_validate,
+	.prepare = multiboot_prepare,
+	.entry = multiboot_entry,
+};

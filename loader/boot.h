@@ -2,15 +2,15 @@
 /*
  * The boot machine: page tables, GDT, boot stacks and entry registers (guest/abi.h).
  */
-#ifndef FPVM_VMM_BOOT_H
-#define FPVM_VMM_BOOT_H
+#ifndef FPVM_LOADER_BOOT_H
+#define FPVM_LOADER_BOOT_H
 
 #include <linux/kvm.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "../base/error.h"
-#include "mem.h"
+#include "guest_mem.h"
 
 struct boot_layout {
 	uint64_t stacks_base;	/* vCPU boot stacks: [stacks_base, low top) */

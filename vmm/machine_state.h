@@ -3,8 +3,8 @@
  * What a snapshot holds beyond memory and the vCPUs: the machine, as the
  * part "machine" stores it (snapshot.c writes it, restore.c reads it).
  */
-#ifndef FPVM_VMM_SNAPSHOT_H
-#define FPVM_VMM_SNAPSHOT_H
+#ifndef FPVM_VMM_MACHINE_STATE_H
+#define FPVM_VMM_MACHINE_STATE_H
 
 #include <linux/kvm.h>
 #include <stdint.h>
