@@ -28,6 +28,7 @@ enum fpvm_status {
 	FPVM_EXIT_UNAVAILABLE = 69,	/* KVM missing or lacking a capability */
 	FPVM_EXIT_SOFTWARE = 70,	/* fpvm's own failure (an ioctl, memory) */
 	FPVM_EXIT_IOERR = 74,		/* cannot write an output file */
+	FPVM_EXIT_NOPERM = 77,		/* the host refused a permission (a real-time policy) */
 	FPVM_EXIT_SNAPSHOT_HOST = 110,	/* restore: the snapshot does not fit this host */
 	FPVM_EXIT_UNEXPECTED = 111,	/* a KVM exit reason fpvm does not handle */
 	FPVM_EXIT_EXCEPTION = 112,	/* guest reported an unhandled exception */
@@ -67,6 +68,7 @@ struct run_opts {
 	bool stats_text;		/* --stats */
 	bool stats_json;		/* --stats=json */
 	const char *stats_path;		/* --stats-file; NULL: stderr */
+	struct vcpu_placement affinity;	/* --affinity; vm.affinity points here */
 	/* fpvm restore: the snapshot to run instead of an image */
 	const struct vm_snapshot *restore;
 	const char *save_loaded_dir;	/* restore --save-loaded-fpstate */

@@ -88,6 +88,7 @@ int status_of_error(const struct fpvm_error *err)
 		[FPVM_ERR_OUTPUT] = FPVM_EXIT_IOERR,
 		[FPVM_ERR_KVM_STATE] = FPVM_EXIT_BAD_FPSTATE,
 		[FPVM_ERR_INCOMPATIBLE] = FPVM_EXIT_SNAPSHOT_HOST,
+		[FPVM_ERR_PERMISSION] = FPVM_EXIT_NOPERM,
 	};
 
 	return (unsigned int)err->cls < sizeof(status) / sizeof(status[0]) ? status[err->cls]
