@@ -111,7 +111,8 @@ static int set_pin(void *opts, const char *arg, struct fpvm_error *err)
 		snprintf(msg, sizeof(msg), "%s", err->msg);
 		return USAGE_FAIL(err, "--pin: %s", msg);
 	}
-	o->leak.pin_cpu = (int)cpu;
+	o->leak.pin = true;
+	o->leak.pin_cpu = cpu;
 	return 0;
 }
 
@@ -143,8 +144,7 @@ static const struct opt leakcheck_opts[] = {
 static void leakcheck_init(void *opts)
 {
 	*(struct leakcheck_opts *)opts = (struct leakcheck_opts){
-		.leak = { .nr_vms = 2, .writers = 2, .duration_ms = 3000, .kvm_path = "/dev/kvm",
-			  .pin_cpu = -1 },
+		.leak = { .nr_vms = 2, .writers = 2, .duration_ms = 3000, .kvm_path = "/dev/kvm" },
 	};
 }
 

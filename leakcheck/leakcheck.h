@@ -111,7 +111,8 @@ struct leak_config {
 	uint64_t xcr0;			/* 0: the guest default */
 	const char *kvm_path;
 	bool snapshot;			/* VMs snapshotted mid-run, restored in new ones */
-	int pin_cpu;			/* every process on this host CPU; -1: on any */
+	bool pin;			/* every process on host CPU pin_cpu; else on any */
+	unsigned int pin_cpu;
 	const char *neighbour;		/* a guest image run beside the VMs, or NULL */
 };
 

@@ -25,11 +25,11 @@ int leak_pin(const struct leak_config *c, struct vcpu_placement *vcpus)
 	cpu_set_t set;
 
 	*vcpus = (struct vcpu_placement){ 0 };
-	if (c->pin_cpu < 0)
+	if (!c->pin)
 		return 0;
 	vcpus->nr = 1;
 	vcpus->entry[0].all = true;
-	cpu_mask_set(&vcpus->entry[0].cpus, (unsigned int)c->pin_cpu);
+	cpu_mask_set(&vcpus->entry[0].cpus, c->pin_cpu);
 	CPU_ZERO(&set);
 	CPU_SET(c->pin_cpu, &set);
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
@@ -89,8 +89,8 @@ int leak_neighbour_main(const struct leak_config *c, const struct timespec *t0)
 	neighbour_config(c, &cfg);
 	r = leak_pin(c, &pin);
 	if (r)
-		fpvm_fail(&err, FPVM_ERR_SYSTEM, -r, "CPU %d: %s", c->pin_cpu, strerror(-r));
-	cfg.affinity = c->pin_cpu >= 0 ? &pin : NULL;
+		fpvm_fail(&err, FPVM_ERR_SYSTEM, -r, "CPU %u: %s", c->pin_cpu, strerror(-r));
+	cfg.affinity = c->pin ? &pin : NULL;
 	cfg.serial_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (!r && cfg.serial_fd < 0)
 		r = fpvm_fail(&err, FPVM_ERR_SYSTEM, errno, "/dev/null: %s", strerror(errno));

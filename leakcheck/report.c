@@ -143,9 +143,9 @@ void leak_print_text(FILE *f, const struct leak_run *run)
 	fprintf(f, "  context switches  %llu (%.0f/s): %llu voluntary, %llu involuntary, of the VM "
 		"processes' threads%s\n", (unsigned long long)switches(s),
 		per_s(switches(s), run->elapsed_ms), (unsigned long long)s->voluntary_switches,
-		(unsigned long long)s->involuntary_switches, c->pin_cpu >= 0 ? ", all on one CPU" : "");
-	if (c->pin_cpu >= 0)
-		fprintf(f, "  pinned            every VM process on host CPU %d\n", c->pin_cpu);
+		(unsigned long long)s->involuntary_switches, c->pin ? ", all on one CPU" : "");
+	if (c->pin)
+		fprintf(f, "  pinned            every VM process on host CPU %u\n", c->pin_cpu);
 	if (c->neighbour)
 		fprintf(f, "  neighbour         %s, booted again until the end: %s\n", c->neighbour,
 			run->neighbour_ok ? "every boot ended well" : "FAILED");
@@ -254,8 +254,8 @@ void leak_print_json(FILE *f, const struct leak_run *run)
 		"\"0x%llx\", \"inject\": \"%s\", \"snapshot\": %s", run->cfg->nr_vms,
 		run->cfg->writers, run->cfg->duration_ms, (unsigned long long)s->xcr0,
 		leak_inject_name(run->inject), run->cfg->snapshot ? "true" : "false");
-	if (run->cfg->pin_cpu >= 0)
-		fprintf(f, ", \"pin_cpu\": %d", run->cfg->pin_cpu);
+	if (run->cfg->pin)
+		fprintf(f, ", \"pin_cpu\": %u", run->cfg->pin_cpu);
 	else
 		fputs(", \"pin_cpu\": null", f);
 	fputs(", \"neighbour\": ", f);
@@ -358,7 +358,7 @@ void leak_print_tap(FILE *f, const struct leak_run *run)
 	fprintf(f, "# %llu context switches (%.0f/s), %llu exits checked (%.0f/s)%s\n",
 		(unsigned long long)switches(&run->total), per_s(switches(&run->total), run->elapsed_ms),
 		(unsigned long long)run->total.exits, per_s(run->total.exits, run->elapsed_ms),
-		run->cfg->pin_cpu >= 0 ? ", every VM process on one CPU" : "");
+		run->cfg->pin ? ", every VM process on one CPU" : "");
 	/* The verdict may quote a guest's panic message: one printable line of it. */
 	fputs("# ", f);
 	utf8_put_line(f, run->verdict, strlen(run->verdict), 0);

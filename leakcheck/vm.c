@@ -154,12 +154,12 @@ int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int soc
 	if (r) {
 		char msg[64];
 
-		snprintf(msg, sizeof(msg), "CPU %d: %s", c->pin_cpu, strerror(-r));
+		snprintf(msg, sizeof(msg), "CPU %u: %s", c->pin_cpu, strerror(-r));
 		send_done(sock, VM_STOP_ERROR, FPVM_ERR_SYSTEM, msg);
 		free(lv);
 		return 1;
 	}
-	cfg.affinity = c->pin_cpu >= 0 ? &pin : NULL;
+	cfg.affinity = c->pin ? &pin : NULL;
 	cfg.serial_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (cfg.serial_fd < 0 || guest_fpu_open(&kvm, &fpu_cfg, c->kvm_path, false, NULL, &err)) {
 		if (cfg.serial_fd < 0)
