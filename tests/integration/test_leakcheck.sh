@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # fpvm leakcheck: a clean run finds nothing; every self-test injection is
 # found and attributed exactly; reports in text, JSON and TAP; bad options;
-# --snapshot's cycles: restored VMs hold only their own canaries.
+# --snapshot's cycles: restored VMs hold only their own canaries; --pin
+# (every VM process on one CPU) with its switches, --neighbour.
 . "$(dirname "$0")/lib.sh"
 require_kvm
 
@@ -90,6 +91,73 @@ grep -q '"leaks": \[\]' "$TMP/clean.json" && grep -q '"result": "clean' "$TMP/cl
 	not_ok "--json report carries each VM's --stats" "$(cat "$TMP/clean.json")"
 run leakcheck --duration 1 --xcr0 x87,sse
 check "--xcr0 x87,sse limits the canaries" 0 "out:XCR0 0x3 (x87,sse)" "out:result: clean"
+
+# --pin: every VM process, each of its threads, on one CPU; the report counts
+# the context switches the check covered.  Both lanes have CPUs 0 and 1.
+# children PID: the processes whose parent is PID.
+children() {
+	for st in /proc/[0-9]*/status; do
+		[ "$(sed -n 's/^PPid:[[:space:]]*//p' "$st" 2>/dev/null)" = "$1" ] || continue
+		p=${st%/status}
+		echo "${p#/proc/}"
+	done
+}
+switches() {
+	sed -n 's/^  context switches *\([0-9]*\) .*/\1/p' "$TMP/out"
+}
+"$FPVM" leakcheck --pin 1 --duration 4 --json "$TMP/pin.json" >"$TMP/out" 2>"$TMP/err" &
+lc=$!
+pinned="" loose=""
+i=0
+while [ -z "$pinned" ] && [ $i -lt 300 ]; do
+	for kid in $(children $lc); do
+		vcpu_threads "$kid" | grep -q . || continue
+		for t in /proc/"$kid"/task/*; do
+			c=$(thread_cpus "$kid/${t##*/}")
+			if [ "$c" = 1 ]; then pinned="$pinned $kid/${t##*/}"; else loose="$loose $kid/${t##*/}:$c"; fi
+		done
+	done
+	sleep 0.1
+	i=$((i + 1))
+done
+wait $lc
+status=$?
+[ -n "$pinned" ] && [ -z "$loose" ] &&
+	ok "--pin 1: every thread of the VM processes may run on CPU 1 alone" ||
+	not_ok "--pin 1: every thread of the VM processes may run on CPU 1 alone" \
+	"pinned:${pinned:- none}; elsewhere:${loose:- none}"
+check "--pin 1: 2 VMs stay clean and report their switches" 0 "out:result: clean" \
+	"out:  pinned            every VM process on host CPU 1" "out:involuntary, of the VM processes' threads, all on one CPU"
+[ "$(switches)" -gt 0 ] 2>/dev/null && ok "--pin 1: the check covered $(switches) context switches" ||
+	not_ok "--pin 1: the check covered context switches" "$(cat "$TMP/out")"
+grep -q '"pin_cpu": 1, ' "$TMP/pin.json" && grep -q '"switches_per_s": [1-9]' "$TMP/pin.json" &&
+	ok "--json: pin_cpu and switches_per_s" || not_ok "--json: pin_cpu and switches_per_s" \
+	"$(cat "$TMP/pin.json")"
+run leakcheck --pin 0 --vms 8 --cpus 1 --duration 2
+check "--pin 0 with 8 VMs stays clean" 0 "out:8 VMs x 1 vCPU" "out:result: clean" \
+	"out:every VM process on host CPU 0"
+[ "$(switches)" -gt 0 ] 2>/dev/null && ok "--pin 0, 8 VMs: $(switches) context switches" ||
+	not_ok "--pin 0, 8 VMs: context switches counted" "$(cat "$TMP/out")"
+# Every planted leak is still found with every process on one CPU.
+selftest cross-vm "VM1 vCPU0" "  VM1  vCPU0" "VM0 vCPU0 " --pin 0
+selftest cross-vcpu "VM0 vCPU1" "  VM0  vCPU1" "VM0 vCPU0 " --pin 0
+selftest host "VM0 vCPU0" "  VM0  vCPU0" "VM0 vCPU0 host thread" --pin 0
+selftest fresh-vcpu "VM0 vCPU0" "  VM0  vCPU0" "VM0 vCPU" --vms 1 --pin 0
+selftest snapshot "VM1 vCPU0" "  VM1  vCPU0" "VM0 vCPU0 restored VM" --pin 0
+# A neighbour: another guest, booted again and again on the same CPU.
+run leakcheck --pin 0 --neighbour "$GUEST_DIR/fpu.elf" --duration 2
+check "--neighbour fpu.elf on the --pin CPU: clean" 0 "out:result: clean" \
+	"out:  neighbour         $GUEST_DIR/fpu.elf, booted again until the end: every boot ended well"
+run leakcheck --neighbour "$GUEST_DIR/mb32.elf" --duration 1
+check "--neighbour with a Multiboot kernel" 0 "out:result: clean" "out:every boot ended well"
+printf 'not a guest' >"$TMP/junk"
+run leakcheck --neighbour "$TMP/junk"
+check "--neighbour that is no guest image" 65 "err:$TMP/junk" lines:1
+run leakcheck --pin 1023
+check "--pin to a CPU the process may not use" 64 "err:--pin: CPU 1023: not one this process may run on" \
+	lines:1
+run leakcheck --pin one
+check "--pin one" 64 "err:--pin 'one': expected a host CPU number" lines:1
 
 run leakcheck --vms 0
 check "--vms 0" 64 "err:--vms 0: expected 1..32" lines:1
