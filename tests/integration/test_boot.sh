@@ -136,6 +136,10 @@ run run --stats --cpus 2 --affinity all:1 "$GUEST_DIR/smp.elf"
 check "--stats --affinity all:1: both vCPU threads ran on CPU 1" 0 \
 	"err:fpvm: stats: vcpu 0: host CPUs 1; context switches " \
 	"err:fpvm: stats: vcpu 1: host CPUs 1; context switches " lines:6
+# The thread reads its own counters at its end, through its seccomp filter.
+[ "$(grep -cE '; context switches [0-9]+ voluntary, [0-9]+ involuntary; migrations ([0-9]+|unknown)' \
+	"$TMP/err")" -eq 2 ] && ok "--stats: each vCPU thread's context switches were read" ||
+	not_ok "--stats: each vCPU thread's context switches were read" "$(cat "$TMP/err")"
 run run --stats=yaml "$GUEST_DIR/min.elf"
 check "--stats=yaml" 64 "err:--stats=yaml: expected --stats or --stats=json" lines:1
 run run --stats-file /nonexistent/dir/s.json "$GUEST_DIR/min.elf"
