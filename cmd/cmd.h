@@ -251,6 +251,8 @@ int status_of_error(const struct fpvm_error *err);
 int status_of_stop(enum vm_stop stop, uint32_t value, enum exit_mode mode);
 /* Prints "fpvm: MESSAGE" for a library error, naming the option it is about. */
 int report_error(const struct fpvm_error *err);
+/* A library's message about a value, now after @option ("--pin: "): a usage error. */
+int usage_fail_after(struct fpvm_error *err, const char *option);
 /* Prints "fpvm: REASON" for a VM's stop, naming the option that made it one. */
 void report_stop(enum vm_stop stop, const char *reason);
 

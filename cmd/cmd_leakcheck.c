@@ -101,16 +101,13 @@ static int set_pin(void *opts, const char *arg, struct fpvm_error *err)
 	struct leakcheck_opts *o = opts;
 	struct cpu_mask m = { 0 };
 	unsigned int cpu;
-	char msg[sizeof(err->msg)];
 
 	if (parse_uint(arg, 0, PLACEMENT_MAX_CPUS - 1, &cpu))
 		return USAGE_FAIL(err, "--pin '%s': expected a host CPU number, 0 to %d", arg,
 				  PLACEMENT_MAX_CPUS - 1);
 	cpu_mask_set(&m, cpu);
-	if (cpu_mask_check_host(&m, err)) {
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		return USAGE_FAIL(err, "--pin: %s", msg);
-	}
+	if (cpu_mask_check_host(&m, err))
+		return usage_fail_after(err, "--pin: ");
 	o->leak.pin = true;
 	o->leak.pin_cpu = cpu;
 	return 0;

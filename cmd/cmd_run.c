@@ -320,21 +320,12 @@ static int add_module(void *opts, const char *arg, struct fpvm_error *err)
 	return 0;
 }
 
-/* A library's message about the value, after the option that gave it. */
-static int option_fail(struct fpvm_error *err, const char *option)
-{
-	char msg[sizeof(err->msg)];
-
-	snprintf(msg, sizeof(msg), "%s", err->msg);
-	return USAGE_FAIL(err, "%s%s", option, msg);
-}
-
 static int set_affinity(void *opts, const char *arg, struct fpvm_error *err)
 {
 	struct run_opts *o = opts;
 
 	if (parse_vcpu_placement(arg, &o->affinity, err))
-		return option_fail(err, "--affinity ");
+		return usage_fail_after(err, "--affinity ");
 	o->vm.affinity = &o->affinity;
 	return 0;
 }
@@ -342,7 +333,7 @@ static int set_affinity(void *opts, const char *arg, struct fpvm_error *err)
 static int set_sched(void *opts, const char *arg, struct fpvm_error *err)
 {
 	if (parse_sched_choice(arg, &((struct run_opts *)opts)->vm.sched, err))
-		return option_fail(err, "--sched ");
+		return usage_fail_after(err, "--sched ");
 	return 0;
 }
 
@@ -437,7 +428,7 @@ static int run_operands(void *opts, int argc, char **argv, struct fpvm_error *er
 	o->vm.guest_args = &argv[i];
 	/* After every option: --cpus may come after --affinity. */
 	if (o->vm.affinity && placement_check(o->vm.affinity, o->vm.nr_cpus, err))
-		return option_fail(err, "--affinity: ");
+		return usage_fail_after(err, "--affinity: ");
 	return 0;
 }
 
