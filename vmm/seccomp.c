@@ -272,7 +272,7 @@ int seccomp_filter_thread_reading(enum seccomp_thread which, const int *fds, uns
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, E2BIG, "seccomp: too many files to read");
 	for (unsigned int i = 0; i < nr_fds; i++)
 		own[i] = (uint32_t)fds[i];
-	if (nr_fds)
+	if (fds)
 		emit_rules(&p, reading, sizeof(reading) / sizeof(reading[0]));
 	if (which == SECCOMP_THREAD_VMM)
 		emit_rules(&p, vmm_rules, sizeof(vmm_rules) / sizeof(vmm_rules[0]));

@@ -97,7 +97,8 @@ static enum vcpu_action set_up_thread(struct vm *vm, struct vcpu *vcpu,
 	for (unsigned int i = 0; i < 2; i++)
 		if (fds[i] >= 0)
 			own[nr++] = fds[i];
-	if (!seccomp_filter_thread_reading(SECCOMP_THREAD_VCPU, own, (unsigned int)nr, &err))
+	if (!seccomp_filter_thread_reading(SECCOMP_THREAD_VCPU, vm->cfg->stats ? own : NULL,
+					   (unsigned int)nr, &err))
 		return VCPU_CONTINUE;
 	vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "vcpu %u: %s", vcpu->id, err.msg);
 	return VCPU_STOP;
