@@ -219,6 +219,9 @@ struct cli {
 };
 
 int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err);
+/* The commands in help's order, NULL past the last; fpvm in one line. */
+const struct command *cli_command(unsigned int i);
+extern const char cli_about[];
 /* Help for @c, or fpvm's overview of every command when @c is NULL. */
 void cli_print_help(FILE *f, const struct command *c);
 
