@@ -19,27 +19,10 @@ import shutil
 import subprocess
 import sys
 
-n = 0
-failed = 0
+from tap import Tap
 
-
-def result(good, desc, why=''):
-    global n, failed
-    n += 1
-    if good:
-        print('ok %d - %s' % (n, desc))
-    else:
-        failed += 1
-        print('not ok %d - %s' % (n, desc))
-        for line in str(why).splitlines()[:30]:
-            print('# ' + line)
-
-
-def skip(desc, why):
-    global n
-    n += 1
-    print('ok %d - %s # SKIP %s' % (n, desc, why))
-
+TAP = Tap()
+result, skip = TAP.result, TAP.skip
 
 def out(*argv):
     return subprocess.run(argv, capture_output=True, text=True, check=False).stdout
@@ -97,7 +80,7 @@ def main():
     want = sorted(['fpvm.1'] + ['fpvm-%s.1' % c.replace(' ', '-') for c in commands])
     result(pages == want, "a page for fpvm and for each command of 'fpvm --help', no other",
            'pages %s\nwant  %s' % (pages, want))
-    bash = os.path.join(dist, 'fpvm.bash')
+    bash = os.path.join(dist, 'fpvm')
     have_bash = shutil.which('bash') is not None
     for c in commands:
         path = os.path.join(dist, 'fpvm-%s.1' % c.replace(' ', '-'))
@@ -179,8 +162,7 @@ def main():
         result(not bad, 'man renders every page without a warning', '\n'.join(bad))
     else:
         skip('man renders every page without a warning', 'man not installed (Debian: man-db)')
-    print('1..%d' % n)
-    return 1 if failed else 0
+    return TAP.done()
 
 
 if __name__ == '__main__':
