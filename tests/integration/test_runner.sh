@@ -178,17 +178,18 @@ while [ $i -lt 23 ]; do
 done
 fpvm_test --list "$TMP/many.cfg"
 awk '{print $1}' "$TMP/out" | sort >"$TMP/all"
-for n in 1 2 3 5 23 40; do
+# (lib.sh's counter is $n: the loops count with other names.)
+for shards in 1 2 3 5 23 40; do
 	k=1
 	: >"$TMP/union"
-	while [ $k -le $n ]; do
-		fpvm_test --list --shard $k/$n "$TMP/many.cfg"
+	while [ $k -le $shards ]; do
+		fpvm_test --list --shard $k/$shards "$TMP/many.cfg"
 		[ "$status" = 0 ] || break
 		awk '{print $1}' "$TMP/out" >>"$TMP/union"
 		k=$((k + 1))
 	done
-	sort "$TMP/union" | cmp -s - "$TMP/all" && ok "--shard K/$n: disjoint and complete" ||
-		not_ok "--shard K/$n: disjoint and complete" "$(sort "$TMP/union" | diff - "$TMP/all")"
+	sort "$TMP/union" | cmp -s - "$TMP/all" && ok "--shard K/$shards: disjoint and complete" ||
+		not_ok "--shard K/$shards: disjoint and complete" "$(sort "$TMP/union" | diff - "$TMP/all")"
 done
 fpvm_test --list --shard 2/5 "$TMP/many.cfg"
 cp "$TMP/out" "$TMP/shard2"
