@@ -36,8 +36,8 @@ int test_set_shard(void *opts, const char *arg, struct fpvm_error *err)
 		arg = spec;
 	}
 	if (suite_parse_shard(arg, &o->shard_k, &o->shard_n))
-		return USAGE_FAIL(err, "--shard %s: expected K/N with 1 <= K <= N <= %d, or index/N",
-				  given, SUITE_MAX_SHARDS);
+		return USAGE_FAIL(err, "--shard %s: expected K/N with 1 <= K <= N <= %d, "
+				  "or index/N", given, SUITE_MAX_SHARDS);
 	o->shard = given;
 	return 0;
 }

@@ -125,7 +125,8 @@ static void man_fpvm(FILE *f)
 	const struct command *c;
 
 	header(f, NULL, cli_about);
-	fputs(".SH SYNOPSIS\n.nf\n\\fBfpvm\\fR \\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIOPERANDS\\fR]\n"
+	fputs(".SH SYNOPSIS\n.nf\n"
+	      "\\fBfpvm\\fR \\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIOPERANDS\\fR]\n"
 	      "\\fBfpvm help\\fR \\fICOMMAND\\fR\n\\fBfpvm version\\fR\n.fi\n"
 	      ".SH DESCRIPTION\nfpvm is a small KVM virtual machine monitor for test guests. "
 	      "It boots a static x86\\-64 ELF test guest and passes the guest's exit value "
@@ -229,22 +230,25 @@ static void bash(FILE *f)
 	/* Groups: "fpstate show", "snapshot show": the second word is the operation. */
 	for (unsigned int i = 0; (c = cli_command(i)); i++) {
 		const char *sp = strchr(c->name, ' ');
+		size_t group = sp ? (size_t)(sp - c->name) + 1 : 0;
 		const struct command *d;
 
-		if (!sp || (i && !strncmp(cli_command(i - 1)->name, c->name, (size_t)(sp - c->name) + 1)))
+		/* Once per group: at its first command. */
+		if (!sp || (i && !strncmp(cli_command(i - 1)->name, c->name, group)))
 			continue;
 		fprintf(f, "\t%.*s)\n\t\tif [ \"$COMP_CWORD\" -eq 2 ]; then\n"
 			"\t\t\tCOMPREPLY=($(compgen -W '", (int)(sp - c->name), c->name);
 		for (unsigned int j = i; (d = cli_command(j)); j++)
-			if (!strncmp(d->name, c->name, (size_t)(sp - c->name) + 1))
-				fprintf(f, "%s ", d->name + (sp - c->name) + 1);
+			if (!strncmp(d->name, c->name, group))
+				fprintf(f, "%s ", d->name + group);
 		fputs("' -- \"$cur\"))\n\t\t\treturn\n\t\tfi\n"
 		      "\t\tcmd=\"$cmd ${COMP_WORDS[2]}\"\n\t\tn=3 ;;\n", f);
 	}
 	fputs("\tesac\n"
 	      "\t# After --, or once an option's value is due, words are files (the default).\n"
 	      "\tfor w in \"${COMP_WORDS[@]:n:COMP_CWORD-n}\"; do [ \"$w\" = -- ] && return; done\n"
-	      "\tfor w in $(_fpvm_takes_value \"$cmd\"); do [ \"$prev\" = \"$w\" ] && return; done\n"
+	      "\tfor w in $(_fpvm_takes_value \"$cmd\"); do\n"
+	      "\t\t[ \"$prev\" = \"$w\" ] && return\n\tdone\n"
 	      "\tcase $cur in\n"
 	      "\t-*) COMPREPLY=($(compgen -W \"$(_fpvm_options \"$cmd\")\" -- \"$cur\")) ;;\n"
 	      "\tesac\n}\n"
@@ -282,7 +286,9 @@ static void zsh(FILE *f)
 	      "\tif (( CURRENT == 2 )); then\n"
 	      "\t\t_describe -t commands 'fpvm command' commands\n\t\treturn\n\tfi\n"
 	      "\tlocal cmd=$words[2] skip=1\n"
-	      "\tif (( ${+commands[(r)$words[2] *]} )) && (( ! ${+commands[(r)$words[2]:*]} )); then\n"
+	      /* A group (fpstate, snapshot): its commands are "GROUP OP", never "GROUP". */
+	      "\tif (( ${+commands[(r)$words[2] *]} )) &&\n"
+	      "\t   (( ! ${+commands[(r)$words[2]:*]} )); then\n"
 	      "\t\tif (( CURRENT == 3 )); then\n"
 	      "\t\t\tlocal -a ops=(${${(M)commands:#$words[2] *}#$words[2] })\n"
 	      "\t\t\t_describe -t operations 'operation' ops\n\t\t\treturn\n\t\tfi\n"

@@ -108,7 +108,8 @@ static int add_result(struct suite *s, const struct json *o, const char *path, u
 	};
 	s->nr++;
 	snprintf(t->reason, sizeof(t->reason), "%s", reason ? reason->str : "");
-	if (!t->name || (log && !t->log_path) || (groups && groups_of(groups, &t->groups) == -ENOMEM))
+	if (!t->name || (log && !t->log_path) ||
+	    (groups && groups_of(groups, &t->groups) == -ENOMEM))
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "%s: out of memory", path);
 	if (groups && groups->nr && !t->groups.nr)
 		return bad(path, i, "a group that is not a string", err);

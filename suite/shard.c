@@ -31,7 +31,10 @@ struct timed {
 
 static int by_name(const void *a, const void *b)
 {
-	return strcmp((*(struct suite_test *const *)a)->name, (*(struct suite_test *const *)b)->name);
+	const struct suite_test *x = *(struct suite_test *const *)a;
+	const struct suite_test *y = *(struct suite_test *const *)b;
+
+	return strcmp(x->name, y->name);
 }
 
 /* Longest first; equal durations by name, so every runner sorts alike. */

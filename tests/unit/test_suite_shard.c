@@ -31,7 +31,8 @@ static char *manifest(const char *prefix, unsigned int first, unsigned int n)
 static void parse_text(const char *text, struct suite *s)
 {
 	memset(&err, 0, sizeof(err));
-	ck_assert_msg(!suite_parse(text, "m.cfg", "/g", SUITE_DIALECT_FPVM, s, &err), "%s", err.msg);
+	ck_assert_msg(!suite_parse(text, "m.cfg", "/g", SUITE_DIALECT_FPVM, s, &err), "%s",
+		      err.msg);
 }
 
 /* Which shard (0..n-1) holds each test; -1 for none, and no test twice. */
@@ -48,16 +49,19 @@ static void split(struct suite *s, unsigned int n, const struct suite *timings, 
 			s->tests[i].selected = chosen[i];
 		ck_assert_int_ge(suite_shard(s, k, n, timings), 0);
 		for (unsigned int i = 0; i < s->nr; i++) {
+			const char *name = s->tests[i].name;
+
 			if (!s->tests[i].selected)
 				continue;
-			ck_assert_msg(chosen[i], "%s: not selected, yet in shard %u", s->tests[i].name, k);
-			ck_assert_msg(where[i] < 0, "%s in shards %d and %u of %u", s->tests[i].name,
+			ck_assert_msg(chosen[i], "%s: not selected, yet in shard %u", name, k);
+			ck_assert_msg(where[i] < 0, "%s in shards %d and %u of %u", name,
 				      where[i], k, n);
 			where[i] = (int)k;
 		}
 	}
 	for (unsigned int i = 0; i < s->nr; i++) {
-		ck_assert_msg(!chosen[i] || where[i] >= 0, "%s in no shard of %u", s->tests[i].name, n);
+		ck_assert_msg(!chosen[i] || where[i] >= 0, "%s in no shard of %u", s->tests[i].name,
+			      n);
 		s->tests[i].selected = chosen[i];
 	}
 	free(chosen);
@@ -107,7 +111,8 @@ END_TEST
 /* Tests added before, between and after leave every other test's shard alone. */
 START_TEST(shards_are_stable_when_tests_are_added)
 {
-	char *a = manifest("t", 0, 40), *before = manifest("new", 0, 25), *after = manifest("z", 0, 9);
+	char *a = manifest("t", 0, 40), *before = manifest("new", 0, 25);
+	char *after = manifest("z", 0, 9);
 	char *both = malloc(strlen(a) + strlen(before) + strlen(after) + 1);
 	struct suite s = { 0 }, bigger = { 0 };
 	int where[40], where2[74];
@@ -279,7 +284,8 @@ START_TEST(merging_is_lossless)
 		t->status = t->result == SUITE_TIMEOUT ? -1 : (int)(i * 7 % 256);
 		t->expect = (int)(i % 3);
 		t->duration_ms = (uint64_t)i * 1234567 + 1;
-		snprintf(t->reason, sizeof(t->reason), "why \"%u\"\n\\ tab\t \xc3\xa9\xf0\x9f\x98\x80", i);
+		snprintf(t->reason, sizeof(t->reason),
+			 "why \"%u\"\n\\ tab\t \xc3\xa9\xf0\x9f\x98\x80", i);
 	}
 	s.duration_ms = 999;
 	for (unsigned int k = 0; k < 3; k++) {
@@ -288,8 +294,9 @@ START_TEST(merging_is_lossless)
 		reports[k] = json_of(&s);
 	}
 	for (unsigned int k = 0; k < 3; k++) {
-		ck_assert_msg(!suite_read_report(reports[k], strlen(reports[k]), "r.json", &merged, &err),
-			      "%s", err.msg);
+		int r = suite_read_report(reports[k], strlen(reports[k]), "r.json", &merged, &err);
+
+		ck_assert_msg(!r, "%s", err.msg);
 	}
 	ck_assert_uint_eq(merged.nr, s.nr);
 	ck_assert_uint_eq(merged.duration_ms, 3 * 999);
@@ -329,7 +336,8 @@ START_TEST(malformed_reports_are_named)
 		{ "", "r.json: byte 0: a value expected" },
 		{ "{\"manifest\": \"m\"", "r.json: byte 16: expected ',' or '}'" },
 		{ "[]", "not an fpvm test report" },
-		{ "{\"manifest\": \"m\", \"duration_ms\": 1, \"interrupted\": false, \"results\": [1]}",
+		{ "{\"manifest\": \"m\", \"duration_ms\": 1, \"interrupted\": false, "
+		  "\"results\": [1]}",
 		  "r.json: result 1: not an object" },
 		{ "{\"manifest\": \"m\", \"duration_ms\": 1, \"interrupted\": false, \"results\": "
 		  "[{\"name\": \"a\", \"result\": \"maybe\", \"status\": 0, \"expected\": 0, "
@@ -337,7 +345,8 @@ START_TEST(malformed_reports_are_named)
 		{ "{\"manifest\": \"m\", \"duration_ms\": 1, \"interrupted\": false, \"results\": "
 		  "[{\"name\": \"a\", \"result\": \"pass\", \"status\": 0.5, \"expected\": 0, "
 		  "\"duration_ms\": 1}]}", "result 1: status, expected or duration_ms" },
-		{ "{\"manifest\": \"m\", \"duration_ms\": -1, \"interrupted\": false, \"results\": []}",
+		{ "{\"manifest\": \"m\", \"duration_ms\": -1, \"interrupted\": false, "
+		  "\"results\": []}",
 		  "not an fpvm test report" },
 		{ "{\"manifest\": \"m\\u0000\", \"duration_ms\": 1}", "a NUL character" },
 		{ "{\"a\": 01}", "leading zero" },
@@ -360,7 +369,8 @@ END_TEST
 START_TEST(json_reads_what_rfc_8259_allows)
 {
 	const char *text = " {\"s\": \"a\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\\udc00\","
-			   " \"n\": -1.5e3, \"t\": true, \"f\": false, \"z\": null, \"a\": [[], {}]} ";
+			   " \"n\": -1.5e3, \"t\": true, \"f\": false, \"z\": null,"
+			   " \"a\": [[], {}]} ";
 	const struct json *v;
 	struct json j;
 	char msg[128], deep[200];
