@@ -2,7 +2,8 @@
 /*
  * Reading JSON (RFC 8259) into a tree: fpvm reads back its own reports
  * (fpvm test --merge, --shard-timings).  Strict: what RFC 8259 does not
- * allow is an error naming its byte offset, never a guess.  A string
+ * allow (ill-formed UTF-8 included) is an error naming its byte offset,
+ * never a guess.  A string
  * holding U+0000 is refused, since every consumer wants C strings.
  */
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "utf8.h"
 
 #define JSON_MAX_DEPTH	64	/* fpvm's reports nest 4 deep */
 
@@ -136,7 +138,17 @@ static int string(struct reader *r, char **out)
 			return fail(r, "a control character in a string");
 		}
 		if (c != '\\') {
-			*o++ = *r->p++;
+			/* RFC 8259 section 8.1: JSON text is UTF-8; what is not is refused. */
+			uint32_t cp;
+			unsigned int len = utf8_decode(r->p, (size_t)(r->end - r->p), &cp);
+
+			if (!len) {
+				free(buf);
+				return fail(r, "a string that is not UTF-8");
+			}
+			memcpy(o, r->p, len);
+			o += len;
+			r->p += len;
 			continue;
 		}
 		r->p++;

@@ -352,6 +352,8 @@ START_TEST(malformed_reports_are_named)
 		{ "{\"a\": 01}", "leading zero" },
 		{ "{\"a\": 1} x", "text after the value" },
 		{ "\"\x01\"", "a control character" },
+		{ "\"a\xff\"", "byte 2: a string that is not UTF-8" },
+		{ "\"\xc0\xaf\"", "not UTF-8" },
 	};
 
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
