@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "../base/error.h"
+#include "../base/placement.h"
 #include "../fpstate/fpstate.h"
 #include "../kvm/kvm.h"
 #include "fpu.h"
@@ -34,6 +35,9 @@ struct vcpu_stats {
 	uint64_t exits[VCPU_EXIT_REASONS];	/* the last one counts every larger reason */
 	uint64_t run_ns;			/* inside KVM_RUN */
 	uint64_t vmm_ns;			/* in the VMM between two KVM_RUNs */
+	/* The host thread's, over its life (vmm/vcpu_thread.c; -1: not known) */
+	struct cpu_mask host_cpus;		/* the CPUs it entered KVM_RUN on */
+	int64_t voluntary_switches, involuntary_switches, migrations;
 };
 
 struct vcpu {
@@ -133,7 +137,11 @@ struct vcpu_state {
 
 /* With the vCPU out of KVM_RUN: every MSR of kvm_msr_index_list() it has. */
 int vcpu_save_state(struct vcpu *vcpu, bool lapic, struct vcpu_state *s, struct fpvm_error *err);
-/* Into a vCPU just created with the snapshot's CPUID, in KVM's order; @xsave: uABI image. */
+/*
+ * Into a vCPU just created with the snapshot's CPUID, in KVM's order; @xsave:
+ * uABI image.  A value KVM refuses (EINVAL) is FPVM_ERR_INPUT, "KVM refused
+ * the saved special registers (KVM_SET_SREGS: ...)": the state is at fault.
+ */
 int vcpu_load_state(struct vcpu *vcpu, const struct vcpu_state *s, const void *xsave,
 		    struct fpvm_error *err);
 

@@ -95,11 +95,14 @@ static const struct rule vmm_rules[] = {
 	RULE_ANY(__NR_ppoll), RULE_ANY(__NR_read), RULE_ANY(__NR_close),
 	RULE_ANY(__NR_openat), RULE_ANY(__NR_mkdir), RULE_ANY(__NR_mkdirat),
 	RULE_ANY(__NR_newfstatat), RULE_ANY(__NR_fstat), RULE_ANY(__NR_fcntl), RULE_ANY(__NR_lseek),
-	/* --snapshot-dir: parts, the sparse memory file, the manifest's rename */
+	/*
+	 * --snapshot-dir: parts, the sparse memory file, the manifest's rename;
+	 * the generations an interrupted writer left, listed and removed
+	 */
 	RULE_ANY(__NR_pwrite64), RULE_ANY(__NR_pread64), RULE_ANY(__NR_ftruncate),
 	RULE_ANY(__NR_fsync), RULE_ANY(__NR_fdatasync), RULE_ANY(__NR_renameat),
 	RULE_ANY(__NR_renameat2), RULE_ANY(__NR_unlinkat), RULE_ANY(__NR_rename),
-	RULE_ANY(__NR_unlink), RULE_ANY(__NR_syncfs),
+	RULE_ANY(__NR_unlink), RULE_ANY(__NR_syncfs), RULE_ANY(__NR_getdents64),
 };
 
 static __thread const char *thread_kind;
@@ -245,8 +248,18 @@ static void emit_rules(struct prog *p, const struct rule *rules, size_t n)
 
 int seccomp_filter_thread(enum seccomp_thread which, struct fpvm_error *err)
 {
-	uint32_t self[] = { (uint32_t)getpid() };
+	return seccomp_filter_thread_reading(which, NULL, 0, err);
+}
+
+int seccomp_filter_thread_reading(enum seccomp_thread which, const int *fds, unsigned int nr_fds,
+				  struct fpvm_error *err)
+{
+	uint32_t self[] = { (uint32_t)getpid() }, own[4];
 	const struct rule tgkill_self = RULE_ONE_OF(__NR_tgkill, 0, self);
+	const struct rule reading[] = {
+		{ __NR_read, ONE_OF, 0, own, nr_fds }, { __NR_close, ONE_OF, 0, own, nr_fds },
+		RULE_ANY(__NR_getcpu),
+	};
 	struct prog p = { .n = 0 };
 	struct sock_fprog fprog;
 
@@ -258,6 +271,12 @@ int seccomp_filter_thread(enum seccomp_thread which, struct fpvm_error *err)
 	emit(&p, RET_TRAP);
 	emit_rules(&p, vcpu_rules, sizeof(vcpu_rules) / sizeof(vcpu_rules[0]));
 	emit_rule(&p, &tgkill_self);
+	if (nr_fds > sizeof(own) / sizeof(own[0]))
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, E2BIG, "seccomp: too many files to read");
+	for (unsigned int i = 0; i < nr_fds; i++)
+		own[i] = (uint32_t)fds[i];
+	if (fds)
+		emit_rules(&p, reading, sizeof(reading) / sizeof(reading[0]));
 	if (which == SECCOMP_THREAD_VMM)
 		emit_rules(&p, vmm_rules, sizeof(vmm_rules) / sizeof(vmm_rules[0]));
 	emit(&p, RET_TRAP);
