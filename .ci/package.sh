@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 # CI's package check (docs/install.md): builds the Debian package from a
 # copy of the tree, runs lintian on it (no error allowed), unpacks it with
-# dpkg -x and runs the unpacked fpvm on the unpacked guests: the bundled
-# suite on the faithful lane (a real KVM inside QEMU), since a CI machine
-# may have no /dev/kvm, and, without any KVM, every test a skip.
+# dpkg -x and runs the unpacked fpvm on the unpacked guests: without any
+# KVM, every test a skip; then the bundled suite on this host's KVM, or,
+# where there is none, on the faithful lane (a real KVM inside QEMU).
 #
 #   .ci/package.sh [BUILD-DIR]     BUILD-DIR: a built tree for the lane (default build)
 set -eu
@@ -59,7 +59,18 @@ MANPATH="$R/usr/share/man" man -P cat fpvm-run 2>/dev/null | grep -q -- '--cpus'
 grep -q '"failed": 0, "skipped": ' "$WORK/nokvm.json" || { cat "$WORK/nokvm.tap"; exit 1; }
 echo "package: the unpacked fpvm lists and skips $(grep -c '^ok' "$WORK/nokvm.tap") tests without KVM"
 
-# On the faithful lane: the unpacked fpvm and guests, nothing from the build tree.
+# With a usable /dev/kvm, the bundled suite on it; otherwise on the faithful
+# lane: the unpacked fpvm and guests, nothing from the build tree.
+. tests/integration/kvm_usable.sh
+if kvm_usable "${FPVM_KVM:-/dev/kvm}" >/dev/null; then
+	"$R/usr/bin/fpvm" test --kvm "${FPVM_KVM:-/dev/kvm}" --log-dir "$WORK/logs" \
+		"$R/usr/lib/fpvm/guests.cfg" || {
+		echo "package: the unpacked fpvm's bundled suite failed on this host's KVM" >&2
+		exit 1
+	}
+	echo "package: the unpacked fpvm passed its bundled suite on this host's KVM"
+	exit 0
+fi
 if [ "${FPVM_PACKAGE_LANE:-1}" = 0 ]; then
 	echo "package: the lane run is off (FPVM_PACKAGE_LANE=0)"
 	exit 0

@@ -197,25 +197,30 @@ static void first_words(FILE *f, const char *sep)
 	}
 }
 
+/* A bash function FN COMMAND that echoes the command's options (@with_arg: those with a value). */
+static void bash_options(FILE *f, const char *fn, bool with_arg)
+{
+	const struct command *c;
+
+	fprintf(f, "%s() {\n\tcase $1 in\n", fn);
+	for (unsigned int i = 0; (c = cli_command(i)); i++) {
+		fprintf(f, "\t'%s') echo '", c->name);
+		words(f, c, with_arg);
+		fputs("' ;;\n", f);
+	}
+	fputs("\tesac\n}\n\n", f);
+}
+
 static void bash(FILE *f)
 {
 	const struct command *c;
 
-	fputs("# fpvm(1) completion for bash, generated from fpvm's command table (cmd/gendoc.c).\n"
-	      "_fpvm_options() {\n\tcase $1 in\n", f);
-	for (unsigned int i = 0; (c = cli_command(i)); i++) {
-		fprintf(f, "\t'%s') echo '", c->name);
-		words(f, c, false);
-		fputs("' ;;\n", f);
-	}
-	fputs("\tesac\n}\n\n# Options whose value is the next word.\n"
-	      "_fpvm_takes_value() {\n\tcase $1 in\n", f);
-	for (unsigned int i = 0; (c = cli_command(i)); i++) {
-		fprintf(f, "\t'%s') echo '", c->name);
-		words(f, c, true);
-		fputs("' ;;\n", f);
-	}
-	fputs("\tesac\n}\n\n_fpvm() {\n"
+	fputs("# fpvm(1) completion for bash, generated from fpvm's command table "
+	      "(cmd/gendoc.c).\n", f);
+	bash_options(f, "_fpvm_options", false);
+	fputs("# Options whose value is the next word.\n", f);
+	bash_options(f, "_fpvm_takes_value", true);
+	fputs("_fpvm() {\n"
 	      "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd n=2 w\n"
 	      "\tCOMPREPLY=()\n"
 	      "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
