@@ -14,6 +14,14 @@ static const struct command *const commands[] = {
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+const char cli_about[] = "A minimal KVM VMM for test guests, with per-vCPU guest FPU state.";
+
+/* The table for the man page and completion generator (gendoc.c). */
+const struct command *cli_command(unsigned int i)
+{
+	return i < NR_COMMANDS ? commands[i] : NULL;
+}
+
 /* "fpstate show" is found from "fpstate" and "show"; 1 or 2 words used. */
 static const struct command *find_command(int argc, char **argv, int *words,
 					  struct fpvm_error *err)
@@ -90,10 +98,8 @@ void cli_print_help(FILE *f, const struct command *c)
 	fputs("Usage: fpvm COMMAND [OPTIONS] [OPERANDS]\n"
 	      "       fpvm help COMMAND | fpvm COMMAND --help\n"
 	      "       fpvm version\n"
-	      "\n"
-	      "A minimal KVM VMM for test guests, with per-vCPU guest FPU state.\n"
-	      "\n"
-	      "Commands:\n", f);
+	      "\n", f);
+	fprintf(f, "%s\n\nCommands:\n", cli_about);
 	for (size_t i = 0; i < NR_COMMANDS; i++)
 		fprintf(f, "  %-16s %s\n", commands[i]->name, commands[i]->summary);
 	fputs("\n'fpvm help COMMAND' lists a command's options and exit statuses.\n\n", f);

@@ -169,6 +169,7 @@ struct leakcheck_opts {
 };
 
 #define TEST_MAX_SELECT	32
+#define TEST_MAX_REPORTS	256	/* --merge: shards of one suite */
 
 struct test_opts {
 	const char *manifest;
@@ -184,7 +185,21 @@ struct test_opts {
 	unsigned int nr_groups;
 	char *globs[TEST_MAX_SELECT];
 	unsigned int nr_globs;
+	const char *shard;		/* --shard K/N as given; NULL: the whole selection */
+	unsigned int shard_k, shard_n;	/* 0-based */
+	const char *shard_timings;
+	bool merge;			/* the operands are JSON reports to merge */
+	char *reports[TEST_MAX_REPORTS];
+	unsigned int nr_reports;
 };
+
+/* fpvm test across runners (cmd_suite_shard.c). */
+struct suite;
+int test_set_shard(void *opts, const char *arg, struct fpvm_error *err);
+int test_shard(const struct test_opts *o, struct suite *s);
+int test_merge(const struct test_opts *o);
+int test_write_report(const char *option, const char *path, const struct suite *s,
+		      void (*print)(FILE *, const struct suite *));
 
 extern const struct command cmd_run, cmd_test, cmd_probe, cmd_fpstate_show, cmd_fpstate_diff,
 	cmd_fpstate_check, cmd_leakcheck, cmd_restore, cmd_snapshot_show;
@@ -206,6 +221,9 @@ struct cli {
 };
 
 int cli_parse(int argc, char **argv, struct cli *cli, struct fpvm_error *err);
+/* The commands in help's order, NULL past the last; fpvm in one line. */
+const struct command *cli_command(unsigned int i);
+extern const char cli_about[];
 /* Help for @c, or fpvm's overview of every command when @c is NULL. */
 void cli_print_help(FILE *f, const struct command *c);
 

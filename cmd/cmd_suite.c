@@ -238,8 +238,8 @@ static void list(const struct suite *s)
 	}
 }
 
-static int write_report(const char *option, const char *path, const struct suite *s,
-			void (*print)(FILE *, const struct suite *))
+int test_write_report(const char *option, const char *path, const struct suite *s,
+		      void (*print)(FILE *, const struct suite *))
 {
 	FILE *f;
 
@@ -292,8 +292,8 @@ static int run_suite(const struct test_opts *o, struct suite *s)
 	if (s->interrupted)
 		printf("Bail out! interrupted by %s\n", strsignal(s->interrupted));
 	status = r ? report_error(&err) : status_of_suite(s);
-	status = write_report("--junit", o->junit_path, s, suite_print_junit) ?: status;
-	status = write_report("--json", o->json_path, s, suite_print_json) ?: status;
+	status = test_write_report("--junit", o->junit_path, s, suite_print_junit) ?: status;
+	status = test_write_report("--json", o->json_path, s, suite_print_json) ?: status;
 	return status;
 }
 
@@ -304,6 +304,8 @@ static int test(const void *opts)
 	struct suite s = { 0 };
 	int status;
 
+	if (o->merge)
+		return test_merge(o);
 	if (suite_load(o->manifest, o->guest_dir, o->kvm_unit_tests ? SUITE_DIALECT_KVM_UNIT_TESTS :
 		       SUITE_DIALECT_FPVM, &s, &err) || (fit_cpus(&s), check_manifest(&s, &err))) {
 		suite_free(&s);
@@ -314,6 +316,11 @@ static int test(const void *opts)
 			o->manifest);
 		suite_free(&s);
 		return FPVM_EXIT_USAGE;
+	}
+	/* A shard may hold no test (more shards than tests): it passes, running none. */
+	if (o->shard && (status = test_shard(o, &s))) {
+		suite_free(&s);
+		return status;
 	}
 	if (o->list) {
 		list(&s);
@@ -360,7 +367,31 @@ static const struct opt test_opts[] = {
 		   "where relative guest paths start (default: the\nmanifest's directory)"),
 	OPT_STRING("kvm", 0, "PATH", struct test_opts, kvm_path,
 		   "KVM device to use (default /dev/kvm)"),
+	OPT_SECTION("Across runners (docs/testing.md, \"Sharding\"):"),
+	OPT_CALL("shard", 0, "K/N", test_set_shard,
+		 "run only shard K of N (1 <= K <= N): a stable split\nby test name; "
+		 "index/N takes K from Kubernetes'\nJOB_COMPLETION_INDEX (0-based) plus 1"),
+	OPT_STRING("shard-timings", 0, "REPORT", struct test_opts, shard_timings,
+		   "balance the shards by the durations in an earlier\nJSON REPORT "
+		   "(longest first); tests it lacks keep\ntheir stable shard"),
+	OPT_FLAG("merge", 0, struct test_opts, merge,
+		 "merge shards' JSON reports (the operands) into\none: TAP on stdout, "
+		 "--junit, --json"),
 };
+
+static int merge_operands(struct test_opts *o, int argc, char **argv, struct fpvm_error *err)
+{
+	if (o->shard || o->shard_timings || o->list || o->nr_groups || o->kvm_unit_tests)
+		return USAGE_FAIL(err, "test: --merge takes no --shard, --shard-timings, --list, "
+				  "--group or --kvm-unit-tests");
+	if (argc < 1)
+		return USAGE_FAIL(err, "test: --merge: no report given");
+	if (argc > TEST_MAX_REPORTS)
+		return USAGE_FAIL(err, "test: --merge: at most %d reports", TEST_MAX_REPORTS);
+	for (int i = 0; i < argc; i++)
+		o->reports[o->nr_reports++] = argv[i];
+	return 0;
+}
 
 static void test_init(void *opts)
 {
@@ -372,11 +403,15 @@ static void test_init(void *opts)
 	};
 }
 
-/* MANIFEST [NAME-GLOB...] */
+/* MANIFEST [NAME-GLOB...], or with --merge REPORT... */
 static int test_operands(void *opts, int argc, char **argv, struct fpvm_error *err)
 {
 	struct test_opts *o = opts;
 
+	if (o->merge)
+		return merge_operands(o, argc, argv, err);
+	if (o->shard_timings && !o->shard)
+		return USAGE_FAIL(err, "test: --shard-timings needs --shard");
 	if (argc < 1)
 		return USAGE_FAIL(err, "test: no manifest given");
 	if (argc > TEST_MAX_SELECT + 1)
@@ -390,19 +425,21 @@ static int test_operands(void *opts, int argc, char **argv, struct fpvm_error *e
 
 const struct command cmd_test = {
 	.name = "test",
-	.synopsis = "[OPTIONS] MANIFEST [NAME-GLOB...]",
+	.synopsis = "[OPTIONS] MANIFEST [NAME-GLOB...] | --merge [OPTIONS] REPORT...",
 	.summary = "run a manifest of guests in parallel; TAP13, JUnit, JSON",
 	.description =
 		"Runs every test of MANIFEST (docs/testing.md) whose name matches a\n"
 		"NAME-GLOB, each as its own 'fpvm run', and prints TAP13 on stdout as they end.\n"
 		"A test whose requirement this host lacks, or every test without a usable KVM,\n"
-		"is skipped with its reason.",
+		"is skipped with its reason.  With --shard it runs one part of the selection;\n"
+		"with --merge it joins the JSON reports of shards into one report.",
 	.opts = test_opts,
 	.nr_opts = NR_OPTS(test_opts),
 	.init = test_init,
 	.operands = test_operands,
 	.run = test,
 	.statuses = "0 every selected test passed or was skipped; 1 a test failed or timed\n"
-		    "out; 64 usage error or no test selected; 65 malformed manifest; 70 internal\n"
+		    "out (--merge: or a shard was interrupted); 64 usage error or no test\n"
+		    "selected; 65 malformed manifest or report; 70 internal\n"
 		    "error; 74 a log or report cannot be written; 130 SIGINT; 143 SIGTERM.",
 };

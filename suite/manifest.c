@@ -17,7 +17,6 @@
 #include "suite.h"
 
 #define MANIFEST_MAX	(1 << 20)
-#define MAX_TESTS	4096
 #define MAX_WORDS	256
 #define MAX_TIMEOUT_MS	86400000	/* a day: anything longer is a typo */
 
@@ -332,8 +331,8 @@ static int start_test(struct parser *p, char *name)
 		if (!strcmp(s->tests[i].name, name))
 			return fail(p, "test '%s' already defined on line %u", name,
 				    s->tests[i].line);
-	if (s->nr == MAX_TESTS)
-		return fail(p, "more than %d tests", MAX_TESTS);
+	if (s->nr == SUITE_MAX_TESTS)
+		return fail(p, "more than %d tests", SUITE_MAX_TESTS);
 	s->tests[s->nr] = (struct suite_test){
 		.line = p->line, .timeout_ms = SUITE_DEFAULT_TIMEOUT_MS, .selected = true,
 		.name = strdup(name),
@@ -397,7 +396,7 @@ static int parse_line(struct parser *p, char *line)
 	return set_key(p, &p->s->tests[p->s->nr - 1], trim(l), trim(eq + 1));
 }
 
-static int set_names(struct suite *s, const char *path, struct fpvm_error *err)
+int suite_set_names(struct suite *s, const char *path, struct fpvm_error *err)
 {
 	const char *base = strrchr(path, '/');
 	size_t n;
@@ -422,8 +421,8 @@ int suite_parse(const char *text, const char *path, const char *guest_dir,
 	int r;
 
 	*s = (struct suite){ 0 };
-	s->tests = calloc(MAX_TESTS, sizeof(*s->tests));
-	if (!copy || !s->tests || set_names(s, path, err)) {
+	s->tests = calloc(SUITE_MAX_TESTS, sizeof(*s->tests));
+	if (!copy || !s->tests || suite_set_names(s, path, err)) {
 		free(copy);
 		suite_free(s);
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "%s: out of memory", path);

@@ -16,6 +16,7 @@
 
 #define SUITE_DEFAULT_TIMEOUT_MS	30000
 #define SUITE_NAME_MAX			200	/* NAME.log.stats must fit a file name */
+#define SUITE_MAX_TESTS		4096	/* in a manifest, or in merged reports */
 #define SUITE_TAIL_LINES		10	/* of a failed test's log, in TAP */
 
 enum suite_result {
@@ -72,6 +73,10 @@ struct suite {
 	int interrupted;			/* the signal that stopped the run, or 0 */
 };
 
+/* suite->interrupted of a merge one of whose shards was interrupted. */
+#define SUITE_INTERRUPTED_SHARD	(-1)
+#define SUITE_MAX_SHARDS	4096	/* as many as a manifest has tests */
+
 /*
  * Parses manifest @text (from @path, which names it in errors: "path:line:
  * problem").  Relative guest paths resolve against @guest_dir.
@@ -81,6 +86,8 @@ int suite_parse(const char *text, const char *path, const char *guest_dir,
 int suite_load(const char *path, const char *guest_dir, enum suite_dialect dialect,
 	       struct suite *s, struct fpvm_error *err);
 void suite_free(struct suite *s);
+/* s->path is @path, s->name its file name without .cfg. */
+int suite_set_names(struct suite *s, const char *path, struct fpvm_error *err);
 
 /* Selects tests in any of @groups (none: all) whose name matches any of @globs (none: all). */
 unsigned int suite_select(struct suite *s, char *const *groups, unsigned int nr_groups,
@@ -110,6 +117,31 @@ int suite_run(struct suite *s, const struct suite_run_cfg *c, struct fpvm_error 
  * Returns how many.  fpvm test checks them with run's parser, then runs them.
  */
 unsigned int suite_run_words(const struct suite_test *t, char cpus[16], char **argv);
+
+/*
+ * Shards (shard.c).  suite_shard_of(): the stable shard (0..@n-1) of a test
+ * name, which no other test moves.  suite_shard(): keeps selected only the
+ * selected tests of shard @k (0-based) of @n; with @timings (an earlier
+ * report, suite_load_report()), the tests it knows are spread longest
+ * first onto the least loaded shard, the others stay on their stable
+ * shard.  Returns how many stay selected, or -1 out of memory.
+ * suite_parse_shard(): "K/N" (1 <= K <= N) into a 0-based @k and @n; -1
+ * when malformed.
+ */
+unsigned int suite_shard_of(const char *name, unsigned int n);
+int suite_shard(struct suite *s, unsigned int k, unsigned int n, const struct suite *timings);
+int suite_parse_shard(const char *arg, unsigned int *k, unsigned int *n);
+
+/*
+ * Reading fpvm test's JSON reports back (merge.c): every result of report
+ * @text (from @path, named in errors) is appended to @s, selected, with
+ * its result, status, expected status, duration, reason, log and groups.
+ * The first report names the suite; durations add up; a test already in
+ * @s is an error (the same shard merged twice).  suite_free() the suite.
+ */
+int suite_read_report(const char *text, size_t len, const char *path, struct suite *s,
+		      struct fpvm_error *err);
+int suite_load_report(const char *path, struct suite *s, struct fpvm_error *err);
 
 /* Reports (report.c). */
 void suite_tap_plan(FILE *f, const struct suite *s);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # fpvm test, the suite runner: the four outcomes in TAP13, JUnit (validated
 # against tests/junit.xsd) and JSON; selection; -j; Ctrl-C; malformed
-# manifests; and every test a skip without a usable KVM.
+# manifests; every test a skip without a usable KVM; shards and merging
+# their reports (no KVM needed).
 . "$(dirname "$0")/lib.sh"
 KVM=${FPVM_KVM:-/dev/kvm}
 XSD=$(dirname "$0")/../junit.xsd
@@ -167,6 +168,112 @@ else
 	skip "hostile bytes: the JSON report parses" "no python3 (the TCG lane's busybox)"
 	skip "hostile bytes: TAP is UTF-8" "no python3 (the TCG lane's busybox)"
 fi
+
+# --- Shards (--list needs no KVM): disjoint, complete, stable, balanced. ------
+i=0
+: >"$TMP/many.cfg"
+while [ $i -lt 23 ]; do
+	printf '[t%d]\nguest = hello.elf\n\n' $i >>"$TMP/many.cfg"
+	i=$((i + 1))
+done
+fpvm_test --list "$TMP/many.cfg"
+awk '{print $1}' "$TMP/out" | sort >"$TMP/all"
+# (lib.sh's counter is $n: the loops count with other names.)
+for shards in 1 2 3 5 23 40; do
+	k=1
+	: >"$TMP/union"
+	while [ $k -le $shards ]; do
+		fpvm_test --list --shard $k/$shards "$TMP/many.cfg"
+		[ "$status" = 0 ] || break
+		awk '{print $1}' "$TMP/out" >>"$TMP/union"
+		k=$((k + 1))
+	done
+	sort "$TMP/union" | cmp -s - "$TMP/all" && ok "--shard K/$shards: disjoint and complete" ||
+		not_ok "--shard K/$shards: disjoint and complete" "$(sort "$TMP/union" | diff - "$TMP/all")"
+done
+fpvm_test --list --shard 2/5 "$TMP/many.cfg"
+cp "$TMP/out" "$TMP/shard2"
+{ printf '[added-first]\nguest = hello.elf\n\n'; cat "$TMP/many.cfg"; printf '[added-last]\nguest = hello.elf\n'; } \
+	>"$TMP/more.cfg"
+fpvm_test --list --shard 2/5 "$TMP/more.cfg"
+grep -v '^added-' "$TMP/out" | cmp -s - "$TMP/shard2" &&
+	ok "--shard: tests added elsewhere move no other test" ||
+	not_ok "--shard: tests added elsewhere move no other test" "$(diff "$TMP/shard2" "$TMP/out")"
+JOB_COMPLETION_INDEX=1 run test --list --shard index/5 --guest-dir "$GUEST_DIR" "$TMP/many.cfg"
+cmp -s "$TMP/out" "$TMP/shard2" && ok "--shard index/5 is JOB_COMPLETION_INDEX + 1 of 5" ||
+	not_ok "--shard index/5 is JOB_COMPLETION_INDEX + 1 of 5" "$(diff "$TMP/shard2" "$TMP/out")"
+fpvm_test --list --shard 5/5 "$TMP/sel.cfg" alpha
+check "an empty shard lists nothing, status 0" 0 "!out:alpha"
+fpvm_test --list --shard 0/3 "$TMP/sel.cfg"
+check "--shard 0/3" 64 "err:--shard 0/3: expected K/N with 1 <= K <= N" lines:1
+(unset JOB_COMPLETION_INDEX; fpvm_test --list --shard index/3 "$TMP/sel.cfg"; echo $status >"$TMP/st")
+status=$(cat "$TMP/st")
+check "--shard index/3 without JOB_COMPLETION_INDEX" 64 "err:JOB_COMPLETION_INDEX is not set" lines:1
+fpvm_test --list --shard-timings "$TMP/none.json" "$TMP/sel.cfg"
+check "--shard-timings alone" 64 "err:test: --shard-timings needs --shard" lines:1
+# Durations of 8, 7, 6 and 5 s onto two shards: 8+5 and 7+6, whatever the names hash to.
+printf '{"manifest": "m.cfg", "duration_ms": 1, "interrupted": false, "results": [\n' >"$TMP/times.json"
+for t in t0:8000 t1:7000 t2:6000 t3:5000; do
+	printf '{"name": "%s", "result": "pass", "status": 0, "expected": 0, "duration_ms": %s},\n' \
+		"${t%:*}" "${t#*:}" >>"$TMP/times.json"
+done
+printf '{"name": "gone", "result": "pass", "status": 0, "expected": 0, "duration_ms": 1}]}\n' \
+	>>"$TMP/times.json"
+printf '[t0]\nguest = hello.elf\n[t1]\nguest = hello.elf\n[t2]\nguest = hello.elf\n[t3]\nguest = hello.elf\n' \
+	>"$TMP/four-timed.cfg"
+fpvm_test --list --shard 1/2 --shard-timings "$TMP/times.json" "$TMP/four-timed.cfg"
+check "--shard-timings: longest first onto the least loaded shard" 0 "out:t0 " "out:t3 " \
+	"!out:t1 " "!out:t2 "
+fpvm_test --list --shard 1/2 --shard-timings "$TMP/missing.json" "$TMP/four-timed.cfg"
+check "--shard-timings: a missing report" 65 "err:missing.json: No such file" lines:1
+
+# --- Merging shards' reports: one TAP, JUnit and JSON report, with totals. ----
+for k in 1 2 3; do
+	rm -rf "$TMP/logs"
+	run test --kvm "$TMP/no-kvm" --guest-dir "$GUEST_DIR" --log-dir "$TMP/logs" --shard $k/3 \
+		--json "$TMP/shard$k.json" "$TMP/many.cfg"
+done
+run test --merge --junit "$TMP/merged.xml" --json "$TMP/merged.json" \
+	"$TMP/shard1.json" "$TMP/shard2.json" "$TMP/shard3.json"
+check "--merge: three shards' skips in one report" 0 "out:TAP version 13" "out:1..23" \
+	"out:# SKIP no usable KVM" "!out:not ok"
+junit_valid "$TMP/merged.xml" "--merge: the JUnit report validates"
+has "$TMP/merged.xml" 'tests="23" failures="0" errors="0" skipped="23"' "--merge: JUnit totals"
+has "$TMP/merged.json" '"tests": 23, "passed": 0, "failed": 0, "skipped": 23' "--merge: JSON totals"
+# Every outcome, as shards on a KVM report them.
+printf '{"manifest": "dir/four.cfg", "duration_ms": 700, "interrupted": false, "results": [
+{"name": "passing", "result": "pass", "status": 0, "expected": 0, "duration_ms": 12, "reason": "", "log": null, "stats": null, "groups": ["smoke"]},
+{"name": "failing", "result": "fail", "status": 112, "expected": 0, "duration_ms": 34, "reason": "exit status 112, expected 0", "log": null, "stats": null, "groups": []}]}\n' \
+	>"$TMP/a.json"
+printf '{"manifest": "dir/four.cfg", "duration_ms": 300, "interrupted": false, "results": [
+{"name": "timing-out", "result": "timeout", "status": -1, "expected": 0, "duration_ms": 300, "reason": "timed out after 0.3 s", "log": null, "stats": null, "groups": []},
+{"name": "skipped", "result": "skip", "status": 0, "expected": 0, "duration_ms": 0, "reason": "requires quirk:x: detected (\\u00e9)", "log": null, "stats": null, "groups": []}]}\n' \
+	>"$TMP/b.json"
+run test --merge --junit "$TMP/m4.xml" --json "$TMP/m4.json" "$TMP/a.json" "$TMP/b.json"
+check "--merge: a failure in a shard fails the merge" 1 "out:1..4" "out:ok 1 - passing" \
+	"out:not ok 2 - failing" "out:not ok 3 - timing-out" "out:ok 4 - skipped # SKIP requires quirk:x: detected (é)" \
+	"out:  status: 112"
+junit_valid "$TMP/m4.xml" "--merge: the JUnit report of every outcome validates"
+has "$TMP/m4.xml" '<testsuites name="fpvm" tests="4" failures="2" errors="0" skipped="1" time="1.000">' \
+	"--merge: JUnit totals add up over shards"
+has "$TMP/m4.xml" '<testcase name="timing-out" classname="four" time="0.300">' "--merge: JUnit keeps durations"
+has "$TMP/m4.xml" '<failure type="fail" message="exit status 112, expected 0">status 112, expected 0</failure>' \
+	"--merge: JUnit keeps statuses"
+has "$TMP/m4.json" '"name": "timing-out", "result": "timeout", "status": -1, "expected": 0, "duration_ms": 300' \
+	"--merge: JSON keeps every field"
+has "$TMP/m4.json" '"groups": ["smoke"]' "--merge: JSON keeps groups"
+run test --merge "$TMP/a.json" "$TMP/a.json"
+check "--merge: the same shard twice" 65 "err:a.json: test 'passing' is also in an earlier report" lines:1
+printf '{"manifest": "m"' >"$TMP/cut.json"
+run test --merge "$TMP/a.json" "$TMP/cut.json"
+check "--merge: a truncated report" 65 "err:cut.json: byte 16: expected ',' or '}'" lines:1
+sed 's/"interrupted": false/"interrupted": true/' "$TMP/b.json" >"$TMP/int.json"
+run test --merge "$TMP/int.json"
+check "--merge: an interrupted shard fails the merge" 1 "err:a shard's run was interrupted" lines:1
+run test --merge
+check "--merge: no report" 64 "err:test: --merge: no report given" lines:1
+run test --merge --shard 1/2 "$TMP/a.json"
+check "--merge with --shard" 64 "err:--merge takes no --shard" lines:1
 
 if ! why=$(kvm_usable "$KVM"); then
 	skip "the four outcomes on a KVM" "$why"
