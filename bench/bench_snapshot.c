@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "../cmd/cmd.h"
+#include "../snapshot/snapshot.h"
 #include "../vcpu/vcpu.h"
 #include "bench.h"
 
@@ -111,36 +112,47 @@ static int one_round(const char *fpvm, const char *guest, const char *stats,
 	return 0;
 }
 
-/* What the snapshot directory takes on disk, and its memory part alone. */
+/* What the snapshot takes on disk (its manifest and parts), and its memory part alone. */
 static void disk_usage(struct size_figures *f)
 {
-	DIR *d = opendir(f->dir);
-	struct dirent *e;
+	struct snapshot_dir d;
+	struct fpvm_error err;
+	struct stat st;
 
 	f->disk = f->disk_memory = 0;
-	if (!d)
+	if (snapshot_open(f->dir, &d, &err))
 		return;
-	while ((e = readdir(d))) {
-		struct stat st;
-
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+	if (!fstatat(d.fd, "manifest", &st, AT_SYMLINK_NOFOLLOW))
+		f->disk += (uint64_t)st.st_blocks * 512;
+	for (unsigned int i = 0; i < d.m.nr_parts; i++) {
+		if (fstatat(d.parts_fd, d.m.parts[i].name, &st, AT_SYMLINK_NOFOLLOW))
 			continue;
 		f->disk += (uint64_t)st.st_blocks * 512;
-		if (!strcmp(e->d_name, "memory"))
+		if (!strcmp(d.m.parts[i].name, SNAPSHOT_MEMORY))
 			f->disk_memory = (uint64_t)st.st_blocks * 512;
 	}
-	closedir(d);
+	snapshot_close(&d);
 }
 
+/* A snapshot directory: its files, and its generations' (snapshot/snapshot.h). */
 static void remove_dir(const char *path)
 {
 	DIR *d = opendir(path);
 	struct dirent *e;
 
 	if (d) {
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+		while ((e = readdir(d))) {
+			char sub[BASE_MAX + NAME_MAX + 2];
+
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			if (e->d_type == DT_DIR) {
+				snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+				remove_dir(sub);
+			} else {
 				unlinkat(dirfd(d), e->d_name, 0);
+			}
+		}
 		closedir(d);
 	}
 	rmdir(path);
@@ -355,23 +367,19 @@ static const struct fp_op {
 	[OP_COMPARE] = { "2 x fpstate_decode() + memcmp", only_compare },
 };
 
-/* The snapshot's XCRs, from its vcpu0.state. */
-static int snapshot_xcrs(const char *dir, struct kvm_xcrs *xcrs)
+/* vCPU 0's image and XCRs, read as restore reads them. */
+static int snapshot_vcpu0(const char *dir, struct fpstate_file *image, struct kvm_xcrs *xcrs,
+			  struct fpvm_error *err)
 {
-	struct vcpu_state *s = malloc(sizeof(*s));
-	char path[BASE_MAX + 32];
-	int fd, r = -1;
+	struct vm_snapshot s;
+	int r = vm_snapshot_open(&s, dir, err);
 
-	snprintf(path, sizeof(path), "%s/vcpu0.state", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (s && fd >= 0 && read(fd, s, sizeof(*s)) == (ssize_t)sizeof(*s) &&
-	    s->magic == VCPU_STATE_MAGIC) {
-		*xcrs = s->xcrs;
-		r = 0;
+	if (!r) {
+		*image = s.vcpus[0].fps;
+		s.vcpus[0].fps.buf = NULL;	/* the caller's now */
+		*xcrs = s.vcpus[0].state->xcrs;
 	}
-	if (fd >= 0)
-		close(fd);
-	free(s);
+	vm_snapshot_close(&s);
 	return r;
 }
 
@@ -386,7 +394,7 @@ static int bench_fpstate_part(const char *guest_dir, const char *snap_dir, unsig
 	struct fp_bench b = { 0 };
 	struct guest_fpu_cfg fpu_cfg;
 	struct fpstate_error ferr;
-	char fpu[PATH_MAX], path[BASE_MAX + 32];
+	char fpu[PATH_MAX];
 	struct kvm kvm;
 	struct vm vm;
 	int r = 1;
@@ -405,13 +413,8 @@ static int bench_fpstate_part(const char *guest_dir, const char *snap_dir, unsig
 	b.vcpu = vm.vcpus[0];
 	b.here = &fpu_cfg.layout;
 	b.get_req = vm.fpu.has_xsave2 ? KVM_GET_XSAVE2 : KVM_GET_XSAVE;
-	snprintf(path, sizeof(path), "%s/vcpu0.xsave", snap_dir);
-	if (fpstate_file_load(path, &b.snap, &ferr)) {
-		fprintf(stderr, "snapshot: %s\n", ferr.msg);
-		goto out_vm;
-	}
-	if (snapshot_xcrs(snap_dir, &b.xcrs)) {
-		fprintf(stderr, "snapshot: %s/vcpu0.state: unreadable\n", snap_dir);
+	if (snapshot_vcpu0(snap_dir, &b.snap, &b.xcrs, &b.err)) {
+		fprintf(stderr, "%s\n", b.err.msg);	/* "snapshot ...: ..." */
 		goto out_file;
 	}
 	b.buf = aligned_alloc(64, b.vcpu->guest_fps.size);

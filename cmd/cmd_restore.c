@@ -11,7 +11,31 @@
 #include "../snapshot/snapshot.h"
 #include "cmd.h"
 
-/* Everything but KVM_RUN: the parts, memory included, and this host. */
+/*
+ * A snapshot whose guest has AMX state needs the guest permission before
+ * KVM reports its CPUID (vcpu/fpu.h).  The snapshot asks for it, not
+ * --amx; a CPU or kernel without AMX is a host the snapshot does not fit.
+ */
+static int amx_permission(const struct vm_snapshot *s, struct fpvm_error *err)
+{
+	int r;
+
+	if (!(s->m->guest_xcr0 & XFEATURE_MASK_XTILE))
+		return 0;
+	r = host_request_amx_guest_perm(err);
+	err->item = CFG_NONE;
+	if (r == -EINVAL || r == -EOPNOTSUPP)
+		return fpvm_fail(err, FPVM_ERR_INCOMPATIBLE, -r, "snapshot %s does not fit this "
+				 "host: its guest has AMX state (XCR0 0x%llx), and this CPU or "
+				 "kernel has no AMX", s->path, (unsigned long long)s->m->guest_xcr0);
+	return r;
+}
+
+/*
+ * Everything but KVM_RUN: the parts, memory included, and what KVM would
+ * refuse of them (vm_snapshot_open()), before /dev/kvm is opened; then
+ * this host.
+ */
 static int check_only(const struct restore_opts *ro, struct vm_snapshot *s)
 {
 	struct fpvm_error err = { 0 };
@@ -19,10 +43,9 @@ static int check_only(const struct restore_opts *ro, struct vm_snapshot *s)
 	struct kvm kvm;
 	int r;
 
-	if (vm_snapshot_verify_memory(s, &err))
-		return report_error(&err);
-	if (guest_fpu_open(&kvm, &fpu_cfg, ro->run.kvm_path,
-			   (s->m->guest_xcr0 & XFEATURE_MASK_XTILE) != 0, NULL, &err))
+	/* AMX permission first, as the snapshot asks it; then KVM (guest_fpu_open()). */
+	if (vm_snapshot_verify_memory(s, &err) || amx_permission(s, &err) ||
+	    guest_fpu_open(&kvm, &fpu_cfg, ro->run.kvm_path, false, NULL, &err))
 		return report_error(&err);
 	r = restore_check(s, &kvm, &fpu_cfg, &err);
 	guest_fpu_close(&kvm, &fpu_cfg);
@@ -42,14 +65,15 @@ static int restore(const void *opts)
 	struct vm_snapshot s;
 	int status;
 
+	/* Every part read and checked, memory too, before KVM: a bad snapshot is one anywhere. */
 	if (vm_snapshot_open(&s, ro->path, &err)) {
 		status = report_error(&err);
 	} else if (ro->check) {
 		status = check_only(ro, &s);
+	} else if (vm_snapshot_read_memory(&s, &err) || amx_permission(&s, &err)) {
+		status = report_error(&err);
 	} else {
 		vm_snapshot_config(&s, &o.vm);
-		/* AMX state needs the permission before KVM reports its CPUID (fpu.h). */
-		o.amx = (s.m->guest_xcr0 & XFEATURE_MASK_XTILE) != 0;
 		o.restore = &s;
 		status = run_with_opts(&o);
 	}
@@ -82,7 +106,8 @@ static const struct opt restore_opts[] = {
 	OPT_STRING("save-loaded-fpstate", 0, "DIR", struct restore_opts, run.save_loaded_dir,
 		   "before the guest runs: every vCPU's XSAVE image as KVM\n"
 		   "holds it after the restore, to compare with the\n"
-		   "snapshot's (fpvm fpstate diff SNAP/vcpu0.xsave DIR/vcpu0.xsave)"),
+		   "snapshot's (fpvm fpstate diff SNAP/gen-N/vcpu0.xsave\n"
+		   "DIR/vcpu0.xsave; N: fpvm snapshot show SNAP)"),
 	OPT_FLAG("dump-fpstate", 0, struct restore_opts, run.dump_fpstate,
 		 "print every vCPU's decoded guest registers at exit"),
 	OPT_STRING("save-fpstate", 0, "DIR", struct restore_opts, run.save_fpstate_dir,
@@ -118,13 +143,17 @@ const struct command cmd_restore = {
 	.synopsis = "[OPTIONS] SNAPSHOT-DIR",
 	.summary = "resume a snapshot of fpvm run --snapshot-dir in a new process",
 	.description =
-		"Reads and verifies every part of SNAPSHOT-DIR (sizes and CRC-32C checksums),\n"
-		"compares what its guest was given (CPUID features, XCR0, the XSAVE features\n"
-		"it holds, MSRs) with this host, then creates the VM it describes, loads its\n"
-		"state in the order KVM needs, reads every vCPU's XSAVE image back and\n"
-		"compares it register by register, and resumes the guest. XSAVE images are\n"
-		"converted where this host's layout differs. A guest that asked for the\n"
-		"snapshot sees 1 as its request's result here, and 0 in the run that took it.",
+		"Reads every part of SNAPSHOT-DIR once and verifies it (sizes and CRC-32C\n"
+		"checksums) and checks that KVM would take the saved state (control\n"
+		"registers, MP state, XCR0, CPUID, XSAVE image) by the snapshot's own CPUID,\n"
+		"all before /dev/kvm is opened; compares what its guest was given (CPUID\n"
+		"features, XCR0, the XSAVE features it holds, MSRs) with this host, then\n"
+		"creates the VM it describes, loads its state in the order KVM needs, reads\n"
+		"every vCPU's XSAVE image back and compares it register by register, and\n"
+		"resumes the guest. XSAVE images are converted where this host's layout\n"
+		"differs. A guest that asked for the snapshot sees 1 as its request's\n"
+		"result here, and 0 in the run that took it. SNAPSHOT-DIR is the directory\n"
+		"given to --snapshot-dir: it reads the snapshot its manifest names.",
 	.opts = restore_opts,
 	.nr_opts = NR_OPTS(restore_opts),
 	.init = restore_init,
@@ -132,7 +161,8 @@ const struct command cmd_restore = {
 	.run = restore,
 	.statuses =
 		"as for run: the guest's value, or 111-124 when the guest fails; 64 usage\n"
-		"error; 65 damaged or missing snapshot (the part is named); 69 KVM\n"
+		"error; 65 damaged, missing or inconsistent snapshot, or a saved state KVM\n"
+		"refused (the part or the state is named); 69 KVM\n"
 		"unavailable; 70 internal error; 74 output file error; 110 the snapshot\n"
 		"does not fit this host (every mismatch named); 121 KVM holds other\n"
 		"registers than the snapshot after loading it.",

@@ -90,14 +90,14 @@ const struct command cmd_snapshot_show = {
 	.synopsis = "[--json] SNAPSHOT-DIR",
 	.summary = "what a snapshot holds: machine, vCPUs, XCR0, XSAVE features, source host",
 	.description =
-		"Reads and verifies every part of SNAPSHOT-DIR, with no KVM, and prints the\n"
-		"machine (vCPUs, memory, platform), the host it was taken on (vendor, model,\n"
-		"KVM's XCR0 and XSS, uABI size, fpvm version), every part with its size and\n"
-		"checksum, and per vCPU its XCR0, the features its XSAVE image holds and\n"
-		"where it stood.",
+		"Reads and verifies every part of SNAPSHOT-DIR, with no KVM, as restore\n"
+		"does, and prints the machine (vCPUs, memory, platform), the host it was\n"
+		"taken on (vendor, model, KVM's XCR0 and XSS, uABI size, fpvm version), the\n"
+		"directory of its parts (gen-N) and every part with its size and checksum,\n"
+		"and per vCPU its XCR0, the features its XSAVE image holds and where it stood.",
 	.opts = snapshot_opts,
 	.nr_opts = NR_OPTS(snapshot_opts),
 	.operands = snapshot_operands,
 	.run = snapshot_show,
-	.statuses = "0 shown; 64 usage error; 65 damaged or missing snapshot (the part is\nnamed); 74 output error.",
+	.statuses = "0 shown; 64 usage error; 65 damaged, missing or inconsistent snapshot\n(the part is named); 74 output error.",
 };

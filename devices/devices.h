@@ -115,7 +115,9 @@ struct serial8250_state {
 	uint8_t rx[UART_FIFO_SIZE];
 };
 void serial8250_save(struct serial8250 *uart, struct serial8250_state *s);
-/* -EINVAL when @s could not come from a UART (a FIFO index out of range). */
+/* Whether @s could come from a UART (its FIFO index and count in range), with no UART. */
+bool serial8250_state_valid(const struct serial8250_state *s);
+/* -EINVAL when @s is not serial8250_state_valid(). */
 int serial8250_restore(struct serial8250 *uart, const struct serial8250_state *s);
 
 /*

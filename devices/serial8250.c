@@ -174,9 +174,14 @@ void serial8250_save(struct serial8250 *uart, struct serial8250_state *s)
 	pthread_mutex_unlock(&uart->lock);
 }
 
+bool serial8250_state_valid(const struct serial8250_state *s)
+{
+	return s->rx_head < UART_FIFO_SIZE && s->rx_count <= UART_FIFO_SIZE && s->thri_pending <= 1;
+}
+
 int serial8250_restore(struct serial8250 *uart, const struct serial8250_state *s)
 {
-	if (s->rx_head >= UART_FIFO_SIZE || s->rx_count > UART_FIFO_SIZE || s->thri_pending > 1)
+	if (!serial8250_state_valid(s))
 		return -EINVAL;
 	pthread_mutex_lock(&uart->lock);
 	uart->dll = s->dll;

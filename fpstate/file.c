@@ -1,147 +1,131 @@
 // SPDX-License-Identifier: MIT
 /*
  * Saved fpstates: DIR/vcpuN.xsave holds the uABI buffer exactly as KVM
- * returned it; DIR/vcpuN.layout describes it (sizes, features, the CPUID
- * leaf 0xD layout), so it can be decoded on any other machine.
+ * returned it; DIR/vcpuN.layout describes it (layout_text.c), so it can be
+ * decoded on any other machine.  Both are read and written through
+ * base/file.h: a FIFO or a directory given as either is refused at once,
+ * and nothing is written through a symbolic link.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../base/file.h"
 #include "fpstate.h"
+
+/* A layout is a page of text; anything much larger is not one. */
+#define LAYOUT_FILE_MAX	(64U << 10)
+
+int fpstate_file_set_image(struct fpstate_file *sf, const void *image, size_t len,
+			   const char *name, struct fpstate_error *err)
+{
+	if (len != sf->size)
+		return fpstate_error_set(err, "%s: %zu bytes, but its layout says %u", name, len,
+					 sf->size);
+	sf->buf = aligned_alloc(64, (sf->size + 63) & ~63U);
+	if (!sf->buf)
+		return fpstate_error_set(err, "out of memory");
+	memcpy(sf->buf, image, len);
+	return 0;
+}
+
+/* Creates @name in @dirfd and writes @len bytes of @buf to stable storage. */
+static int write_file(int dirfd, const char *dir, const char *name, const void *buf, size_t len,
+		      struct fpstate_error *err)
+{
+	struct fpvm_error ferr;
+	int fd = file_create(dirfd, name, 0666, &ferr), r;
+
+	/* file_create names @name alone; the directory completes the path. */
+	if (fd < 0)
+		return fpstate_error_set(err, "%s/%s", dir, ferr.msg);
+	r = file_write_all(fd, buf, len);
+	if (!r && fsync(fd))
+		r = -errno;
+	if (close(fd) && !r)
+		r = -errno;
+	if (r)
+		return fpstate_error_set(err, "%s/%s: %s", dir, name, strerror(-r));
+	return 0;
+}
 
 int fpstate_file_save(const char *dir, int vcpu, const struct fpstate *fps, uint64_t xcr0,
 		      struct fpstate_error *err)
 {
-	const struct xstate_layout *l = fps->layout;
-	char path[4096];
-	FILE *f;
-	size_t n;
+	char name[32];
+	size_t len;
+	char *text = fpstate_layout_format(fps, xcr0, vcpu, &len);
+	int dirfd, r;
 
-	snprintf(path, sizeof(path), "%s/vcpu%d.xsave", dir, vcpu);
-	f = fopen(path, "wb");
-	if (!f)
-		return fpstate_error_set(err, "%s: %s", path, strerror(errno));
-	n = fwrite(fps->buf, 1, fps->size, f);
-	if (fclose(f) || n != fps->size)
-		return fpstate_error_set(err, "%s: write failed", path);
-
-	snprintf(path, sizeof(path), "%s/vcpu%d.layout", dir, vcpu);
-	f = fopen(path, "w");
-	if (!f)
-		return fpstate_error_set(err, "%s: %s", path, strerror(errno));
-	fprintf(f, "# fpvm fpstate layout v1: describes vcpu%d.xsave\n", vcpu);
-	fprintf(f, "vcpu = %d\nsize = %u\nis_guest = %d\nxcr0 = 0x%llx\nxfeatures = 0x%llx\n",
-		vcpu, fps->size, fps->is_guest, (unsigned long long)xcr0,
-		(unsigned long long)fps->xfeatures);
-	fprintf(f, "xcr0_supported = 0x%llx\nxss_supported = 0x%llx\nxsave_features = 0x%x\n"
-		"max_size = %u\nmxcsr_mask = 0x%x\n", (unsigned long long)l->xcr0_supported,
-		(unsigned long long)l->xss_supported, l->xsave_features, l->max_size,
-		l->mxcsr_mask);
-	fprintf(f, "# component = bit offset size flags\n");
-	for (unsigned int bit = 2; bit < XFEATURE_MAX; bit++)
-		if (l->comp[bit].size)
-			fprintf(f, "component = %u %u %u 0x%x\n", bit, l->comp[bit].offset,
-				l->comp[bit].size, l->comp[bit].flags);
-	if (fclose(f))
-		return fpstate_error_set(err, "%s: write failed", path);
-	return 0;
+	if (!text)
+		return fpstate_error_set(err, "out of memory");
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		r = fpstate_error_set(err, "%s: %s", dir, strerror(errno));
+		free(text);
+		return r;
+	}
+	snprintf(name, sizeof(name), "vcpu%d.xsave", vcpu);
+	r = write_file(dirfd, dir, name, fps->buf, fps->size, err);
+	snprintf(name, sizeof(name), "vcpu%d.layout", vcpu);
+	if (!r)
+		r = write_file(dirfd, dir, name, text, len, err);
+	close(dirfd);
+	free(text);
+	return r;
 }
 
-static int parse_layout(const char *path, struct fpstate_file *sf, struct fpstate_error *err)
+/* NAME.layout, parsed into @sf. */
+static int load_layout(const char *path, struct fpstate_file *sf, struct fpstate_error *err)
 {
-	FILE *f = fopen(path, "r");
-	char line[256];
-	unsigned int lineno = 0;
+	struct fpvm_error ferr;
+	uint8_t *text;
+	size_t len;
+	int r = file_read_regular(AT_FDCWD, path, 0, LAYOUT_FILE_MAX, FPVM_ERR_INPUT, &text, &len,
+				  &ferr);
 
-	if (!f)
-		return fpstate_error_set(err, "%s: %s (needed to decode the .xsave file)", path, strerror(errno));
-	sf->layout.comp[XFEATURE_FP] = (struct xstate_component){ 160, 0, 0 };
-	sf->layout.comp[XFEATURE_SSE] = (struct xstate_component){ 256, 160, 0 };
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long v;
-		unsigned int bit, off, size, flags;
-		int iv;
-
-		lineno++;
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		if (sscanf(line, "component = %u %u %u %x", &bit, &off, &size, &flags) == 4) {
-			if (bit < 2 || bit >= XFEATURE_MAX || size > (1U << 20) || off > (1U << 20)) {
-				fclose(f);
-				return fpstate_error_set(err, "%s:%u: bad component line", path, lineno);
-			}
-			sf->layout.comp[bit] = (struct xstate_component){ size, off, flags };
-		} else if (sscanf(line, "vcpu = %d", &iv) == 1) {
-			sf->vcpu = iv;
-		} else if (sscanf(line, "size = %llu", &v) == 1) {
-			sf->size = (uint32_t)v;
-		} else if (sscanf(line, "is_guest = %d", &iv) == 1) {
-			sf->is_guest = iv;
-		} else if (sscanf(line, "xcr0 = %llx", &v) == 1) {
-			sf->xcr0 = v;
-		} else if (sscanf(line, "xfeatures = %llx", &v) == 1) {
-			sf->xfeatures = v;
-		} else if (sscanf(line, "xcr0_supported = %llx", &v) == 1) {
-			sf->layout.xcr0_supported = v;
-		} else if (sscanf(line, "xss_supported = %llx", &v) == 1) {
-			sf->layout.xss_supported = v;
-		} else if (sscanf(line, "xsave_features = %llx", &v) == 1) {
-			sf->layout.xsave_features = (uint32_t)v;
-		} else if (sscanf(line, "max_size = %llu", &v) == 1) {
-			sf->layout.max_size = (uint32_t)v;
-		} else if (sscanf(line, "mxcsr_mask = %llx", &v) == 1) {
-			sf->layout.mxcsr_mask = (uint32_t)v;
-		} else {
-			fclose(f);
-			return fpstate_error_set(err, "%s:%u: unrecognised line", path, lineno);
-		}
-	}
-	fclose(f);
-	if (sf->size < XSAVE_EXT_OFFSET || sf->size > (16U << 20))
-		return fpstate_error_set(err, "%s: size %u out of range", path, sf->size);
-	return 0;
+	if (r)
+		return fpstate_error_set(err, "%s (needed to decode the .xsave file)", ferr.msg);
+	r = fpstate_layout_parse((const char *)text, len, path, sf, err);
+	free(text);
+	return r;
 }
 
 int fpstate_file_load(const char *path, struct fpstate_file *sf, struct fpstate_error *err)
 {
 	char lpath[4096];
 	size_t len = strlen(path), n;
-	FILE *f;
-	long fsize;
-	int r;
+	struct fpvm_error ferr;
+	uint64_t size;
+	uint8_t *image;
+	int fd, r;
 
 	memset(sf, 0, sizeof(*sf));
 	if (len < 6 || strcmp(path + len - 6, ".xsave") || len + 1 >= sizeof(lpath))
-		return fpstate_error_set(err, "%s: expected a NAME.xsave file (from --save-fpstate)", path);
+		return fpstate_error_set(err, "%s: expected a NAME.xsave file", path);
 	snprintf(lpath, sizeof(lpath), "%.*s.layout", (int)(len - 6), path);
-	r = parse_layout(lpath, sf, err);
+	r = load_layout(lpath, sf, err);
 	if (r)
 		return r;
-	f = fopen(path, "rb");
-	if (!f)
-		return fpstate_error_set(err, "%s: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) || (fsize = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return fpstate_error_set(err, "%s: cannot size the file", path);
+	/* Sized before it is read: a file of the wrong size is named as such, never read. */
+	fd = file_open_regular(AT_FDCWD, path, 0, FPVM_ERR_INPUT, &size, &ferr);
+	if (fd < 0)
+		return fpstate_error_set(err, "%s", ferr.msg);
+	if (size != sf->size) {
+		close(fd);
+		return fpstate_error_set(err, "%s: %llu bytes, but its layout says %u", path,
+					 (unsigned long long)size, sf->size);
 	}
-	if ((uint64_t)fsize != sf->size) {
-		fclose(f);
-		return fpstate_error_set(err, "%s: %ld bytes, but its layout says %u", path, fsize, sf->size);
-	}
-	sf->buf = aligned_alloc(64, (sf->size + 63) & ~63U);
-	if (!sf->buf) {
-		fclose(f);
-		return fpstate_error_set(err, "out of memory");
-	}
-	n = fread(sf->buf, 1, sf->size, f);
-	fclose(f);
-	if (n != sf->size) {
-		fpstate_file_free(sf);
-		return fpstate_error_set(err, "%s: short read", path);
-	}
-	return 0;
+	r = file_read_fd(fd, path, sf->size, FPVM_ERR_INPUT, &image, &n, &ferr);
+	close(fd);
+	if (r)
+		return fpstate_error_set(err, "%s", ferr.msg);
+	r = fpstate_file_set_image(sf, image, n, path, err);
+	free(image);
+	return r;
 }
 
 void fpstate_file_free(struct fpstate_file *sf)

@@ -252,8 +252,22 @@ struct fpstate_file {
 	uint8_t *buf;
 };
 
+/* The .layout text describing @fps (taken with XCR0 @xcr0, vCPU @vcpu): malloc'd, NUL-terminated. */
+char *fpstate_layout_format(const struct fpstate *fps, uint64_t xcr0, int vcpu, size_t *len);
+/* Parses .layout text (@len bytes; @name labels messages) into @sf, all but its image. */
+int fpstate_layout_parse(const char *text, size_t len, const char *name, struct fpstate_file *sf,
+			 struct fpstate_error *err);
+/* Gives @sf its image: @len must be the layout's size; copied into an aligned buffer. */
+int fpstate_file_set_image(struct fpstate_file *sf, const void *image, size_t len,
+			   const char *name, struct fpstate_error *err);
+
+/*
+ * DIR/vcpuN.xsave and DIR/vcpuN.layout, created in DIR (never through a
+ * symbolic link) and synced.
+ */
 int fpstate_file_save(const char *dir, int vcpu, const struct fpstate *fps, uint64_t xcr0,
 		      struct fpstate_error *err);
+/* NAME.xsave and the NAME.layout beside it; only regular files are read. */
 int fpstate_file_load(const char *path, struct fpstate_file *f, struct fpstate_error *err);
 void fpstate_file_free(struct fpstate_file *f);
 

@@ -113,7 +113,7 @@ int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int soc
 		.check_host_fpstate = true, .stats = true,
 		.seccomp = seccomp_policy_for(SECCOMP_VCPUS),
 	};
-	struct vm_snapshot snap = { .dirfd = -1 };
+	struct vm_snapshot snap = { 0 };
 	struct fpvm_error err = { 0 };
 	struct leak_table all = { 0 };
 	struct leak_stats st;

@@ -244,33 +244,22 @@ static void tell(struct leak_vm *lv, struct vm *vm, uint32_t type, uint32_t vcpu
 				"leakcheck: cannot reach the coordinator: %s", strerror(-r));
 }
 
-/* --inject snapshot: @img becomes vCPU @id's image in the snapshot, its checksums with it. */
+/* --inject snapshot: @img becomes vCPU @id's image in the snapshot, its checksum with it. */
 static int inject_snapshot(struct vm *vm, unsigned int id, uint8_t *img, struct fpvm_error *err)
 {
-	const struct vcpu *vcpu = vm->vcpus[id];
-	struct fpstate fps = vcpu->guest_fps;
-	struct snapshot_manifest m;
-	struct fpstate_error ferr;
+	struct snapshot_writer w = { 0 };
 	char name[SNAPSHOT_NAME_MAX];
-	int dirfd, r;
+	int r = snapshot_edit_begin(&w, vm->cfg->snapshot_dir, err);
 
-	fps.buf = img;
-	if (fpstate_file_save(vm->cfg->snapshot_dir, (int)id, &fps, vcpu->xcr0, &ferr))
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, EIO, "%s", ferr.msg);
-	r = snapshot_dir_open(vm->cfg->snapshot_dir, &dirfd, err);
 	if (r)
 		return r;
-	r = snapshot_manifest_read(dirfd, &m, err);
-	if (!r) {
-		snprintf(name, sizeof(name), "vcpu%u.xsave", id);
-		r = snapshot_part_add_file(dirfd, &m, name, err);
-		snprintf(name, sizeof(name), "vcpu%u.layout", id);
-		r = r ?: snapshot_part_add_file(dirfd, &m, name, err) ?:
-		    snapshot_manifest_write(dirfd, &m, err);
-		snapshot_manifest_free(&m);
+	r = snapshot_part_write(&w, snapshot_vcpu_part(name, id, SNAPSHOT_VCPU_XSAVE), img,
+				vm->vcpus[id]->guest_fps.size, err);
+	if (r) {
+		snapshot_write_abort(&w);
+		return r;
 	}
-	close(dirfd);
-	return r;
+	return snapshot_write_commit(&w, err);
 }
 
 /*
@@ -291,7 +280,7 @@ static void hand_over(struct leak_vm *lv, struct vm *vm)
 	if (!r)
 		vm_request_stop(vm, VM_STOP_NONE, 0, 0, "snapshot taken: goes on restored");
 	else if (r != -ESHUTDOWN)
-		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "snapshot: %s", err.msg);
+		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "%s", err.msg);
 	vm_resume_vcpus(vm);
 	if (r)
 		return;

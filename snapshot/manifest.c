@@ -1,29 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
- * The manifest: "key = value" lines in a fixed order, the parts last, and a
- * final line with the CRC-32C of every byte before it.  It is what makes a
- * directory a snapshot, so it is written last and atomically, and read
- * strictly: any byte a reader does not expect is an error naming its line,
- * never a guess.
+ * The manifest's text: "key = value" lines in a fixed order, the parts
+ * last, and a final line with the CRC-32C of every byte before it.  It is
+ * what makes a directory a snapshot (dir.c writes it last and atomically),
+ * so it is parsed strictly: any byte a reader does not expect is an error
+ * naming its line, never a guess.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "../base/json.h"
-#include "../fpstate/fpstate.h"
 #include "snapshot.h"
 
 #define LINE_MAX_BYTES	1024
 #define HASH_SLOTS	(2 * SNAPSHOT_MAX_PARTS)	/* power of two, at most half full */
 
-enum kind { K_FORMAT, K_STR, K_CREATED, K_U32, K_MEM, K_HEX64, K_PART };
+enum kind { K_FORMAT, K_STR, K_CREATED, K_U32, K_MEM, K_HEX64, K_GEN, K_PART };
 
 /* Every key, in the order it is written; all but part exactly once. */
 static const struct key {
@@ -51,6 +46,8 @@ static const struct key {
 	{ "host_xcr0_supported", K_HEX64, F(host.xcr0_supported), 0, 0, 0 },
 	{ "host_xss_supported", K_HEX64, F(host.xss_supported), 0, 0, 0 },
 	{ "host_uabi_size", K_U32, F(host.uabi_size), 0, 0, 16U << 20 },
+	/* Format 2 on: the directory of the parts, gen-N. */
+	{ "generation", K_GEN, F(generation), 0, 1, SNAPSHOT_MAX_GEN },
 	{ "part", K_PART, 0, 0, 0, 0 },
 #undef S
 #undef F
@@ -77,7 +74,7 @@ void snapshot_manifest_free(struct snapshot_manifest *m)
 	m->nr_parts = 0;
 }
 
-/* ---- writing ---- */
+/* ---- formatting ---- */
 
 /*
  * A string field as it goes into the file: one line, whatever the caller
@@ -96,6 +93,7 @@ int snapshot_manifest_format(const struct snapshot_manifest *m, char **text, siz
 			     struct fpvm_error *err)
 {
 	const unsigned char *base = (const unsigned char *)m;
+	bool flat = m->format == SNAPSHOT_FORMAT_FLAT;
 	char *buf = NULL, line[32];
 	size_t n = 0;
 	FILE *f = open_memstream(&buf, &n);
@@ -110,6 +108,8 @@ int snapshot_manifest_format(const struct snapshot_manifest *m, char **text, siz
 
 		if (key->kind == K_PART)
 			break;
+		if (key->kind == K_GEN && flat)
+			continue;
 		fprintf(f, "%s =", key->name);
 		switch (key->kind) {
 		case K_STR:
@@ -119,9 +119,10 @@ int snapshot_manifest_format(const struct snapshot_manifest *m, char **text, siz
 			put_str(f, (const char *)(base + key->off), key->size);
 			break;
 		case K_FORMAT:
-			/* What this code writes, whatever the caller set. */
-			fprintf(f, " %d", SNAPSHOT_FORMAT);
+			/* One this code reads, whatever the caller set. */
+			fprintf(f, " %d", flat ? SNAPSHOT_FORMAT_FLAT : SNAPSHOT_FORMAT);
 			break;
+		case K_GEN:
 		case K_U32:
 			memcpy(&u, base + key->off, sizeof(u));
 			fprintf(f, " %u", u);
@@ -155,90 +156,6 @@ int snapshot_manifest_format(const struct snapshot_manifest *m, char **text, siz
 	*text = buf;
 	*len = n;
 	return 0;
-}
-
-int snapshot_manifest_write(int dirfd, const struct snapshot_manifest *m, struct fpvm_error *err)
-{
-	struct snapshot_manifest check;
-	size_t len;
-	char *text;
-	int r = snapshot_manifest_format(m, &text, &len, err);
-
-	if (r)
-		return r;
-	/* What this fpvm would refuse to read is not worth a snapshot. */
-	r = snapshot_manifest_parse(text, len, &check, err);
-	if (r) {
-		free(text);
-		err->cls = FPVM_ERR_OUTPUT;
-		return r;
-	}
-	snapshot_manifest_free(&check);
-	r = snapshot_file_write(dirfd, "manifest.tmp", text, len);
-	free(text);
-	if (!r && renameat(dirfd, "manifest.tmp", dirfd, "manifest"))
-		r = -errno;
-	/* The rename itself on the disk: the snapshot is there after a crash. */
-	if (!r && fsync(dirfd))
-		r = -errno;
-	if (r)
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, -r, "snapshot: manifest: %s", strerror(-r));
-	return 0;
-}
-
-/* ---- reading ---- */
-
-int snapshot_manifest_read(int dirfd, struct snapshot_manifest *m, struct fpvm_error *err)
-{
-	int fd = openat(dirfd, "manifest", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	size_t len = 0;
-	struct stat st;
-	char *text;
-	int r;
-
-	memset(m, 0, sizeof(*m));
-	if (fd < 0 && errno == ENOENT)
-		return fpvm_fail(err, FPVM_ERR_INPUT, ENOENT, "snapshot: manifest: missing (not a "
-				 "snapshot, or one whose writing did not finish)");
-	if (fd < 0)
-		return fpvm_fail(err, FPVM_ERR_INPUT, errno, "snapshot: manifest: %s",
-				 strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "snapshot: manifest: not a regular "
-				 "file");
-	}
-	if (st.st_size > SNAPSHOT_MANIFEST_MAX) {
-		close(fd);
-		return fpvm_fail(err, FPVM_ERR_INPUT, EFBIG, "snapshot: manifest: %lld bytes, more "
-				 "than the 1 MiB a manifest may have", (long long)st.st_size);
-	}
-	/* One byte more than allowed, to see a file that grew meanwhile. */
-	text = malloc(SNAPSHOT_MANIFEST_MAX + 1);
-	if (!text) {
-		close(fd);
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "snapshot: manifest: out of memory");
-	}
-	while (len <= SNAPSHOT_MANIFEST_MAX) {
-		ssize_t n = read(fd, text + len, SNAPSHOT_MANIFEST_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = errno;
-			close(fd);
-			free(text);
-			return fpvm_fail(err, FPVM_ERR_INPUT, r, "snapshot: manifest: %s",
-					 strerror(r));
-		}
-		if (!n)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	r = snapshot_manifest_parse(text, len, m, err);
-	free(text);
-	return r;
 }
 
 /* ---- parsing ---- */
@@ -384,11 +301,11 @@ static int parse_value(struct parser *p, const struct key *key, char *v)
 	case K_FORMAT:
 		if (parse_dec(v, &q) || q > UINT32_MAX)
 			return fail(p, "format: not a number");
-		if (q != SNAPSHOT_FORMAT)
+		if (q != SNAPSHOT_FORMAT && q != SNAPSHOT_FORMAT_FLAT)
 			return fpvm_fail(p->err, FPVM_ERR_INPUT, EINVAL, "snapshot: manifest: "
-					 "format %llu; this fpvm reads format %d",
-					 (unsigned long long)q, SNAPSHOT_FORMAT);
-		p->m->format = SNAPSHOT_FORMAT;
+					 "format %llu; this fpvm reads formats %d and %d",
+					 (unsigned long long)q, SNAPSHOT_FORMAT_FLAT, SNAPSHOT_FORMAT);
+		p->m->format = (unsigned int)q;
 		return 0;
 	case K_CREATED:
 		if (!is_utc_time(v))
@@ -399,6 +316,11 @@ static int parse_value(struct parser *p, const struct key *key, char *v)
 			return fail(p, "%s: longer than %zu bytes", key->name, key->size - 1);
 		memcpy(field, v, strlen(v) + 1);
 		return 0;
+	case K_GEN:
+		if (p->m->format == SNAPSHOT_FORMAT_FLAT)
+			return fail(p, "generation: not in a format %d manifest",
+				    SNAPSHOT_FORMAT_FLAT);
+		/* fall through */
 	case K_U32:
 		if (parse_dec(v, &q) || q < key->min || q > key->max)
 			return fail(p, "%s: not a number from %u to %u", key->name, key->min,
@@ -547,7 +469,8 @@ static int parse_text(struct parser *p, char *text, size_t len)
 		pos = (size_t)(nl - text) + 1;
 	}
 	for (size_t k = 0; k < NR_KEYS; k++)
-		if (!p->seen[k] && keys[k].kind != K_PART)
+		if (!p->seen[k] && keys[k].kind != K_PART &&
+		    !(keys[k].kind == K_GEN && p->m->format == SNAPSHOT_FORMAT_FLAT))
 			return fpvm_fail(p->err, FPVM_ERR_INPUT, EINVAL, "snapshot: manifest: "
 					 "no %s line", keys[k].name);
 	if (p->memory_line) {
@@ -587,69 +510,4 @@ int snapshot_manifest_parse(const char *text, size_t len, struct snapshot_manife
 		memset(m, 0, sizeof(*m));
 	}
 	return r;
-}
-
-/* ---- printing ---- */
-
-static void print_json(FILE *f, const struct snapshot_manifest *m)
-{
-	const struct snapshot_host *h = &m->host;
-
-	fprintf(f, "{\"format\": %u, \"fpvm_version\": ", m->format);
-	json_str(f, h->fpvm_version);
-	fputs(", \"created\": ", f);
-	json_str(f, m->created);
-	fputs(", \"reason\": ", f);
-	json_str(f, m->reason);
-	fputs(", \"guest\": ", f);
-	json_str(f, m->guest);
-	fprintf(f, ", \"cpus\": %u, \"mem_size\": %llu, \"guest_xcr0\": \"0x%llx\", "
-		"\"host_vendor\": ", m->nr_cpus, (unsigned long long)m->mem_size,
-		(unsigned long long)m->guest_xcr0);
-	json_str(f, h->vendor);
-	fprintf(f, ", \"host_family\": %u, \"host_model\": %u, \"host_stepping\": %u, "
-		"\"host_model_name\": ", h->family, h->model, h->stepping);
-	json_str(f, h->model_name);
-	fprintf(f, ", \"host_xcr0_supported\": \"0x%llx\", \"host_xss_supported\": \"0x%llx\", "
-		"\"host_uabi_size\": %u, \"parts\": [", (unsigned long long)h->xcr0_supported,
-		(unsigned long long)h->xss_supported, h->uabi_size);
-	for (unsigned int i = 0; i < m->nr_parts; i++) {
-		fputs(i ? ", {\"name\": " : "{\"name\": ", f);
-		json_str(f, m->parts[i].name);
-		fprintf(f, ", \"size\": %llu, \"crc\": \"0x%08x\"}",
-			(unsigned long long)m->parts[i].size, m->parts[i].crc);
-	}
-	fputc(']', f);
-}
-
-static void print_text(FILE *f, const struct snapshot_manifest *m)
-{
-	const struct snapshot_host *h = &m->host;
-	char names[256];
-
-	fprintf(f, "snapshot:  format %u, written by fpvm %s at %s (%s)\n", m->format,
-		h->fpvm_version[0] ? h->fpvm_version : "?", m->created,
-		m->reason[0] ? m->reason : "no reason given");
-	fprintf(f, "guest:     %s: %u vCPU%s, %llu MiB, XCR0 0x%llx (%s)\n",
-		m->guest[0] ? m->guest : "?", m->nr_cpus, m->nr_cpus == 1 ? "" : "s",
-		(unsigned long long)(m->mem_size >> 20), (unsigned long long)m->guest_xcr0,
-		xfeatures_str(m->guest_xcr0, names, sizeof(names)));
-	fprintf(f, "host:      %s family %u model %u stepping %u%s%s\n",
-		h->vendor[0] ? h->vendor : "?", h->family, h->model, h->stepping,
-		h->model_name[0] ? ", " : "", h->model_name);
-	fprintf(f, "host KVM:  XCR0 0x%llx, XSS 0x%llx, XSAVE buffer %u bytes\n",
-		(unsigned long long)h->xcr0_supported, (unsigned long long)h->xss_supported,
-		h->uabi_size);
-	fprintf(f, "parts:     %u\n", m->nr_parts);
-	for (unsigned int i = 0; i < m->nr_parts; i++)
-		fprintf(f, "  %-24s %14llu  0x%08x\n", m->parts[i].name,
-			(unsigned long long)m->parts[i].size, m->parts[i].crc);
-}
-
-void snapshot_manifest_print(FILE *f, const struct snapshot_manifest *m, bool json)
-{
-	if (json)
-		print_json(f, m);
-	else
-		print_text(f, m);
 }

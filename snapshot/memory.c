@@ -108,7 +108,7 @@ static int write_pages(int fd, const uint8_t *mem, uint64_t size, int pagemap, u
 	return run_len ? pwrite_all(fd, mem + run, run_len, run) : 0;
 }
 
-int snapshot_memory_write(int dirfd, struct snapshot_manifest *m, const void *mem, uint64_t size,
+int snapshot_memory_write(struct snapshot_writer *w, const void *mem, uint64_t size,
 			  struct fpvm_error *err)
 {
 	int fd, pagemap = -1, r;
@@ -123,12 +123,10 @@ int snapshot_memory_write(int dirfd, struct snapshot_manifest *m, const void *me
 	if (!ent)
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "snapshot: part memory: out of "
 				 "memory");
-	fd = openat(dirfd, SNAPSHOT_MEMORY, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		    0644);
+	fd = snapshot_part_create(w, SNAPSHOT_MEMORY, err);
 	if (fd < 0) {
-		r = errno;
 		free(ent);
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, r, "snapshot: part memory: %s", strerror(r));
+		return fd;
 	}
 	/* pagemap's entries are per host page, which must be the file's. */
 	if (!((uintptr_t)mem % PAGE) && sysconf(_SC_PAGESIZE) == PAGE)
@@ -136,18 +134,19 @@ int snapshot_memory_write(int dirfd, struct snapshot_manifest *m, const void *me
 	r = ftruncate(fd, (off_t)size) ? -errno : 0;
 	if (!r)
 		r = write_pages(fd, mem, size, pagemap, ent, &crc);
-	if (!r && fdatasync(fd))
-		r = -errno;
-	if (close(fd) && !r)
-		r = -errno;
 	if (pagemap >= 0)
 		close(pagemap);
 	free(ent);
-	if (r)
+	if (r) {
+		close(fd);
 		return fpvm_fail(err, FPVM_ERR_OUTPUT, -r, "snapshot: part memory: %s",
 				 strerror(-r));
-	m->mem_size = size;
-	return snapshot_part_set(m, SNAPSHOT_MEMORY, size, crc, err);
+	}
+	r = snapshot_part_close(fd, SNAPSHOT_MEMORY, err);
+	if (r)
+		return r;
+	w->m.mem_size = size;
+	return snapshot_part_set(&w->m, SNAPSHOT_MEMORY, size, crc, err);
 }
 
 /* Reads [from, to) of the file a chunk at a time, taking in the non-zero pages. */
@@ -180,7 +179,12 @@ static int walk_extent(int fd, uint64_t from, uint64_t to, uint8_t *chunk, uint8
 	return 0;
 }
 
-int snapshot_memory_walk(int fd, uint64_t size, void *mem, uint32_t *crc)
+/*
+ * The memory CRC of an open memory file of @size bytes; pages with data
+ * are copied to @mem when it is not NULL, after their share of the CRC is
+ * taken from the same bytes.  0 or -errno.
+ */
+static int memory_walk(int fd, uint64_t size, void *mem, uint32_t *crc)
 {
 	uint8_t *chunk = aligned_alloc(PAGE, RUN_MAX);
 	bool seek = true;
@@ -221,14 +225,13 @@ int snapshot_memory_walk(int fd, uint64_t size, void *mem, uint32_t *crc)
 	return r;
 }
 
-static int check(int dirfd, const struct snapshot_manifest *m, void *mem, const uint64_t *size,
-		 struct fpvm_error *err)
+static int check(struct snapshot_dir *d, void *mem, const uint64_t *size, struct fpvm_error *err)
 {
-	const struct snapshot_part *p;
+	struct snapshot_part *p;
 	uint32_t crc = 0;
 	int fd, r;
 
-	fd = snapshot_part_open(dirfd, m, SNAPSHOT_MEMORY, &p, err);
+	fd = snapshot_part_open(d, SNAPSHOT_MEMORY, &p, err);
 	if (fd < 0)
 		return fd;
 	if (size && *size != p->size) {
@@ -237,7 +240,7 @@ static int check(int dirfd, const struct snapshot_manifest *m, void *mem, const 
 				 "bytes of guest memory, but this VM has %llu",
 				 (unsigned long long)p->size, (unsigned long long)*size);
 	}
-	r = snapshot_memory_walk(fd, p->size, mem, &crc);
+	r = memory_walk(fd, p->size, mem, &crc);
 	close(fd);
 	if (r == -EIO)
 		return fpvm_fail(err, FPVM_ERR_INPUT, EIO, "snapshot: part memory: shorter than it "
@@ -248,16 +251,16 @@ static int check(int dirfd, const struct snapshot_manifest *m, void *mem, const 
 	if (crc != p->crc)
 		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "snapshot: part memory: checksum "
 				 "mismatch (damaged)");
+	p->flags |= SNAPSHOT_PART_CHECKED;
 	return 0;
 }
 
-int snapshot_memory_read(int dirfd, const struct snapshot_manifest *m, void *mem, uint64_t size,
-			 struct fpvm_error *err)
+int snapshot_memory_read(struct snapshot_dir *d, void *mem, uint64_t size, struct fpvm_error *err)
 {
-	return check(dirfd, m, mem, &size, err);
+	return check(d, mem, &size, err);
 }
 
-int snapshot_memory_verify(int dirfd, const struct snapshot_manifest *m, struct fpvm_error *err)
+int snapshot_memory_verify(struct snapshot_dir *d, struct fpvm_error *err)
 {
-	return check(dirfd, m, NULL, NULL, err);
+	return check(d, NULL, NULL, err);
 }

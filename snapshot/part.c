@@ -1,53 +1,58 @@
 // SPDX-License-Identifier: MIT
 /*
- * The snapshot directory and its parts: plain files, each listed in the
- * manifest with its size and CRC-32C, and checked against both before
- * anything of it is used.
+ * Parts: plain files in a generation's directory, each listed in the
+ * manifest with its size and CRC-32C.  Any part, the same way: the memory
+ * part (memory.c) is built on these functions, and they know nothing of it.  A part is written once, from the
+ * caller's bytes, and read once, from one descriptor into memory: the CRC
+ * checked is the CRC of the bytes the caller then uses, and nothing is
+ * opened again by path after the check.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../base/file.h"
 #include "snapshot.h"
 
 #define IO_CHUNK	(1U << 20)
 
-int snapshot_dir_create(const char *path, int *dirfd, struct fpvm_error *err)
+int snapshot_prefix(struct fpvm_error *err, const char *prefix, int r)
 {
-	int fd;
+	char msg[sizeof(err->msg)];
 
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, errno, "snapshot %s: %s", path,
-				 strerror(errno));
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, errno, "snapshot %s: %s", path,
-				 strerror(errno));
-	/* An old snapshot here stops being one before any of its parts change. */
-	if ((unlinkat(fd, "manifest", 0) && errno != ENOENT) ||
-	    (unlinkat(fd, "manifest.tmp", 0) && errno != ENOENT)) {
-		int e = errno;
+	int n = snprintf(msg, sizeof(msg), "%s", prefix);
 
-		close(fd);
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, e, "snapshot %s: cannot remove the old "
-				 "manifest: %s", path, strerror(e));
-	}
-	*dirfd = fd;
-	return 0;
+	snprintf(msg + n, sizeof(msg) - (size_t)n, "%.*s", (int)(sizeof(msg) - (size_t)n - 1),
+		 err->msg);
+	memcpy(err->msg, msg, sizeof(msg));
+	return r;
 }
 
-int snapshot_dir_open(const char *path, int *dirfd, struct fpvm_error *err)
+void snapshot_step(struct snapshot_writer *w)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->crash_point)
+		w->crash_point(w->crash_arg, w->steps);
+	w->steps++;
+}
 
-	if (fd < 0)
-		return fpvm_fail(err, FPVM_ERR_INPUT, errno, "snapshot %s: %s", path,
-				 strerror(errno));
-	*dirfd = fd;
-	return 0;
+void snapshot_gen_name(char name[16], unsigned int gen)
+{
+	snprintf(name, 16, "gen-%u", gen);
+}
+
+unsigned int snapshot_gen_number(const char *name)
+{
+	unsigned long long n = 0;
+
+	if (strncmp(name, "gen-", 4) || !name[4] || strlen(name) > 13 || name[4] == '0')
+		return 0;
+	for (const char *c = name + 4; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return 0;
+		n = n * 10 + (unsigned int)(*c - '0');
+	}
+	return n <= SNAPSHOT_MAX_GEN ? (unsigned int)n : 0;
 }
 
 bool snapshot_part_name_valid(const char *name)
@@ -56,8 +61,11 @@ bool snapshot_part_name_valid(const char *name)
 
 	if (!len || len == SNAPSHOT_NAME_MAX || name[0] == '.')
 		return false;
-	/* The manifest's own files: a part must never overwrite them. */
-	if (!strcmp(name, "manifest") || !strcmp(name, "manifest.tmp"))
+	/*
+	 * The directory's own names: a format 1 part, beside the manifest,
+	 * must never be taken for them.
+	 */
+	if (!strcmp(name, "manifest") || !strcmp(name, "manifest.tmp") || snapshot_gen_number(name))
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = name[i];
@@ -67,6 +75,18 @@ bool snapshot_part_name_valid(const char *name)
 			return false;
 	}
 	return true;
+}
+
+const char *snapshot_vcpu_part(char name[SNAPSHOT_NAME_MAX], unsigned int vcpu,
+			       enum snapshot_vcpu_part what)
+{
+	static const char *const suffix[] = {
+		[SNAPSHOT_VCPU_STATE] = "state", [SNAPSHOT_VCPU_CPUID] = "cpuid",
+		[SNAPSHOT_VCPU_XSAVE] = "xsave", [SNAPSHOT_VCPU_LAYOUT] = "layout",
+	};
+
+	snprintf(name, SNAPSHOT_NAME_MAX, "vcpu%u.%s", vcpu, suffix[what]);
+	return name;
 }
 
 /*
@@ -109,20 +129,23 @@ int snapshot_part_set(struct snapshot_manifest *m, const char *name, uint64_t si
 	struct snapshot_part *p = (struct snapshot_part *)snapshot_part_find(m, name);
 	int r;
 
-	if (p) {
-		p->size = size;
-		p->crc = crc;
-		return 0;
+	if (!p) {
+		r = snapshot_part_append(m, name, size, crc);
+		if (r == -ENOMEM)
+			return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "snapshot: part %s: out of "
+					 "memory", name);
+		if (r)
+			return fpvm_fail(err, FPVM_ERR_OUTPUT, -r, "snapshot: part %s: more than %d "
+					 "parts", name, SNAPSHOT_MAX_PARTS);
+		p = &m->parts[m->nr_parts - 1];
 	}
-	r = snapshot_part_append(m, name, size, crc);
-	if (r == -ENOMEM)
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "snapshot: part %s: out of memory",
-				 name);
-	if (r)
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, -r, "snapshot: part %s: more than %d parts",
-				 name, SNAPSHOT_MAX_PARTS);
+	p->size = size;
+	p->crc = crc;
+	p->flags |= SNAPSHOT_PART_WRITTEN;
 	return 0;
 }
+
+/* ---- writing ---- */
 
 static int check_name(const char *name, struct fpvm_error *err)
 {
@@ -133,102 +156,82 @@ static int check_name(const char *name, struct fpvm_error *err)
 			 SNAPSHOT_NAME_MAX, name, SNAPSHOT_NAME_MAX - 1);
 }
 
-int snapshot_file_write(int dirfd, const char *name, const void *buf, size_t len)
+int snapshot_part_create(struct snapshot_writer *w, const char *name, struct fpvm_error *err)
 {
-	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	const uint8_t *p = buf;
-	int e = 0;
+	int fd;
 
-	if (fd < 0)
-		return -errno;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			e = n ? errno : ENOSPC;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	/* On the disk before the manifest that lists it is. */
-	if (!e && fdatasync(fd))
-		e = errno;
-	if (close(fd) && !e)
-		e = errno;
-	return -e;
+	snapshot_step(w);
+	fd = file_create(w->gen_fd, name, 0644, err);
+	return fd < 0 ? snapshot_prefix(err, "snapshot: part ", fd) : fd;
 }
 
-int snapshot_part_write(int dirfd, struct snapshot_manifest *m, const char *name, const void *buf,
+int snapshot_part_close(int fd, const char *name, struct fpvm_error *err)
+{
+	int r = fdatasync(fd) ? -errno : 0;
+
+	if (close(fd) && !r)
+		r = -errno;
+	if (r)
+		return fpvm_fail(err, FPVM_ERR_OUTPUT, -r, "snapshot: part %s: %s", name,
+				 strerror(-r));
+	return 0;
+}
+
+int snapshot_part_write(struct snapshot_writer *w, const char *name, const void *buf,
 			size_t size, struct fpvm_error *err)
 {
-	int r = check_name(name, err);
+	int r = check_name(name, err), fd;
 
 	if (r)
 		return r;
-	if (!strcmp(name, SNAPSHOT_MEMORY))
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, EINVAL, "snapshot: part memory: written by "
-				 "snapshot_memory_write() only");
 	if (size > SNAPSHOT_MAX_PART_SIZE)
 		return fpvm_fail(err, FPVM_ERR_OUTPUT, EFBIG, "snapshot: part %s: %zu bytes, more "
 				 "than the %llu MiB a part may have", name, size,
 				 SNAPSHOT_MAX_PART_SIZE >> 20);
-	r = snapshot_file_write(dirfd, name, buf, size);
-	if (r)
+	fd = snapshot_part_create(w, name, err);
+	if (fd < 0)
+		return fd;
+	r = file_write_all(fd, buf, size);
+	if (r) {
+		close(fd);
 		return fpvm_fail(err, FPVM_ERR_OUTPUT, -r, "snapshot: part %s: %s", name,
 				 strerror(-r));
-	return snapshot_part_set(m, name, size, crc32c(0, buf, size), err);
-}
-
-/* The part's file, open; -errno, with what was wrong in @err. */
-static int open_file(int dirfd, const char *name, struct stat *st, enum fpvm_err_class cls,
-		     struct fpvm_error *err)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-
-	if (fd < 0 && errno == ENOENT)
-		return fpvm_fail(err, cls, ENOENT, "snapshot: part %s: missing", name);
-	if (fd < 0 && errno == ELOOP)
-		return fpvm_fail(err, cls, ELOOP, "snapshot: part %s: a symbolic link, not a file",
-				 name);
-	if (fd < 0)
-		return fpvm_fail(err, cls, errno, "snapshot: part %s: %s", name, strerror(errno));
-	if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
-		close(fd);
-		return fpvm_fail(err, cls, EINVAL, "snapshot: part %s: not a regular file", name);
 	}
-	return fd;
+	return snapshot_part_close(fd, name, err) ?:
+	       snapshot_part_set(&w->m, name, size, crc32c(0, buf, size), err);
 }
 
-int snapshot_part_open(int dirfd, const struct snapshot_manifest *m, const char *name,
-		       const struct snapshot_part **part, struct fpvm_error *err)
+/* ---- reading ---- */
+
+int snapshot_part_open(struct snapshot_dir *d, const char *name, struct snapshot_part **part,
+		       struct fpvm_error *err)
 {
-	const struct snapshot_part *p = snapshot_part_find(m, name);
-	struct stat st;
+	struct snapshot_part *p = (struct snapshot_part *)snapshot_part_find(&d->m, name);
+	uint64_t size;
 	int fd;
 
 	if (!p)
 		return fpvm_fail(err, FPVM_ERR_INPUT, ENOENT, "snapshot: part %s: not in the "
 				 "manifest", name);
-	fd = open_file(dirfd, name, &st, FPVM_ERR_INPUT, err);
+	fd = file_open_regular(d->parts_fd, name, FILE_NOFOLLOW, FPVM_ERR_INPUT, &size, err);
+	if (fd == -ENOENT)
+		return fpvm_fail(err, FPVM_ERR_INPUT, ENOENT, "snapshot: part %s: missing", name);
 	if (fd < 0)
-		return fd;
-	if ((uint64_t)st.st_size != p->size) {
+		return snapshot_prefix(err, "snapshot: part ", fd);
+	if (size != p->size) {
 		close(fd);
 		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "snapshot: part %s: %llu bytes, the "
-				 "manifest says %llu%s", name, (unsigned long long)st.st_size,
-				 (unsigned long long)p->size,
-				 (uint64_t)st.st_size < p->size ? " (truncated)" : "");
+				 "manifest says %llu%s", name, (unsigned long long)size,
+				 (unsigned long long)p->size, size < p->size ? " (truncated)" : "");
 	}
 	*part = p;
 	return fd;
 }
 
 /*
- * Reads all @size bytes at once when @buf is given, else in chunks into
- * @chunk; either way returns the CRC in *@crc.  0 or -errno (-EIO: short).
+ * Reads all @size bytes into @buf when it is given, else a chunk at a time
+ * into @chunk; either way the CRC of what was read.  -EIO: the file ended
+ * early (it shrank since its size was checked).
  */
 static int read_crc(int fd, uint64_t size, uint8_t *buf, uint8_t *chunk, uint32_t *crc)
 {
@@ -236,10 +239,10 @@ static int read_crc(int fd, uint64_t size, uint8_t *buf, uint8_t *chunk, uint32_
 
 	*crc = 0;
 	while (done < size) {
-		size_t want = buf ? (size_t)(size - done) : (size_t)(size - done < IO_CHUNK ?
-								     size - done : IO_CHUNK);
+		uint64_t left = size - done;
+		size_t want = buf ? (size_t)left : (size_t)(left < IO_CHUNK ? left : IO_CHUNK);
 		uint8_t *to = buf ? buf + done : chunk;
-		ssize_t n = pread(fd, to, want, (off_t)done);
+		ssize_t n = read(fd, to, want);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -251,32 +254,31 @@ static int read_crc(int fd, uint64_t size, uint8_t *buf, uint8_t *chunk, uint32_
 	return 0;
 }
 
-static int check_crc(const char *name, int r, uint32_t crc, uint32_t want, struct fpvm_error *err)
+static int check_crc(struct snapshot_part *p, int r, uint32_t crc, struct fpvm_error *err)
 {
 	if (r == -EIO)
 		return fpvm_fail(err, FPVM_ERR_INPUT, EIO, "snapshot: part %s: shorter than it was "
-				 "a moment ago", name);
+				 "a moment ago", p->name);
 	if (r)
-		return fpvm_fail(err, FPVM_ERR_INPUT, -r, "snapshot: part %s: %s", name,
+		return fpvm_fail(err, FPVM_ERR_INPUT, -r, "snapshot: part %s: %s", p->name,
 				 strerror(-r));
-	if (crc != want)
+	if (crc != p->crc)
 		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "snapshot: part %s: checksum "
-				 "mismatch (damaged)", name);
+				 "mismatch (damaged)", p->name);
+	p->flags |= SNAPSHOT_PART_CHECKED;
 	return 0;
 }
 
-int snapshot_part_read(int dirfd, const struct snapshot_manifest *m, const char *name, void **buf,
-		       size_t *size, struct fpvm_error *err)
+int snapshot_part_read(struct snapshot_dir *d, const char *name, void **buf, size_t *size,
+		       struct fpvm_error *err)
 {
-	const struct snapshot_part *p;
-	uint8_t *b;
+	struct snapshot_part *p;
 	uint32_t crc = 0;
+	uint8_t *b;
 	int fd, r;
 
-	if (!strcmp(name, SNAPSHOT_MEMORY))
-		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "snapshot: part memory: read by "
-				 "snapshot_memory_read() only");
-	fd = snapshot_part_open(dirfd, m, name, &p, err);
+	*buf = NULL;
+	fd = snapshot_part_open(d, name, &p, err);
 	if (fd < 0)
 		return fd;
 	/* The parser bounds every other part, so this allocation is bounded too. */
@@ -288,7 +290,7 @@ int snapshot_part_read(int dirfd, const struct snapshot_manifest *m, const char 
 	}
 	/* The read first: the CRC it computes is an argument of the check. */
 	r = read_crc(fd, p->size, b, NULL, &crc);
-	r = check_crc(name, r, crc, p->crc, err);
+	r = check_crc(p, r, crc, err);
 	close(fd);
 	if (r) {
 		free(b);
@@ -299,67 +301,25 @@ int snapshot_part_read(int dirfd, const struct snapshot_manifest *m, const char 
 	return 0;
 }
 
-int snapshot_part_verify(int dirfd, const struct snapshot_manifest *m, const char *name,
-			 struct fpvm_error *err)
+int snapshot_part_verify(struct snapshot_dir *d, const char *name, struct fpvm_error *err)
 {
-	const struct snapshot_part *p;
+	struct snapshot_part *p;
 	uint8_t *chunk;
 	uint32_t crc = 0;
 	int fd, r;
 
-	if (!strcmp(name, SNAPSHOT_MEMORY))
-		return snapshot_memory_verify(dirfd, m, err);
 	chunk = malloc(IO_CHUNK);
 	if (!chunk)
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "snapshot: part %s: out of memory",
 				 name);
-	fd = snapshot_part_open(dirfd, m, name, &p, err);
+	fd = snapshot_part_open(d, name, &p, err);
 	if (fd < 0) {
 		free(chunk);
 		return fd;
 	}
 	r = read_crc(fd, p->size, NULL, chunk, &crc);
-	r = check_crc(name, r, crc, p->crc, err);
+	r = check_crc(p, r, crc, err);
 	close(fd);
 	free(chunk);
 	return r;
-}
-
-int snapshot_part_add_file(int dirfd, struct snapshot_manifest *m, const char *name,
-			   struct fpvm_error *err)
-{
-	bool memory = !strcmp(name, SNAPSHOT_MEMORY);
-	uint8_t *chunk = NULL;
-	struct stat st;
-	uint32_t crc = 0;
-	int fd, r;
-
-	r = check_name(name, err);
-	if (r)
-		return r;
-	fd = open_file(dirfd, name, &st, FPVM_ERR_OUTPUT, err);
-	if (fd < 0)
-		return fd;
-	if (memory ? (uint64_t)st.st_size != m->mem_size : (uint64_t)st.st_size >
-	    SNAPSHOT_MAX_PART_SIZE) {
-		close(fd);
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, EFBIG, memory ?
-				 "snapshot: part %s: %llu bytes, but mem_size is %llu" :
-				 "snapshot: part %s: %llu bytes, more than a part may have (%llu)",
-				 name, (unsigned long long)st.st_size, memory ?
-				 (unsigned long long)m->mem_size : SNAPSHOT_MAX_PART_SIZE);
-	}
-	if (memory) {
-		r = snapshot_memory_walk(fd, (uint64_t)st.st_size, NULL, &crc);
-	} else {
-		chunk = malloc(IO_CHUNK);
-		r = chunk ? read_crc(fd, (uint64_t)st.st_size, NULL, chunk, &crc) : -ENOMEM;
-	}
-	close(fd);
-	free(chunk);
-	if (r)
-		return fpvm_fail(err, r == -ENOMEM ? FPVM_ERR_SYSTEM : FPVM_ERR_OUTPUT, -r,
-				 "snapshot: part %s: %s", name,
-				 r == -EIO ? "changed while being read" : strerror(-r));
-	return snapshot_part_set(m, name, (uint64_t)st.st_size, crc, err);
 }

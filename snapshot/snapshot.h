@@ -22,7 +22,8 @@
 
 #include "../base/error.h"
 
-#define SNAPSHOT_FORMAT		1
+#define SNAPSHOT_FORMAT		2	/* what this fpvm writes: parts in a generation's directory */
+#define SNAPSHOT_FORMAT_FLAT	1	/* read too: parts beside the manifest */
 #define SNAPSHOT_MAX_PARTS	8192
 #define SNAPSHOT_NAME_MAX	48
 #define SNAPSHOT_PAGE_SIZE	4096
@@ -31,11 +32,17 @@
 #define SNAPSHOT_MAX_CPUS	1024
 #define SNAPSHOT_MAX_MEM	(1ULL << 40)
 #define SNAPSHOT_MEMORY		"memory"	/* the guest memory part's name */
+#define SNAPSHOT_MAX_GEN	999999999U	/* gen-N: at most 9 digits */
+
+/* What the reader and writer keep of a part (flags), never in the file. */
+#define SNAPSHOT_PART_CHECKED	(1U << 0)	/* read or verified: its size and CRC hold */
+#define SNAPSHOT_PART_WRITTEN	(1U << 1)	/* written into the new generation */
 
 struct snapshot_part {
 	char name[SNAPSHOT_NAME_MAX];
 	uint64_t size;
 	uint32_t crc;
+	uint32_t flags;
 };
 
 /* The host a snapshot was taken on, as the snapshot's reader needs it. */
@@ -57,6 +64,7 @@ void snapshot_host_from_cpuid(struct snapshot_host *h, const struct kvm_cpuid2 *
 
 struct snapshot_manifest {
 	unsigned int format;
+	unsigned int generation;	/* the parts are in gen-N; 0 in format 1 */
 	char created[32];		/* UTC, 2026-12-01T11:22:33Z */
 	char reason[32];		/* "SIGUSR1", "guest request" */
 	char guest[256];		/* the guest image's name, for people */
@@ -78,42 +86,126 @@ uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
 uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len);	/* only if crc32c_hw_available() */
 bool crc32c_hw_available(void);
 
-/* ---- the directory (part.c) ---- */
+/* ---- the directory (dir.c) ----
+ *
+ * On disk (format 2), in the directory DIR the user names:
+ *
+ *   DIR/manifest	the snapshot: its machine, its generation N, and every
+ *			part with its size and CRC-32C
+ *   DIR/gen-N/		the parts of generation N, one file each
+ *
+ * Nothing else in DIR is read.  A writer never changes a generation that a
+ * manifest names: it writes every part of generation N+1 into a new
+ * DIR/gen-(N+1), each fdatasync()ed, then fsync()s that directory and DIR,
+ * writes DIR/manifest.tmp (fdatasync()ed) and renames it over DIR/manifest,
+ * then fsync()s DIR.  That rename is the one moment the snapshot changes:
+ * before it DIR/manifest names generation N, whole on the disk, after it
+ * N+1, whole on the disk; a crash or a full disk at any moment leaves one
+ * of the two.  Only then is gen-N removed.  What an interrupted writer left
+ * (manifest.tmp, a gen-M the manifest does not name) is never read, and is
+ * removed by the next writer before it writes anything.
+ *
+ * Format 1 (fpvm 0.1.0) kept its parts beside the manifest, in DIR itself,
+ * replaced in place; it is read (parts from DIR), never written.
+ */
+
+/* A snapshot opened for reading: its manifest read and checked, its parts' directory open. */
+struct snapshot_dir {
+	int fd;			/* DIR */
+	int parts_fd;		/* DIR/gen-N, or DIR for format 1 */
+	struct snapshot_manifest m;
+};
 
 /*
- * Creates the directory @path (its parent must exist) or reuses an existing
- * one: then its old manifest is removed first, so that a half-written
- * snapshot is never taken as whole.  @dirfd is the caller's to close.
+ * Opens DIR (following a link there: the user named it), reads its
+ * manifest from one descriptor (no link, no FIFO) and opens the generation
+ * it names (no link).  On failure @d holds nothing to close.
  */
-int snapshot_dir_create(const char *path, int *dirfd, struct fpvm_error *err);
-/* Opens a snapshot directory: "snapshot DIR: No such file or directory". */
-int snapshot_dir_open(const char *path, int *dirfd, struct fpvm_error *err);
+int snapshot_open(const char *path, struct snapshot_dir *d, struct fpvm_error *err);
+void snapshot_close(struct snapshot_dir *d);
+/* Every listed part that was neither read nor verified yet, "memory" excepted. */
+int snapshot_verify_unread(struct snapshot_dir *d, struct fpvm_error *err);
+
+/*
+ * A snapshot being written.  Zero it, then snapshot_write_begin(); the
+ * caller fills m's header and writes the parts; snapshot_write_commit()
+ * makes it the snapshot, snapshot_write_abort() removes what was written
+ * and leaves the earlier snapshot as it was.
+ */
+struct snapshot_writer {
+	int fd;			/* DIR */
+	int gen_fd;		/* DIR/gen-N, the new generation */
+	int from_fd;		/* snapshot_edit_begin(): the parts kept; else -1 */
+	unsigned int gen;	/* N */
+	unsigned int old_gen;	/* the generation the manifest names now; 0: none */
+	bool created;		/* DIR was made here: its parent is synced too */
+	const char *path;
+	struct snapshot_manifest m;	/* the new snapshot's */
+	struct snapshot_manifest old;	/* the one it replaces (its parts, for a format 1 one) */
+	/*
+	 * Tests only: called before every step that changes the disk, with
+	 * the step's number; a test stops the writer there as a crash would.
+	 */
+	void (*crash_point)(void *arg, unsigned int step);
+	void *crash_arg;
+	unsigned int steps;
+};
+
+/*
+ * Creates DIR (its parent must exist) or opens it, removes what an
+ * interrupted writer left there, and creates the new generation's
+ * directory.  m is initialised (snapshot_manifest_init()).
+ */
+int snapshot_write_begin(struct snapshot_writer *w, const char *path, struct fpvm_error *err);
+/*
+ * The same, for changing parts of the snapshot in DIR (tools, fpvm
+ * leakcheck --inject): m starts as its manifest, and every part not
+ * written again is linked into the new generation at the commit.
+ */
+int snapshot_edit_begin(struct snapshot_writer *w, const char *path, struct fpvm_error *err);
+/*
+ * The manifest checked with the parser (this fpvm never writes what it
+ * would refuse to read), then the switch described above, then the
+ * earlier generation removed.  @w is done with either way; w->gen stays
+ * the generation that is the snapshot now (0 after a failure).
+ */
+int snapshot_write_commit(struct snapshot_writer *w, struct fpvm_error *err);
+void snapshot_write_abort(struct snapshot_writer *w);
 
 /* ---- parts (part.c) ---- */
 
-/* [A-Za-z0-9._-], 1 to SNAPSHOT_NAME_MAX - 1 long, no leading '.', not "manifest*". */
+/* [A-Za-z0-9._-], 1 to SNAPSHOT_NAME_MAX - 1 long, no leading '.', not manifest, manifest.tmp or gen-N. */
 bool snapshot_part_name_valid(const char *name);
 
+/* What a vCPU's parts are called: the one place the rule is written. */
+enum snapshot_vcpu_part {
+	SNAPSHOT_VCPU_STATE,	/* "vcpuN.state": KVM's registers, MSRs, LAPIC... */
+	SNAPSHOT_VCPU_CPUID,	/* "vcpuN.cpuid": the CPUID table it was given */
+	SNAPSHOT_VCPU_XSAVE,	/* "vcpuN.xsave": the XSAVE image as KVM_GET_XSAVE2 gave it */
+	SNAPSHOT_VCPU_LAYOUT,	/* "vcpuN.layout": its layout text; NAME.xsave and NAME.layout,
+				   the pair fpvm fpstate reads */
+};
+const char *snapshot_vcpu_part(char name[SNAPSHOT_NAME_MAX], unsigned int vcpu,
+			       enum snapshot_vcpu_part what);
+
 /*
- * Writes file @name (at most SNAPSHOT_MAX_PART_SIZE bytes) and records it
- * in m->parts, replacing an entry of that name.  Not for "memory": that is
- * snapshot_memory_write().
+ * Writes part @name (at most SNAPSHOT_MAX_PART_SIZE bytes) of the new
+ * generation, created without following a link and fdatasync()ed, and
+ * records it in w->m with the CRC of @buf, replacing an entry of that
+ * name.  Not for "memory", whose CRC is of its pages: snapshot_memory_write().
  */
-int snapshot_part_write(int dirfd, struct snapshot_manifest *m, const char *name, const void *buf,
+int snapshot_part_write(struct snapshot_writer *w, const char *name, const void *buf,
 			size_t size, struct fpvm_error *err);
-/* Records a file someone else wrote: its size and CRC (for "memory", the memory CRC). */
-int snapshot_part_add_file(int dirfd, struct snapshot_manifest *m, const char *name,
-			   struct fpvm_error *err);
 /*
- * Reads a part into a malloc'ed buffer, after checking, in this order, that
- * the manifest lists it, that the file exists, its size, then its CRC.
- * Not for "memory" (snapshot_memory_read()).
+ * Reads a part whole from one descriptor into a malloc'ed buffer, after
+ * checking, in this order, that the manifest lists it, that it is a
+ * regular file (no link, no FIFO), its size, then the CRC of the very
+ * bytes returned.  Not for "memory" (snapshot_memory_read()).
  */
-int snapshot_part_read(int dirfd, const struct snapshot_manifest *m, const char *name, void **buf,
-		       size_t *size, struct fpvm_error *err);
-/* The same checks without keeping the bytes; "memory" too. */
-int snapshot_part_verify(int dirfd, const struct snapshot_manifest *m, const char *name,
-			 struct fpvm_error *err);
+int snapshot_part_read(struct snapshot_dir *d, const char *name, void **buf, size_t *size,
+		       struct fpvm_error *err);
+/* The same checks without keeping the bytes; not for "memory" (snapshot_memory_verify()). */
+int snapshot_part_verify(struct snapshot_dir *d, const char *name, struct fpvm_error *err);
 const struct snapshot_part *snapshot_part_find(const struct snapshot_manifest *m, const char *name);
 
 /* ---- guest memory (memory.c) ---- */
@@ -127,35 +219,33 @@ const struct snapshot_part *snapshot_part_find(const struct snapshot_manifest *m
  * non-zero page in ascending order, the page's index as 8 bytes little
  * endian followed by its 4096 bytes: holes and zero pages cost nothing, and
  * the value does not depend on how the filesystem stores holes.  Sets
- * m->mem_size to @size.
+ * w->m.mem_size to @size.
  */
-int snapshot_memory_write(int dirfd, struct snapshot_manifest *m, const void *mem, uint64_t size,
+int snapshot_memory_write(struct snapshot_writer *w, const void *mem, uint64_t size,
 			  struct fpvm_error *err);
 /*
  * Reads the "memory" part into @mem, which the caller gives zero-filled (a
  * fresh anonymous mapping) and of the snapshot's size: only pages with data
- * are written.  On a CRC mismatch @mem holds some of the damaged image and
- * is to be thrown away.
+ * are written, and the CRC is taken of the bytes copied.  On a mismatch
+ * @mem holds some of the damaged image and is to be thrown away.
  */
-int snapshot_memory_read(int dirfd, const struct snapshot_manifest *m, void *mem, uint64_t size,
+int snapshot_memory_read(struct snapshot_dir *d, void *mem, uint64_t size,
 			 struct fpvm_error *err);
 /* The checks of snapshot_memory_read() without a place to read into. */
-int snapshot_memory_verify(int dirfd, const struct snapshot_manifest *m, struct fpvm_error *err);
+int snapshot_memory_verify(struct snapshot_dir *d, struct fpvm_error *err);
 
 /* ---- the manifest (manifest.c) ---- */
 
 /* Zeroes @m, sets its format and created (now, UTC). */
 void snapshot_manifest_init(struct snapshot_manifest *m);
 /*
- * Writes "manifest.tmp" and renames it to "manifest", after every part's
- * data has reached the disk: a reader sees a whole snapshot or none.  The
- * text is checked with the parser first, so this fpvm never writes what it
- * would refuse to read; strings lose control characters other than tab ('?').
+ * The text of a manifest, malloc'ed in *@text (not NUL-terminated), in
+ * this fpvm's format whatever m->format says; strings lose control
+ * characters other than tab ('?').
  */
-int snapshot_manifest_write(int dirfd, const struct snapshot_manifest *m, struct fpvm_error *err);
-/* The text snapshot_manifest_write() writes, malloc'ed in *@text (not NUL-terminated). */
 int snapshot_manifest_format(const struct snapshot_manifest *m, char **text, size_t *len,
 			     struct fpvm_error *err);
+/* DIR/manifest (@dirfd: DIR), read from one descriptor: no link, no FIFO, at most 1 MiB (dir.c). */
 int snapshot_manifest_read(int dirfd, struct snapshot_manifest *m, struct fpvm_error *err);
 /*
  * Parses the text of a manifest, any bytes: strict and bounded.  On
@@ -207,26 +297,47 @@ void snapshot_check_msrs(unsigned int vcpu, const uint32_t *saved, unsigned int 
 void snapshot_check_host(const struct snapshot_host *from, const struct snapshot_host *here,
 			 struct snapshot_findings *f);
 
+/* ---- whether saved vCPU state is one KVM takes (state.c) ----
+ *
+ * What KVM_SET_CPUID2, _SREGS, _MP_STATE and _XCRS would refuse, judged by
+ * the snapshot's own CPUID table, so that a snapshot that is inconsistent
+ * in itself is refused as one, before /dev/kvm is opened.  Each returns 0,
+ * or -EINVAL with one line in @why.
+ */
+#define SNAPSHOT_WHY_MAX 160
+int snapshot_check_cpuid_table(const struct kvm_cpuid2 *c, char why[SNAPSHOT_WHY_MAX]);
+int snapshot_check_sregs(const struct kvm_sregs *s, const struct kvm_cpuid2 *c,
+			 char why[SNAPSHOT_WHY_MAX]);
+/* @lapic: the vCPU has an in-kernel LAPIC, which every state but RUNNABLE needs. */
+int snapshot_check_mp_state(uint32_t mp_state, bool lapic, char why[SNAPSHOT_WHY_MAX]);
+/* XCR0 as the CPUID's leaf 0xD allows it, and within the manifest's @guest_xcr0. */
+int snapshot_check_xcrs(const struct kvm_xcrs *x, const struct kvm_cpuid2 *c, uint64_t guest_xcr0,
+			char why[SNAPSHOT_WHY_MAX]);
+
 /* ---- between the module's files; not for callers ---- */
 
 /* Appends a part without looking for its name: -ENOMEM, or -E2BIG past the limit. */
 int snapshot_part_append(struct snapshot_manifest *m, const char *name, uint64_t size,
 			 uint32_t crc);
-/* Records @name, replacing an entry of that name. */
+/* Records @name as written into the new generation, replacing an entry of that name. */
 int snapshot_part_set(struct snapshot_manifest *m, const char *name, uint64_t size, uint32_t crc,
 		      struct fpvm_error *err);
 /*
- * Opens a listed part for reading, checked: listed, present, a regular
- * file, of its size.  Returns the fd or -errno.
+ * Opens a listed part for reading, checked: listed, a regular file (no
+ * link, no FIFO), of its size.  Returns the fd or -errno.
  */
-int snapshot_part_open(int dirfd, const struct snapshot_manifest *m, const char *name,
-		       const struct snapshot_part **part, struct fpvm_error *err);
-/* Creates @name, writes @len bytes and fdatasync()s it; 0 or -errno. */
-int snapshot_file_write(int dirfd, const char *name, const void *buf, size_t len);
-/*
- * The memory CRC of an open memory file of @size bytes; pages with data
- * are copied to @mem when it is not NULL.  0 or -errno.
- */
-int snapshot_memory_walk(int fd, uint64_t size, void *mem, uint32_t *crc);
+int snapshot_part_open(struct snapshot_dir *d, const char *name, struct snapshot_part **part,
+		       struct fpvm_error *err);
+/* Creates part @name in the new generation for writing, or fails naming it; the fd. */
+int snapshot_part_create(struct snapshot_writer *w, const char *name, struct fpvm_error *err);
+/* fdatasync() and close(): the part is on the disk before any manifest lists it. */
+int snapshot_part_close(int fd, const char *name, struct fpvm_error *err);
+/* "gen-N", and back: N, or 0 for a name that is not one (part.c). */
+void snapshot_gen_name(char name[16], unsigned int gen);
+unsigned int snapshot_gen_number(const char *name);
+/* Calls w->crash_point, if any, with the next step's number. */
+void snapshot_step(struct snapshot_writer *w);
+/* Prefixes err->msg with @prefix (a library message naming a file): "snapshot: part ..." */
+int snapshot_prefix(struct fpvm_error *err, const char *prefix, int r);
 
 #endif

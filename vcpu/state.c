@@ -28,6 +28,20 @@ static int state_fail(struct vcpu *vcpu, struct fpvm_error *err, const char *wha
 }
 
 /*
+ * A KVM_SET_* that fails with EINVAL refused the value (api.rst): the
+ * state being loaded is wrong, not fpvm, so it is an input error that
+ * names what KVM refused.  Any other error is fpvm's own.
+ */
+static int load_fail(struct vcpu *vcpu, struct fpvm_error *err, const char *what,
+		     const char *ioctl, int r)
+{
+	if (r != -EINVAL)
+		return state_fail(vcpu, err, ioctl, r);
+	return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "vcpu %u: KVM refused the saved %s (%s: %s)",
+			 vcpu->id, what, ioctl, strerror(EINVAL));
+}
+
+/*
  * KVM_GET_MSRS stops at the first MSR it cannot read for this vCPU (one
  * whose feature its CPUID lacks) and returns how many it read (api.rst):
  * read in batches, and drop each MSR that stops a batch.
@@ -143,20 +157,34 @@ static int load_msrs(struct vcpu *vcpu, const struct vcpu_state *s, const struct
 	buf.hdr.nmsrs = n;
 	r = kvm_fd_ioctl(vcpu->kvm, vcpu->fd, KVM_SET_MSRS, &buf);
 	if (r < 0)
-		return state_fail(vcpu, err, "KVM_SET_MSRS", r);
+		return load_fail(vcpu, err, "MSRs", "KVM_SET_MSRS", r);
 	if ((uint32_t)r != n)
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, EINVAL, "vcpu %u: KVM_SET_MSRS: MSR 0x%x "
-				 "refused (value 0x%llx)", vcpu->id, buf.hdr.entries[r].index,
+		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "vcpu %u: KVM refused the saved MSRs "
+				 "(KVM_SET_MSRS: MSR 0x%x refused, value 0x%llx)", vcpu->id,
+				 buf.hdr.entries[r].index,
 				 (unsigned long long)buf.hdr.entries[r].data);
 	return 0;
 }
 
-static int load_one(struct vcpu *vcpu, const char *name, unsigned long req, const void *arg,
-		    struct fpvm_error *err)
+static int load_one(struct vcpu *vcpu, const char *what, const char *name, unsigned long req,
+		    const void *arg, struct fpvm_error *err)
 {
 	int r = kvm_fd_ioctl(vcpu->kvm, vcpu->fd, req, arg);
 
-	return r < 0 ? state_fail(vcpu, err, name, r) : 0;
+	return r < 0 ? load_fail(vcpu, err, what, name, r) : 0;
+}
+
+/* One KVM_SET_* of what @s holds, the ioctl named by its own name. */
+#define LOAD(what, req, arg)	load_one(vcpu, what, #req, req, arg, err)
+
+/* The image, validated first (vcpu_set_fpstate()); KVM's own EINVAL named like the rest. */
+static int load_xsave(struct vcpu *vcpu, const void *xsave, struct fpvm_error *err)
+{
+	int r = vcpu_set_fpstate(vcpu, xsave, err);
+
+	if (r == -EINVAL && err->cls == FPVM_ERR_SYSTEM)
+		return load_fail(vcpu, err, "XSAVE image", "KVM_SET_XSAVE", r);
+	return r;
 }
 
 static int load_sequence(struct vcpu *vcpu, const struct vcpu_state *s,
@@ -168,7 +196,7 @@ static int load_sequence(struct vcpu *vcpu, const struct vcpu_state *s,
 	 * base, which enables the LAPIC that KVM_SET_LAPIC then fills
 	 * (kvm_apic_set_state()).
 	 */
-	return load_one(vcpu, "KVM_SET_SREGS", KVM_SET_SREGS, &s->sregs, err) ?:
+	return LOAD("special registers", KVM_SET_SREGS, &s->sregs) ?:
 	    /*
 	     * The LAPIC before the MSRs: a write of IA32_TSC_DEADLINE is
 	     * dropped unless the LVT timer is already in TSC-deadline mode
@@ -176,15 +204,15 @@ static int load_sequence(struct vcpu *vcpu, const struct vcpu_state *s,
 	     * before kvm_put_msrs() keeps it.
 	     */
 	    ((s->flags & VCPU_STATE_LAPIC) ?
-	     load_one(vcpu, "KVM_SET_LAPIC", KVM_SET_LAPIC, &s->lapic, err) : 0) ?:
+	     LOAD("LAPIC", KVM_SET_LAPIC, &s->lapic) : 0) ?:
 	    load_msrs(vcpu, s, fresh, false, err) ?:
 	    /*
 	     * XCR0 before the XSAVE image: the image is set for the features
 	     * XCR0 enables, and nothing after KVM_SET_XSAVE may change what
 	     * it holds (selftests' order: XCRS, then XSAVE).
 	     */
-	    load_one(vcpu, "KVM_SET_XCRS", KVM_SET_XCRS, &s->xcrs, err) ?:
-	    vcpu_set_fpstate(vcpu, xsave, err) ?:
+	    LOAD("XCRs", KVM_SET_XCRS, &s->xcrs) ?:
+	    load_xsave(vcpu, xsave, err) ?:
 	    /*
 	     * IA32_XFD after the image: a new vCPU's XFD is 0, so the image
 	     * goes in whole; a component XFD arms cannot be in use in the
@@ -228,8 +256,8 @@ int vcpu_load_state(struct vcpu *vcpu, const struct vcpu_state *s, const void *x
 	 * waiting for SIPI needs the LAPIC; the GPRs last, as selftests do.
 	 */
 	events.flags |= KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR;
-	return load_one(vcpu, "KVM_SET_VCPU_EVENTS", KVM_SET_VCPU_EVENTS, &events, err) ?:
-	       load_one(vcpu, "KVM_SET_MP_STATE", KVM_SET_MP_STATE, &s->mp_state, err) ?:
-	       load_one(vcpu, "KVM_SET_DEBUGREGS", KVM_SET_DEBUGREGS, &s->debugregs, err) ?:
-	       load_one(vcpu, "KVM_SET_REGS", KVM_SET_REGS, &s->regs, err);
+	return LOAD("vCPU events", KVM_SET_VCPU_EVENTS, &events) ?:
+	       LOAD("MP state", KVM_SET_MP_STATE, &s->mp_state) ?:
+	       LOAD("debug registers", KVM_SET_DEBUGREGS, &s->debugregs) ?:
+	       LOAD("registers", KVM_SET_REGS, &s->regs);
 }

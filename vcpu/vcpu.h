@@ -133,7 +133,11 @@ struct vcpu_state {
 
 /* With the vCPU out of KVM_RUN: every MSR of kvm_msr_index_list() it has. */
 int vcpu_save_state(struct vcpu *vcpu, bool lapic, struct vcpu_state *s, struct fpvm_error *err);
-/* Into a vCPU just created with the snapshot's CPUID, in KVM's order; @xsave: uABI image. */
+/*
+ * Into a vCPU just created with the snapshot's CPUID, in KVM's order; @xsave:
+ * uABI image.  A value KVM refuses (EINVAL) is FPVM_ERR_INPUT, "KVM refused
+ * the saved special registers (KVM_SET_SREGS: ...)": the state is at fault.
+ */
 int vcpu_load_state(struct vcpu *vcpu, const struct vcpu_state *s, const void *xsave,
 		    struct fpvm_error *err);
 

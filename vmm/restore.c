@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * Restoring a snapshot: every part read and verified before KVM is
- * touched, the snapshot compared with this host, then the VM it describes
- * created and loaded in KVM's order, and each vCPU's XSAVE image read
- * back and compared, register by register, before any vCPU runs.
+ * Restoring a snapshot: every part read once, from one descriptor, into
+ * memory, its checksum checked on the bytes then used, and what KVM would
+ * refuse of them checked too, all before KVM is touched; the snapshot
+ * compared with this host; then the VM it describes created and loaded in
+ * KVM's order, and each vCPU's XSAVE image read back and compared,
+ * register by register, before any vCPU runs.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "../snapshot/snapshot.h"
@@ -17,8 +20,13 @@
 #include "vm.h"
 #include "vm_snapshot.h"
 
-#define KVMFAIL(err, what, r) \
-	fpvm_fail(err, FPVM_ERR_SYSTEM, -(r), "%s: %s", what, strerror(-(r)))
+/* KVM refusing what the snapshot holds is the snapshot's fault (api.rst: EINVAL, a bad value). */
+static int kvm_refused(struct fpvm_error *err, const char *what, const char *ioctl, int r)
+{
+	return fpvm_fail(err, r == -EINVAL ? FPVM_ERR_INPUT : FPVM_ERR_SYSTEM, -r,
+			 "%s %s: %s: %s", r == -EINVAL ? "KVM refused the saved" : "restoring the",
+			 what, ioctl, strerror(-r));
+}
 
 static int bad_part(struct fpvm_error *err, const char *name, const char *why)
 {
@@ -30,15 +38,12 @@ static int read_fixed(const struct vm_snapshot *s, const char *name, size_t size
 		      struct fpvm_error *err)
 {
 	size_t len;
-	int r = snapshot_part_read(s->dirfd, s->m, name, out, &len, err);
+	int r = snapshot_part_read(s->dir, name, out, &len, err);
 
 	if (r)
 		return r;
-	if (len != size) {
-		free(*out);
-		*out = NULL;
+	if (len != size)
 		return bad_part(err, name, "not the size this fpvm writes (another version?)");
-	}
 	return 0;
 }
 
@@ -58,68 +63,129 @@ static int open_machine(struct vm_snapshot *s, struct fpvm_error *err)
 		return bad_part(err, "machine", "its vCPU count differs from the manifest's");
 	if (ms->pc > 1)
 		return bad_part(err, "machine", "bad platform");
+	if (!serial8250_state_valid(&ms->serial))
+		return bad_part(err, "machine", "impossible UART state (a FIFO index past its "
+				"buffer)");
+	for (unsigned int i = 0; i < ms->nr_cpus; i++)
+		if (ms->halted[i] > 1)
+			return bad_part(err, "machine", "a vCPU neither halted nor running");
+	if (ms->pc && (ms->pic_master.chip_id != KVM_IRQCHIP_PIC_MASTER ||
+		       ms->pic_slave.chip_id != KVM_IRQCHIP_PIC_SLAVE ||
+		       ms->ioapic.chip_id != KVM_IRQCHIP_IOAPIC))
+		return bad_part(err, "machine", "its interrupt controllers are not the PC's");
+	return 0;
+}
+
+/* KVM's rules for the saved registers, judged by the vCPU's own CPUID (snapshot/state.c). */
+static int check_state(const struct vm_snapshot *s, const struct vm_snapshot_vcpu *v,
+		       const char *state, const char *cpuid, struct fpvm_error *err)
+{
+	char why[SNAPSHOT_WHY_MAX];
+
+	if (snapshot_check_cpuid_table(v->cpuid, why))
+		return bad_part(err, cpuid, why);
+	if (snapshot_check_sregs(&v->state->sregs, v->cpuid, why) ||
+	    snapshot_check_mp_state(v->state->mp_state.mp_state,
+				    v->state->flags & VCPU_STATE_LAPIC, why) ||
+	    snapshot_check_xcrs(&v->state->xcrs, v->cpuid, s->m->guest_xcr0, why))
+		return bad_part(err, state, why);
+	if (!!(v->state->flags & VCPU_STATE_LAPIC) != s->pc)
+		return bad_part(err, state, "it has an in-kernel LAPIC exactly where the machine "
+				"is not the PC");
+	return 0;
+}
+
+/*
+ * The layout and the image, each read once; the image checked as
+ * KVM_SET_XSAVE would check it against the snapshot's own layout and XCR0.
+ */
+static int open_fpstate(const struct vm_snapshot *s, struct vm_snapshot_vcpu *v, unsigned int i,
+			struct fpvm_error *err)
+{
+	char layout[SNAPSHOT_NAME_MAX], xsave[SNAPSHOT_NAME_MAX];
+	struct fpstate_error ferr;
+	struct fpstate_diag diag;
+	struct fpstate fps;
+	void *text, *image;
+	size_t len, size;
+	int r;
+
+	snapshot_vcpu_part(layout, i, SNAPSHOT_VCPU_LAYOUT);
+	snapshot_vcpu_part(xsave, i, SNAPSHOT_VCPU_XSAVE);
+	r = snapshot_part_read(s->dir, layout, &text, &len, err);
+	if (r)
+		return r;
+	r = fpstate_layout_parse(text, len, layout, &v->fps, &ferr);
+	free(text);
+	if (r)
+		return bad_part(err, layout, ferr.msg);
+	r = snapshot_part_read(s->dir, xsave, &image, &size, err);
+	if (r)
+		return r;
+	r = fpstate_file_set_image(&v->fps, image, size, xsave, &ferr);
+	free(image);
+	if (r)
+		return bad_part(err, xsave, ferr.msg);
+	if ((v->fps.xfeatures & ~s->m->guest_xcr0) || v->fps.xcr0 != s->m->guest_xcr0)
+		return bad_part(err, layout, "its features disagree with the manifest's guest XCR0");
+	/* What KVM_GET_XSAVE2 gives: at least struct kvm_xsave, and every feature's component. */
+	if (v->fps.size < XSAVE_UABI_MIN ||
+	    v->fps.size < xstate_size_standard(&v->fps.layout, v->fps.xfeatures))
+		return bad_part(err, layout, "its size is smaller than an XSAVE image of its "
+				"features");
+	fps = (struct fpstate){ .layout = &v->fps.layout, .xfeatures = v->fps.xfeatures,
+				.size = v->fps.size, .is_guest = true };
+	if (fpstate_validate_uabi(&fps, v->fps.buf, v->fps.size, &diag))
+		return bad_part(err, xsave, fpstate_diag_first_error(&diag));
 	return 0;
 }
 
 static int open_vcpu(struct vm_snapshot *s, unsigned int i, struct fpvm_error *err)
 {
 	struct vm_snapshot_vcpu *v = &s->vcpus[i];
-	char name[SNAPSHOT_NAME_MAX], path[4096];
-	struct fpstate_error ferr;
+	char state[SNAPSHOT_NAME_MAX], cpuid[SNAPSHOT_NAME_MAX];
 	size_t len;
 	int r;
 
-	snprintf(name, sizeof(name), "vcpu%u.state", i);
-	r = read_fixed(s, name, sizeof(*v->state), (void **)&v->state, err);
+	snapshot_vcpu_part(state, i, SNAPSHOT_VCPU_STATE);
+	r = read_fixed(s, state, sizeof(*v->state), (void **)&v->state, err);
 	if (r)
 		return r;
 	if (v->state->magic != VCPU_STATE_MAGIC || v->state->size != sizeof(*v->state) ||
 	    v->state->nr_msrs > VCPU_STATE_MAX_MSRS)
-		return bad_part(err, name, "not a vCPU state of this fpvm");
-	snprintf(name, sizeof(name), "vcpu%u.cpuid", i);
-	r = snapshot_part_read(s->dirfd, s->m, name, (void **)&v->cpuid, &len, err);
+		return bad_part(err, state, "not a vCPU state of this fpvm");
+	snapshot_vcpu_part(cpuid, i, SNAPSHOT_VCPU_CPUID);
+	r = snapshot_part_read(s->dir, cpuid, (void **)&v->cpuid, &len, err);
 	if (r)
 		return r;
 	if (len < sizeof(*v->cpuid) || v->cpuid->nent > 4096 ||
 	    len != sizeof(*v->cpuid) + v->cpuid->nent * sizeof(v->cpuid->entries[0]))
-		return bad_part(err, name, "not a CPUID table");
-	/* The image and its layout: checksums first, then the layout's own rules. */
-	snprintf(name, sizeof(name), "vcpu%u.xsave", i);
-	r = snapshot_part_verify(s->dirfd, s->m, name, err);
-	snprintf(name, sizeof(name), "vcpu%u.layout", i);
-	r = r ?: snapshot_part_verify(s->dirfd, s->m, name, err);
-	if (r)
-		return r;
-	snprintf(path, sizeof(path), "%s/vcpu%u.xsave", s->path, i);
-	if (fpstate_file_load(path, &v->fps, &ferr))
-		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "snapshot: %s", ferr.msg);
-	if ((v->fps.xfeatures & ~v->fps.layout.xcr0_supported & ~XFEATURE_MASK_FPSSE) ||
-	    v->fps.xcr0 != s->m->guest_xcr0)
-		return bad_part(err, name, "its features disagree with the manifest's guest XCR0");
-	return 0;
+		return bad_part(err, cpuid, "not a CPUID table");
+	return check_state(s, v, state, cpuid, err) ?: open_fpstate(s, v, i, err);
 }
 
 int vm_snapshot_open(struct vm_snapshot *s, const char *path, struct fpvm_error *err)
 {
 	int r;
 
-	*s = (struct vm_snapshot){ .path = path, .dirfd = -1 };
-	r = snapshot_dir_open(path, &s->dirfd, err);
-	if (r)
-		return r;
-	s->m = calloc(1, sizeof(*s->m));
-	if (!s->m)
+	*s = (struct vm_snapshot){ .path = path };
+	s->dir = malloc(sizeof(*s->dir));
+	if (!s->dir)
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
-	r = snapshot_manifest_read(s->dirfd, s->m, err);
-	if (r)
+	r = snapshot_open(path, s->dir, err);
+	if (r) {
+		free(s->dir);
+		s->dir = NULL;
 		return r;
+	}
+	s->m = &s->dir->m;
 	if (s->m->mem_size < FPVM_MIN_MEM || s->m->mem_size > FPVM_MAX_MEM ||
 	    s->m->nr_cpus > FPVM_MAX_CPUS)
 		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "snapshot: manifest: a machine of %u "
 				 "vCPUs and %llu bytes is beyond what fpvm runs", s->m->nr_cpus,
 				 (unsigned long long)s->m->mem_size);
-	if (!snapshot_part_find(s->m, "memory"))
-		return bad_part(err, "memory", "not in the manifest");
+	if (!snapshot_part_find(s->m, SNAPSHOT_MEMORY))
+		return bad_part(err, SNAPSHOT_MEMORY, "not in the manifest");
 	r = open_machine(s, err);
 	if (r)
 		return r;
@@ -130,7 +196,8 @@ int vm_snapshot_open(struct vm_snapshot *s, const char *path, struct fpvm_error 
 		s->nr_vcpus = i + 1;
 		r = open_vcpu(s, i, err);
 	}
-	return r;
+	/* Parts this fpvm does not use are still part of the snapshot: whole, or refused. */
+	return r ?: snapshot_verify_unread(s->dir, err);
 }
 
 void vm_snapshot_close(struct vm_snapshot *s)
@@ -142,17 +209,37 @@ void vm_snapshot_close(struct vm_snapshot *s)
 	}
 	free(s->vcpus);
 	free(s->machine);
-	if (s->m)
-		snapshot_manifest_free(s->m);
-	free(s->m);
-	if (s->dirfd >= 0)
-		close(s->dirfd);
-	*s = (struct vm_snapshot){ .dirfd = -1 };
+	if (s->mem) {
+		guest_mem_free(s->mem);
+		free(s->mem);
+	}
+	if (s->dir) {
+		snapshot_close(s->dir);
+		free(s->dir);
+	}
+	*s = (struct vm_snapshot){ 0 };
 }
 
 int vm_snapshot_verify_memory(const struct vm_snapshot *s, struct fpvm_error *err)
 {
-	return snapshot_memory_verify(s->dirfd, s->m, err);
+	return snapshot_memory_verify(s->dir, err);
+}
+
+int vm_snapshot_read_memory(struct vm_snapshot *s, struct fpvm_error *err)
+{
+	int r;
+
+	s->mem = calloc(1, sizeof(*s->mem));
+	if (!s->mem)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+	r = guest_mem_alloc(s->mem, s->m->mem_size, err) ?:
+	    snapshot_memory_read(s->dir, s->mem->host, s->m->mem_size, err);
+	if (r) {
+		guest_mem_free(s->mem);
+		free(s->mem);
+		s->mem = NULL;
+	}
+	return r;
 }
 
 void vm_snapshot_config(const struct vm_snapshot *s, struct vm_config *cfg)
@@ -165,6 +252,32 @@ void vm_snapshot_config(const struct vm_snapshot *s, struct vm_config *cfg)
 	cfg->guest_path = s->m->guest;
 	cfg->image = NULL;
 	cfg->nr_modules = 0;
+}
+
+/* One vCPU's image against this host's layout and FPU: what KVM_SET_XSAVE here would refuse. */
+static void check_image(unsigned int i, const struct vm_snapshot_vcpu *v,
+			const struct guest_fpu_cfg *fpu_cfg, uint8_t *scratch, size_t size,
+			struct snapshot_findings *f)
+{
+	uint32_t mask = fpu_cfg->layout.mxcsr_mask ? fpu_cfg->layout.mxcsr_mask
+						   : MXCSR_MASK_DEFAULT, mxcsr;
+	struct fpstate_error ferr;
+
+	uint64_t xstate_bv;
+
+	memcpy(&mxcsr, v->fps.buf + 24, sizeof(mxcsr));
+	memcpy(&xstate_bv, v->fps.buf + XSAVE_HDR_OFFSET, sizeof(xstate_bv));
+	/* KVM checks MXCSR where the image loads it (fpstate_validate_uabi()'s rule). */
+	if ((xstate_bv & (XFEATURE_MASK_FPSSE | XMASK(YMM))) && (mxcsr & ~mask))
+		snapshot_finding_add(f, true, "vcpu %u: MXCSR 0x%08x has bits 0x%08x this host's "
+				     "FPU lacks (MXCSR_MASK 0x%08x)", i, mxcsr, mxcsr & ~mask, mask);
+	if (fpstate_convert_uabi(&v->fps.layout, &fpu_cfg->layout, v->fps.xfeatures, v->fps.buf,
+				 v->fps.size, scratch, size, &ferr))
+		snapshot_finding_add(f, true, "vcpu %u: its XSAVE image does not convert to this "
+				     "host's layout: %s", i, ferr.msg);
+	else if (!xstate_layout_same(&v->fps.layout, &fpu_cfg->layout, v->fps.xfeatures))
+		snapshot_finding_add(f, false, "vcpu %u: XSAVE layout differs from this host's; the "
+				     "image is converted component by component", i);
 }
 
 void vm_snapshot_check(const struct vm_snapshot *s, struct kvm *kvm,
@@ -189,7 +302,6 @@ void vm_snapshot_check(const struct vm_snapshot *s, struct kvm *kvm,
 	for (unsigned int i = 0; i < s->nr_vcpus; i++) {
 		const struct vm_snapshot_vcpu *v = &s->vcpus[i];
 		uint32_t saved[VCPU_STATE_MAX_MSRS];
-		struct fpstate_error ferr;
 		uint64_t xstate_bv;
 
 		memcpy(&xstate_bv, v->fps.buf + XSAVE_HDR_OFFSET, sizeof(xstate_bv));
@@ -200,14 +312,8 @@ void vm_snapshot_check(const struct vm_snapshot *s, struct kvm *kvm,
 		if (kvm->msr_index)
 			snapshot_check_msrs(i, saved, v->state->nr_msrs, kvm->msr_index,
 					    kvm->nr_msr_index, f);
-		if (scratch && fpstate_convert_uabi(&v->fps.layout, &fpu_cfg->layout,
-						    v->fps.xfeatures, v->fps.buf, v->fps.size,
-						    scratch, size, &ferr))
-			snapshot_finding_add(f, true, "vcpu %u: its XSAVE image does not convert to this "
-				"host's layout: %s", i, ferr.msg);
-		else if (!xstate_layout_same(&v->fps.layout, &fpu_cfg->layout, v->fps.xfeatures))
-			snapshot_finding_add(f, false, "vcpu %u: XSAVE layout differs from this host's; the "
-				"image is converted component by component", i);
+		if (scratch)
+			check_image(i, v, fpu_cfg, scratch, size, f);
 	}
 	if (!scratch)
 		snapshot_finding_add(f, true, "out of memory");
@@ -232,6 +338,7 @@ static void restore_pc_devices(struct vm *vm, const struct machine_state *ms)
 
 static int restore_machine(struct vm *vm, const struct machine_state *ms, struct fpvm_error *err)
 {
+	struct kvm_clock_data clock = { .clock = ms->clock.clock };
 	int r;
 
 	if (serial8250_restore(vm->serial, &ms->serial))
@@ -243,14 +350,36 @@ static int restore_machine(struct vm *vm, const struct machine_state *ms, struct
 	if ((r = kvm_fd_ioctl(vm->kvm, vm->fd, KVM_SET_IRQCHIP, &ms->pic_master)) < 0 ||
 	    (r = kvm_fd_ioctl(vm->kvm, vm->fd, KVM_SET_IRQCHIP, &ms->pic_slave)) < 0 ||
 	    (r = kvm_fd_ioctl(vm->kvm, vm->fd, KVM_SET_IRQCHIP, &ms->ioapic)) < 0)
-		return KVMFAIL(err, "KVM_SET_IRQCHIP", r);
+		return kvm_refused(err, "interrupt controllers", "KVM_SET_IRQCHIP", r);
 	if ((r = kvm_fd_ioctl(vm->kvm, vm->fd, KVM_SET_PIT2, &ms->pit)) < 0)
-		return KVMFAIL(err, "KVM_SET_PIT2", r);
+		return kvm_refused(err, "PIT", "KVM_SET_PIT2", r);
 	/* Only the clock value: the flags KVM_GET_CLOCK returns are not all settable. */
-	struct kvm_clock_data clock = { .clock = ms->clock.clock };
-
 	if ((r = kvm_fd_ioctl(vm->kvm, vm->fd, KVM_SET_CLOCK, &clock)) < 0)
-		return KVMFAIL(err, "KVM_SET_CLOCK", r);
+		return kvm_refused(err, "clock", "KVM_SET_CLOCK", r);
+	return 0;
+}
+
+/*
+ * Guest memory: the part read before KVM, moved whole into the guest's
+ * mapping (mremap() moves the pages, copies none; no vCPU exists yet, and
+ * KVM follows the mapping at the memslot's address); read from the part
+ * now where it was not read before (fpvm leakcheck).
+ */
+static int restore_memory(struct vm *vm, const struct vm_snapshot *s, struct fpvm_error *err)
+{
+	struct guest_mem *m = s->mem;
+
+	if (!m || !m->host)
+		return snapshot_memory_read(s->dir, vm->mem.host, vm->mem.size, err);
+	if (m->size != vm->mem.size)
+		return fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "snapshot: part memory: %llu bytes, "
+				 "but this VM has %llu", (unsigned long long)m->size,
+				 (unsigned long long)vm->mem.size);
+	if (mremap(m->host, m->size, m->size, MREMAP_MAYMOVE | MREMAP_FIXED, vm->mem.host) ==
+	    MAP_FAILED)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, errno, "guest memory: mremap: %s",
+				 strerror(errno));
+	*m = (struct guest_mem){ 0 };	/* its pages are the VM's now */
 	return 0;
 }
 
@@ -308,8 +437,7 @@ int vm_restore(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_c
 	if (r)
 		return -EINVAL;
 	r = vm_setup_fpstate(vm, fpu_cfg, err) ?: vm_attach_devices(vm, err) ?:
-	    restore_machine(vm, s->machine, err) ?:
-	    snapshot_memory_read(s->dirfd, s->m, vm->mem.host, vm->mem.size, err);
+	    restore_machine(vm, s->machine, err) ?: restore_memory(vm, s, err);
 	if (r)
 		return -EINVAL;
 	if (vm_alloc_vcpus(vm, err))

@@ -41,7 +41,7 @@ static void take_snapshot(struct vm *vm, const char *reason)
 
 	vm_pause_vcpus(vm);
 	if (!vm_stopping(vm) && vm_snapshot_save(vm, reason, &err))
-		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "snapshot: %s", err.msg);
+		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "%s", err.msg);
 	atomic_store(&vm->snapshot_requested, false);
 	vm_resume_vcpus(vm);
 }

@@ -95,11 +95,14 @@ static const struct rule vmm_rules[] = {
 	RULE_ANY(__NR_ppoll), RULE_ANY(__NR_read), RULE_ANY(__NR_close),
 	RULE_ANY(__NR_openat), RULE_ANY(__NR_mkdir), RULE_ANY(__NR_mkdirat),
 	RULE_ANY(__NR_newfstatat), RULE_ANY(__NR_fstat), RULE_ANY(__NR_fcntl), RULE_ANY(__NR_lseek),
-	/* --snapshot-dir: parts, the sparse memory file, the manifest's rename */
+	/*
+	 * --snapshot-dir: parts, the sparse memory file, the manifest's rename;
+	 * the generations an interrupted writer left, listed and removed
+	 */
 	RULE_ANY(__NR_pwrite64), RULE_ANY(__NR_pread64), RULE_ANY(__NR_ftruncate),
 	RULE_ANY(__NR_fsync), RULE_ANY(__NR_fdatasync), RULE_ANY(__NR_renameat),
 	RULE_ANY(__NR_renameat2), RULE_ANY(__NR_unlinkat), RULE_ANY(__NR_rename),
-	RULE_ANY(__NR_unlink), RULE_ANY(__NR_syncfs),
+	RULE_ANY(__NR_unlink), RULE_ANY(__NR_syncfs), RULE_ANY(__NR_getdents64),
 };
 
 static __thread const char *thread_kind;

@@ -2,15 +2,16 @@
 /*
  * Taking a snapshot: with every vCPU paused and its last exit completed,
  * guest memory (sparse), the machine, and per vCPU its CPUID, its KVM state
- * and its XSAVE image with the layout that describes it, each a part of
- * the snapshot directory with its size and checksum in the manifest,
- * which is written last (snapshot/snapshot.h).
+ * and its XSAVE image with the layout that describes it, each a part
+ * written once from memory into a new generation of the snapshot
+ * directory, with its size and checksum in the manifest, whose rename makes
+ * it the snapshot (snapshot/snapshot.h): the earlier one stays whole until
+ * then.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../guest/abi.h"
@@ -50,18 +51,14 @@ int vm_request_snapshot(struct vm *vm, unsigned int cpu, uint64_t result_gpa)
 	return r;
 }
 
+/* The manifest's header; snapshot_write_begin() set its format and time. */
 static void manifest_init(struct vm *vm, const char *reason, struct snapshot_manifest *m)
 {
 	const struct xstate_layout *l = &vm->fpu.cfg->layout;
-	time_t now = time(NULL);
-	struct tm tm;
 
-	*m = (struct snapshot_manifest){
-		.format = SNAPSHOT_FORMAT, .nr_cpus = vm->nr_vcpus, .mem_size = vm->mem.size,
-		.guest_xcr0 = vm->fpu.xcr0,
-	};
-	gmtime_r(&now, &tm);
-	strftime(m->created, sizeof(m->created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	m->nr_cpus = vm->nr_vcpus;
+	m->mem_size = vm->mem.size;
+	m->guest_xcr0 = vm->fpu.xcr0;
 	snprintf(m->reason, sizeof(m->reason), "%s", reason);
 	snprintf(m->guest, sizeof(m->guest), "%s", vm->cfg->guest_path ? vm->cfg->guest_path : "");
 	snapshot_host_from_cpuid(&m->host, vm->kvm->cpuid);
@@ -72,7 +69,7 @@ static void manifest_init(struct vm *vm, const char *reason, struct snapshot_man
 }
 
 #define KVMFAIL(err, what, r) \
-	fpvm_fail(err, FPVM_ERR_SYSTEM, -(r), "%s: %s", what, strerror(-(r)))
+	fpvm_fail(err, FPVM_ERR_SYSTEM, -(r), "snapshot: %s: %s", what, strerror(-(r)))
 
 /* The PC devices' registers, each under its own lock; the vCPUs are paused. */
 static void save_pc_devices(struct vm *vm, struct machine_state *ms)
@@ -100,14 +97,13 @@ static void save_pc_devices(struct vm *vm, struct machine_state *ms)
 	pthread_mutex_unlock(&vm->testdev.lock);
 }
 
-static int save_machine(struct vm *vm, int dirfd, struct snapshot_manifest *m,
-			struct fpvm_error *err)
+static int save_machine(struct vm *vm, struct snapshot_writer *w, struct fpvm_error *err)
 {
 	struct machine_state *ms = calloc(1, sizeof(*ms));
 	int r = 0;
 
 	if (!ms)
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "snapshot: out of memory");
 	*ms = (struct machine_state){
 		.magic = MACHINE_STATE_MAGIC, .size = sizeof(*ms), .pc = vm->pc,
 		.nr_cpus = vm->nr_vcpus,
@@ -130,45 +126,49 @@ static int save_machine(struct vm *vm, int dirfd, struct snapshot_manifest *m,
 			r = KVMFAIL(err, "KVM_GET_CLOCK", r);
 	}
 	if (!r)
-		r = snapshot_part_write(dirfd, m, "machine", ms, sizeof(*ms), err);
+		r = snapshot_part_write(w, "machine", ms, sizeof(*ms), err);
 	free(ms);
 	return r;
 }
 
-static int save_vcpu(struct vm *vm, struct vcpu *vcpu, int dirfd, struct snapshot_manifest *m,
+/* The image as KVM_GET_XSAVE2 gives it and the layout text that decodes it, each a part. */
+static int save_fpstate(struct vcpu *vcpu, struct snapshot_writer *w, struct fpvm_error *err)
+{
+	char name[SNAPSHOT_NAME_MAX];
+	size_t len;
+	char *text;
+	int r = vcpu_sync_xcr0(vcpu, err) ?: vcpu_sync_fpstate(vcpu, err);
+
+	if (r)
+		return r;
+	text = fpstate_layout_format(&vcpu->guest_fps, vcpu->xcr0, (int)vcpu->id, &len);
+	if (!text)
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "snapshot: out of memory");
+	r = snapshot_part_write(w, snapshot_vcpu_part(name, vcpu->id, SNAPSHOT_VCPU_LAYOUT), text,
+				len, err) ?:
+	    snapshot_part_write(w, snapshot_vcpu_part(name, vcpu->id, SNAPSHOT_VCPU_XSAVE),
+				vcpu->guest_fps.buf, vcpu->guest_fps.size, err);
+	free(text);
+	return r;
+}
+
+static int save_vcpu(struct vm *vm, struct vcpu *vcpu, struct snapshot_writer *w,
 		     struct fpvm_error *err)
 {
 	struct vcpu_state *s = malloc(sizeof(*s));
-	struct fpstate_error ferr;
 	char name[SNAPSHOT_NAME_MAX];
 	int r;
 
 	if (!s)
-		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
-	r = vcpu_save_state(vcpu, vm->pc, s, err);
-	if (!r) {
-		snprintf(name, sizeof(name), "vcpu%u.state", vcpu->id);
-		r = snapshot_part_write(dirfd, m, name, s, sizeof(*s), err);
-	}
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "snapshot: out of memory");
+	r = vcpu_save_state(vcpu, vm->pc, s, err) ?:
+	    snapshot_part_write(w, snapshot_vcpu_part(name, vcpu->id, SNAPSHOT_VCPU_STATE), s,
+				sizeof(*s), err);
 	free(s);
-	if (r)
-		return r;
-	snprintf(name, sizeof(name), "vcpu%u.cpuid", vcpu->id);
-	r = snapshot_part_write(dirfd, m, name, vcpu->cpuid, sizeof(*vcpu->cpuid) +
-				vcpu->cpuid->nent * sizeof(vcpu->cpuid->entries[0]), err);
-	if (r)
-		return r;
-	/* The image as KVM_GET_XSAVE2 gives it, in the format of --save-fpstate. */
-	r = vcpu_sync_xcr0(vcpu, err) ?: vcpu_sync_fpstate(vcpu, err);
-	if (r)
-		return r;
-	if (fpstate_file_save(vm->cfg->snapshot_dir, (int)vcpu->id, &vcpu->guest_fps, vcpu->xcr0,
-			      &ferr))
-		return fpvm_fail(err, FPVM_ERR_OUTPUT, EIO, "%s", ferr.msg);
-	snprintf(name, sizeof(name), "vcpu%u.xsave", vcpu->id);
-	r = snapshot_part_add_file(dirfd, m, name, err);
-	snprintf(name, sizeof(name), "vcpu%u.layout", vcpu->id);
-	return r ?: snapshot_part_add_file(dirfd, m, name, err);
+	return r ?: snapshot_part_write(w, snapshot_vcpu_part(name, vcpu->id, SNAPSHOT_VCPU_CPUID),
+					vcpu->cpuid, sizeof(*vcpu->cpuid) + vcpu->cpuid->nent *
+					sizeof(vcpu->cpuid->entries[0]), err) ?:
+	       save_fpstate(vcpu, w, err);
 }
 
 /*
@@ -187,31 +187,44 @@ static void set_request_result(struct vm *vm, int32_t value)
 		*result = value;
 }
 
+/* Every message of a failed snapshot says so once: "snapshot: ...", the caller adds nothing. */
+static int said(int r, struct fpvm_error *err)
+{
+	char msg[sizeof(err->msg)];
+
+	if (r && strncmp(err->msg, "snapshot", 8)) {
+		snprintf(msg, sizeof(msg), "snapshot: %.*s", (int)sizeof(msg) - 11, err->msg);
+		memcpy(err->msg, msg, sizeof(msg));
+	}
+	return r;
+}
+
 int vm_snapshot_save(struct vm *vm, const char *reason, struct fpvm_error *err)
 {
-	struct snapshot_manifest m;
+	struct snapshot_writer w = { 0 };
 	uint64_t t0 = vm_now_ns();
-	int dirfd, r;
+	int r;
 
 	serial8250_flush(vm->serial);	/* partial lines are output, not state */
 	r = kvm_msr_index_list(vm->kvm, err);
 	if (r)
-		return r;
-	r = snapshot_dir_create(vm->cfg->snapshot_dir, &dirfd, err);
+		return said(r, err);
+	r = snapshot_write_begin(&w, vm->cfg->snapshot_dir, err);
 	if (r)
 		return r;
-	manifest_init(vm, reason, &m);
+	manifest_init(vm, reason, &w.m);
 	set_request_result(vm, FPVM_SNAPSHOT_RESTORED);
-	r = snapshot_memory_write(dirfd, &m, vm->mem.host, vm->mem.size, err);
+	r = snapshot_memory_write(&w, vm->mem.host, vm->mem.size, err);
 	set_request_result(vm, 0);
 	if (!r)
-		r = save_machine(vm, dirfd, &m, err);
+		r = save_machine(vm, &w, err);
 	for (unsigned int i = 0; !r && i < vm->nr_vcpus; i++)
-		r = save_vcpu(vm, vm->vcpus[i], dirfd, &m, err);
-	if (!r)
-		r = snapshot_manifest_write(dirfd, &m, err);
-	close(dirfd);
-	snapshot_manifest_free(&m);
+		r = save_vcpu(vm, vm->vcpus[i], &w, err);
+	/* A snapshot that could not be written whole leaves the earlier one as it was. */
+	if (r)
+		snapshot_write_abort(&w);
+	else
+		r = snapshot_write_commit(&w, err);
 	if (!r) {
 		vm->stats.snapshot_ns = vm_now_ns() - t0;
 		vm->nr_snapshots++;
@@ -219,5 +232,5 @@ int vm_snapshot_save(struct vm *vm, const char *reason, struct fpvm_error *err)
 			vm_report(vm, "fpvm: snapshot (%s) in %s: %.2f ms\n", reason,
 				  vm->cfg->snapshot_dir, (double)(vm_now_ns() - t0) / 1e6);
 	}
-	return r;
+	return said(r, err);
 }

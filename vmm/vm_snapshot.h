@@ -24,18 +24,21 @@ int vm_request_snapshot(struct vm *vm, unsigned int cpu, uint64_t result_gpa);
 int vm_snapshot_save(struct vm *vm, const char *reason, struct fpvm_error *err);
 
 /*
- * Restoring (restore.c).  vm_snapshot_open() reads and verifies every part
- * but memory, with no KVM: a damaged snapshot is refused on any machine,
- * and before anything is created.
+ * Restoring (restore.c).  vm_snapshot_open() reads every part but memory
+ * once into memory, checks each one's size and checksum on the bytes it
+ * keeps, and checks what KVM would refuse of them, with no KVM: a damaged
+ * or inconsistent snapshot is refused on any machine, before anything is
+ * created.
  */
 struct snapshot_findings;
+struct snapshot_dir;
 struct snapshot_manifest;
 struct machine_state;
 struct vcpu_state;
 struct vm_snapshot {
 	const char *path;
-	int dirfd;
-	struct snapshot_manifest *m;
+	struct snapshot_dir *dir;	/* the snapshot, open (snapshot/snapshot.h) */
+	struct snapshot_manifest *m;	/* its manifest */
 	struct machine_state *machine;
 	bool pc;			/* the machine's platform: PC or fpvm's own */
 	const uint8_t *halted;		/* per vCPU: halted when the snapshot was taken */
@@ -45,12 +48,16 @@ struct vm_snapshot {
 		struct fpstate_file fps;	/* the image and the layout it came with */
 	} *vcpus;
 	unsigned int nr_vcpus;
+	/* The memory part, read and checked before KVM: vm_restore() moves it into the VM. */
+	struct guest_mem *mem;
 };
 
 int vm_snapshot_open(struct vm_snapshot *s, const char *path, struct fpvm_error *err);
 void vm_snapshot_close(struct vm_snapshot *s);
-/* The memory part read and checked into a scratch mapping (restore --check). */
+/* The memory part read and checked, into nothing (restore --check, snapshot show). */
 int vm_snapshot_verify_memory(const struct vm_snapshot *s, struct fpvm_error *err);
+/* The memory part read and checked into a mapping of its own, for vm_restore() (restore). */
+int vm_snapshot_read_memory(struct vm_snapshot *s, struct fpvm_error *err);
 /* The VM the snapshot describes: vCPUs, memory, XCR0, platform. */
 void vm_snapshot_config(const struct vm_snapshot *s, struct vm_config *cfg);
 /*

@@ -37,7 +37,10 @@ static void check_manifest(const struct snapshot_manifest *m)
 {
 	const struct snapshot_host *h = &m->host;
 
-	FUZZ_ASSERT(m->format == SNAPSHOT_FORMAT);
+	/* Format 2 names the directory of its parts; format 1 keeps them beside it. */
+	FUZZ_ASSERT(m->format == SNAPSHOT_FORMAT || m->format == SNAPSHOT_FORMAT_FLAT);
+	FUZZ_ASSERT(m->format == SNAPSHOT_FORMAT_FLAT ? !m->generation :
+		    m->generation >= 1 && m->generation <= SNAPSHOT_MAX_GEN);
 	FUZZ_ASSERT(m->nr_cpus >= 1 && m->nr_cpus <= SNAPSHOT_MAX_CPUS);
 	FUZZ_ASSERT(m->mem_size && !(m->mem_size % SNAPSHOT_PAGE_SIZE) &&
 		    m->mem_size <= SNAPSHOT_MAX_MEM);
@@ -50,6 +53,7 @@ static void check_manifest(const struct snapshot_manifest *m)
 		const struct snapshot_part *p = &m->parts[i];
 
 		FUZZ_ASSERT(str_ok(p->name, sizeof(p->name)) && snapshot_part_name_valid(p->name));
+		FUZZ_ASSERT(!p->flags);
 		/* Unique: the name finds this very entry. */
 		FUZZ_ASSERT(snapshot_part_find(m, p->name) == p);
 		if (!strcmp(p->name, SNAPSHOT_MEMORY))
@@ -61,6 +65,7 @@ static void check_manifest(const struct snapshot_manifest *m)
 
 static void check_same(const struct snapshot_manifest *a, const struct snapshot_manifest *b)
 {
+	FUZZ_ASSERT(a->format == b->format && a->generation == b->generation);
 	FUZZ_ASSERT(!strcmp(a->created, b->created) && !strcmp(a->reason, b->reason));
 	FUZZ_ASSERT(!strcmp(a->guest, b->guest));
 	FUZZ_ASSERT(!strcmp(a->host.vendor, b->host.vendor));

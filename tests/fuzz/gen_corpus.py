@@ -348,12 +348,16 @@ def with_checksum(body):
 
 SNAPSHOT_MANIFEST = (
     b'# fpvm snapshot: the parts below, each with its size and CRC-32C\n'
-    b'format = 1\nfpvm_version = 0.1.0\ncreated = 2026-12-01T11:22:33Z\n'
+    b'format = 2\nfpvm_version = 0.1.0\ncreated = 2026-12-01T11:22:33Z\n'
     b'reason = SIGUSR1\nguest = build/guest/hello\ncpus = 2\nmem_size = 67108864\n'
     b'guest_xcr0 = 0x2e7\nhost_vendor = AuthenticAMD\nhost_family = 25\nhost_model = 17\n'
     b'host_stepping = 1\nhost_model_name = AMD EPYC 9R14 96-Core Processor\n'
     b'host_xcr0_supported = 0x2e7\nhost_xss_supported = 0x0\nhost_uabi_size = 4096\n'
+    b'generation = 3\n'
     b'part = memory 67108864 0x1234abcd\npart = vcpu0.state 1234 0x89abcdef\n')
+# What fpvm 0.1.0 wrote: its parts beside the manifest, no generation.
+SNAPSHOT_MANIFEST_FLAT = SNAPSHOT_MANIFEST.replace(b'format = 2', b'format = 1').replace(
+    b'generation = 3\n', b'')
 
 
 def snapshot_manifest_corpus(out):
@@ -379,9 +383,15 @@ def snapshot_manifest_corpus(out):
         'bad-checksum': with_checksum(good).replace(b'hello', b'hellO'),
         'bad-no-checksum': good,
         'bad-checksum-not-last': with_checksum(good) + b'reason = late\n',
-        'bad-format-2': with_checksum(edit(b'format = 1', b'format = 2')),
-        'bad-first-not-format': with_checksum(edit(b'format = 1\n', b'', good) +
-                                              b'format = 1\n'),
+        'good-format-1': with_checksum(SNAPSHOT_MANIFEST_FLAT),
+        'bad-format-3': with_checksum(edit(b'format = 2', b'format = 3')),
+        'bad-format-1-generation': with_checksum(edit(b'format = 2', b'format = 1')),
+        'bad-no-generation': with_checksum(edit(b'generation = 3\n', b'')),
+        'bad-generation-0': with_checksum(edit(b'generation = 3', b'generation = 0')),
+        'bad-generation-big': with_checksum(edit(b'generation = 3', b'generation = 1000000000')),
+        'bad-part-gen-name': with_checksum(good + b'part = gen-4 1 0x0\n'),
+        'bad-first-not-format': with_checksum(edit(b'format = 2\n', b'', good) +
+                                              b'format = 2\n'),
         'bad-size-overflows': with_checksum(
             edit(b'part = vcpu0.state 1234 0x89abcdef',
                  b'part = vcpu0.state 99999999999999999999999 0x0')),

@@ -5,8 +5,19 @@
 # final registers; each restore in a new process must print the same
 # digests, hold exactly the snapshot's XSAVE images, and a damaged
 # snapshot must be refused naming the part.  Also SIGUSR1 snapshots,
-# snapshot show, restore --check, and what goes wrong in the wrong order.
+# snapshot show, restore --check, and what goes wrong in the wrong order;
+# inconsistent snapshots refused before /dev/kvm is opened; links planted
+# in the directory never followed; and a snapshot killed at many moments,
+# or out of room on a full disk, leaving the earlier one, never neither.
 . "$(dirname "$0")/lib.sh"
+
+# generation DIR: the generation DIR/manifest names; part DIR NAME: where that part is.
+generation() {
+	sed -n 's/^generation = //p' "$1/manifest" 2>/dev/null
+}
+part() {
+	echo "$1/gen-$(generation "$1")/$2"
+}
 
 # What needs no KVM: a bad snapshot is a bad snapshot on any machine.
 mkdir -p "$TMP/junk"
@@ -23,6 +34,30 @@ run restore
 check "restore without a snapshot: usage error" 64 "err:restore: expected one snapshot directory"
 run run --snapshot-dir
 check "run --snapshot-dir without DIR: usage error" 64 "err:--snapshot-dir"
+
+# every_reader DIR DESC TEXT: restore, restore --check and snapshot show
+# each refuse DIR at once, before KVM (65, TEXT), never waiting on a FIFO.
+every_reader() {
+	for cmd in "restore --kvm /nonexistent" "restore --check --kvm /nonexistent" \
+		"snapshot show"; do
+		# shellcheck disable=SC2086
+		timeout 20 "$FPVM" $cmd "$1" >"$TMP/out" 2>"$TMP/err"
+		status=$?
+		check "$cmd of $2: refused at once" 65 "err:$3" lines:1
+	done
+}
+
+# A FIFO where the manifest should be: refused at once, never waited on.
+mkdir -p "$TMP/fifo"
+mkfifo "$TMP/fifo/manifest"
+every_reader "$TMP/fifo" "a FIFO manifest (no KVM needed)" "snapshot: manifest: is a FIFO"
+# What an interrupted first snapshot leaves: a generation no manifest names.
+mkdir -p "$TMP/partial/gen-1"
+printf 'x' >"$TMP/partial/gen-1/memory"
+printf 'x' >"$TMP/partial/manifest.tmp"
+run restore --check --kvm /nonexistent "$TMP/partial"
+check "no KVM needed: a partial snapshot directory is refused" 65 "err:snapshot: manifest: missing" \
+	lines:1
 
 # The rest takes and restores snapshots: without a KVM it is one skip, with the reason.
 if ! why=$(kvm_usable "${FPVM_KVM:-/dev/kvm}"); then
@@ -58,7 +93,7 @@ for cpus in 1 2; do
 	fi
 	i=0
 	while [ $i -lt $cpus ]; do
-		run fpstate diff "$S/vcpu$i.xsave" "$TMP/loaded$cpus/vcpu$i.xsave"
+		run fpstate diff "$(part "$S" "vcpu$i.xsave")" "$TMP/loaded$cpus/vcpu$i.xsave"
 		check "restore, vcpu $i: fpstate diff of the snapshot and what KVM holds is empty" 0 \
 			"out:0 registers differ"
 		i=$((i + 1))
@@ -116,7 +151,7 @@ if [ -n "$converted" ]; then
 	digests "$TMP/out" >"$TMP/got"
 	cmp -s "$TMP/want2" "$TMP/got" && ok "converted from $converted's layout: the same digests" ||
 		not_ok "converted from $converted's layout: the same digests" "$(cat "$TMP/got")"
-	run fpstate diff "$TMP/other/vcpu1.xsave" "$TMP/other-loaded/vcpu1.xsave"
+	run fpstate diff "$(part "$TMP/other" vcpu1.xsave)" "$TMP/other-loaded/vcpu1.xsave"
 	check "the $converted-layout image and what KVM holds decode to the same registers" 0 \
 		"out:0 registers differ"
 else
@@ -133,26 +168,99 @@ check "restore --check of a snapshot whose guest had amx-bf16: refused, named" 1
 run restore "$TMP/feat"
 check "restore of it: refused before any vCPU runs" 110 "err:amx-bf16" "!out:snap:"
 
-# Damage, each refused with the part named (status 65), nothing run.
+# Damage, each refused with the part named (status 65), nothing run, and
+# before /dev/kvm is opened: a missing KVM is never what is reported.
+# damage WHAT PART COMMAND: COMMAND is run on a copy, $D its parts' directory.
 damage() {
 	what=$1 part=$2
-	shift 2
 	rm -rf "$TMP/d"
 	cp -r "$S" "$TMP/d"
-	"$@"
-	run restore "$TMP/d"
-	check "damaged snapshot ($what): refused, naming $part" 65 "err:$part" "!out:snap:" lines:1
-	run restore --check "$TMP/d"
+	D=$TMP/d/gen-$(generation "$TMP/d")
+	eval "$3"
+	run restore --kvm /nonexistent "$TMP/d"
+	check "damaged snapshot ($what): refused before KVM, naming $part" 65 "err:$part" \
+		"!out:snap:" lines:1
+	run restore --check --kvm /nonexistent "$TMP/d"
 	check "damaged snapshot ($what): restore --check refuses it too" 65 "err:$part"
 }
-damage "a flipped bit in a vCPU's XSAVE image" vcpu1.xsave poke "$TMP/d/vcpu1.xsave" 600 '\125'
-damage "a truncated vCPU state" vcpu0.state truncate -s 100 "$TMP/d/vcpu0.state"
-damage "a missing CPUID part" vcpu1.cpuid rm "$TMP/d/vcpu1.cpuid"
-damage "a flipped bit in memory" memory poke "$TMP/d/memory" 4096 '\001'
-damage "a missing manifest" manifest rm "$TMP/d/manifest"
-damage "an edited manifest" manifest sed -i 's/^cpus = 2/cpus = 1/' "$TMP/d/manifest"
+# shellcheck disable=SC2016
+{
+damage "a flipped bit in a vCPU's XSAVE image" vcpu1.xsave 'poke "$D/vcpu1.xsave" 600 "\125"'
+damage "a truncated vCPU state" vcpu0.state 'truncate -s 100 "$D/vcpu0.state"'
+damage "a missing CPUID part" vcpu1.cpuid 'rm "$D/vcpu1.cpuid"'
+damage "a flipped bit in memory" memory 'poke "$D/memory" 4096 "\001"'
+damage "a missing manifest" manifest 'rm "$TMP/d/manifest"'
+damage "an edited manifest" manifest 'sed -i "s/^cpus = 2/cpus = 1/" "$TMP/d/manifest"'
+damage "a missing generation" gen- 'rm -r "$D"'
+damage "a generation that is a link" gen- 'mv "$D" "$TMP/d/moved" && ln -s moved "$D"'
+}
+
+# A FIFO as the machine part: refused at once, by every command.
+rm -rf "$TMP/d"
+cp -r "$S" "$TMP/d"
+rm "$(part "$TMP/d" machine)"
+mkfifo "$(part "$TMP/d" machine)"
+every_reader "$TMP/d" "a snapshot whose machine part is a FIFO" \
+	"snapshot: part machine: is a FIFO"
+
+# A part fpvm does not use is part of the snapshot all the same.
+rm -rf "$TMP/x"
+cp -r "$S" "$TMP/x"
+"$SNAP_RELAYOUT" --edit "$TMP/x" extra >"$TMP/out" 2>"$TMP/err"
+run snapshot show "$TMP/x"
+check "snapshot show of a snapshot with one more part" 0 "out:notes"
+poke "$(part "$TMP/x" notes)" 2 'X'
+run snapshot show "$TMP/x"
+check "snapshot show: a bad checksum in a part fpvm does not use is a damaged snapshot" 65 \
+	"err:snapshot: part notes: checksum mismatch" lines:1
+rm "$(part "$TMP/x" notes)"
+run snapshot show "$TMP/x"
+check "snapshot show: so is that part missing" 65 "err:snapshot: part notes: missing" lines:1
+run restore --check --kvm /nonexistent "$TMP/x"
+check "restore --check: so is that part missing" 65 "err:snapshot: part notes: missing" lines:1
+
+# Inconsistent in itself, checksums right: what KVM would refuse is found
+# before /dev/kvm is opened, as a damaged snapshot (65), by --check too.
+inconsistent() {
+	what=$1 part=$2 why=$3
+	rm -rf "$TMP/i"
+	cp -r "$S" "$TMP/i"
+	"$SNAP_RELAYOUT" --edit "$TMP/i" "$what" >"$TMP/out" 2>"$TMP/err" ||
+		not_ok "snap_relayout --edit $what" "$(cat "$TMP/err")"
+	run restore --check --kvm /nonexistent "$TMP/i"
+	check "restore --check of a snapshot with $what KVM refuses: 65 before KVM, naming $part" \
+		65 "err:snapshot: part $part: $why" "!out:restores" lines:1
+	run restore "$TMP/i"
+	check "restore of it: 65, nothing run" 65 "err:snapshot: part $part: $why" "!out:snap:" \
+		lines:1
+}
+inconsistent cr4 vcpu0.state "CR4 0xffffffffffffffff: "
+inconsistent mp-state vcpu0.state "MP state 99: not an x86 vCPU state"
+inconsistent xcr0 vcpu0.state "XCR0"
+inconsistent cpuid-empty vcpu0.cpuid "0 entries, without leaf 0 or 1"
+inconsistent mxcsr vcpu0.xsave "MXCSR 0x8"
+inconsistent xcomp-bv vcpu0.xsave "XCOMP_BV is 0x8"
+inconsistent uart machine "impossible UART state"
 run restore "$TMP/nonexistent"
 check "a missing snapshot directory" 65 "err:nonexistent" lines:1
+
+# A snapshot whose guest has AMX state, on a host without AMX: it does not
+# fit here (110), and no option of the user's is to blame.
+xcr0=$(probe_value "KVM-supported XCR0")
+if [ -n "$xcr0" ] && [ $((xcr0 & 0x40000)) -ne 0 ]; then
+	skip "an AMX snapshot on a host without AMX" "this host's KVM offers AMX ($xcr0)"
+else
+	rm -rf "$TMP/amx"
+	cp -r "$S" "$TMP/amx"
+	"$SNAP_RELAYOUT" --edit "$TMP/amx" amx >"$TMP/out" 2>"$TMP/err" ||
+		not_ok "snap_relayout --edit amx" "$(cat "$TMP/err")"
+	run restore --check "$TMP/amx"
+	check "restore --check of an AMX snapshot on a host without AMX: does not fit (110)" 110 \
+		"err:AMX" "err:does not fit this host" "!err:--amx" lines:1
+	run restore "$TMP/amx"
+	check "restore of it: 110 too, nothing run" 110 "err:does not fit this host" "!err:--amx" \
+		"!out:snap:" lines:1
+fi
 
 # SIGUSR1: a snapshot of a guest that knows nothing of snapshots (spinning vCPUs).
 rm -rf "$TMP/usr1"
@@ -163,18 +271,122 @@ i=0
 while [ $i -lt 100 ] && [ "$(count spinning "$TMP/out")" -lt 2 ]; do sleep 0.1; i=$((i + 1)); done
 kill -USR1 $pid
 i=0
-while [ $i -lt 100 ] && [ ! -f "$TMP/usr1/manifest" ]; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 100 ] && [ "$(generation "$TMP/usr1")" != 1 ]; do sleep 0.1; i=$((i + 1)); done
+# A second one replaces the first: generation 2, and generation 1 gone with it.
+kill -USR1 $pid
+i=0
+while [ $i -lt 100 ] && [ "$(generation "$TMP/usr1")" != 2 ]; do sleep 0.1; i=$((i + 1)); done
 kill -TERM $pid
 wait $pid
 status=$?
 check "SIGUSR1 writes a snapshot while the guest runs on (then SIGTERM)" 143
 grep -q "^reason = SIGUSR1" "$TMP/usr1/manifest" 2>/dev/null &&
 	ok "the snapshot says SIGUSR1 took it" || not_ok "the snapshot says SIGUSR1 took it" "$(cat "$TMP/err")"
+[ "$(ls "$TMP/usr1" | tr '\n' ' ')" = "gen-2 manifest " ] &&
+	ok "a second SIGUSR1 replaced the first snapshot: gen-2 and its manifest, nothing else" ||
+	not_ok "a second SIGUSR1 replaced the first snapshot" "$(ls -l "$TMP/usr1")"
 run restore --check "$TMP/usr1"
 check "the SIGUSR1 snapshot fits this host" 0 "out:restores on this host"
 run restore --timeout 0.5 "$TMP/usr1"
 check "the SIGUSR1 snapshot resumes: both vCPUs spin on until the timeout" 124 "err:timeout" \
 	"!out:spinning"
+
+# Links planted where fpvm 0.1.0 wrote its parts and its manifest.tmp: the
+# snapshot is written, and nothing through them (issue 20, item 1).
+rm -rf "$TMP/links" "$TMP/outside"
+mkdir -p "$TMP/links"
+printf 'precious' >"$TMP/victim"
+ln -s "$TMP/victim" "$TMP/links/vcpu0.xsave"
+ln -s "$TMP/outside" "$TMP/links/vcpu0.layout"
+ln -s "$TMP/victim" "$TMP/links/manifest.tmp"
+ln -s "$TMP/victim" "$TMP/links/manifest"
+run run --snapshot-dir "$TMP/links" "$G" 1000
+check "a snapshot into a directory of planted links is taken" 0 "out:snap: snapshot taken"
+if [ "$(cat "$TMP/victim")" = precious ] && [ ! -e "$TMP/outside" ]; then
+	ok "no link in the snapshot directory was written through"
+else
+	not_ok "no link in the snapshot directory was written through" \
+		"victim: $(cat "$TMP/victim" | head -c 40); outside: $(ls -l "$TMP/outside" 2>&1)"
+fi
+run restore --check "$TMP/links"
+check "that snapshot restores" 0 "out:restores on this host"
+
+# SIGKILL at many moments of a snapshot: restore --check must take the
+# earlier snapshot or the new one, never neither (issue 20, item 4).
+K=$TMP/kill
+rm -rf "$K"
+# spin_until_killed DELAY: a spinning guest, SIGUSR1, DELAY seconds, SIGKILL.
+spin_until_killed() {
+	"$FPVM" run -v --cpus 2 --timeout 60 --snapshot-dir "$K" "$GUEST_DIR/spin.elf" \
+		>"$TMP/kout" 2>"$TMP/kerr" &
+	kpid=$!
+	i=0
+	while [ $i -lt 200 ] && [ "$(count spinning "$TMP/kout")" -lt 2 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -USR1 $kpid
+	[ "$1" = wait ] && while [ $i -lt 400 ] && [ ! -f "$K/manifest" ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ "$1" = wait ] || sleep "$1"
+	kill -KILL $kpid
+	wait $kpid 2>/dev/null
+}
+spin_until_killed wait
+took=$(sed -n 's/.*snapshot (SIGUSR1) in .*: \([0-9.]*\) ms/\1/p' "$TMP/kerr")
+echo "# a whole snapshot of the spinning guest took ${took:-?} ms here"
+tried=0 lost=0 kept=0 new=0 partial=0
+for d in 0 0.001 0.002 0.004 0.006 0.008 0.01 0.015 0.02 0.025 0.03 0.04 0.05 0.06 0.08 \
+	0.1 0.12 0.15 0.2 0.25 0.3 0.4 0.5 0.75 1; do
+	before=$(generation "$K")
+	spin_until_killed $d
+	tried=$((tried + 1))
+	# What a writer killed mid-way leaves beside the snapshot (the next one removes it).
+	extra=$(ls "$K" | grep -v -x -e manifest -e "gen-$(generation "$K")" | wc -l)
+	[ "$extra" -gt 0 ] && partial=$((partial + 1))
+	if "$FPVM" restore --check "$K" >"$TMP/out" 2>"$TMP/err"; then
+		[ "$(generation "$K")" = "$before" ] && kept=$((kept + 1)) || new=$((new + 1))
+	else
+		lost=$((lost + 1))
+		echo "# killed ${d}s after SIGUSR1: $(cat "$TMP/err")"
+	fi
+done
+if [ $lost -eq 0 ] && [ $tried -gt 0 ]; then
+	ok "SIGKILL at $tried moments of a snapshot: $kept kept the earlier, $new the new one ($partial mid-write); 0 lost"
+else
+	not_ok "SIGKILL at $tried moments of a snapshot: $lost lost" "$kept kept, $new new, $partial mid-write"
+fi
+
+# A full disk: a second snapshot, larger than the first (one more vCPU),
+# does not fit on the nearly full tmpfs, fails, and the first one stays
+# (issue 20, item 4).
+SM=$TMP/small
+mkdir -p "$SM"
+if mount -t tmpfs -o size=4m tmpfs "$SM" 2>/dev/null; then
+	run run --cpus 1 --snapshot-dir "$SM/s" "$G" 1000
+	check "a snapshot on a 4 MiB tmpfs" 0 "out:snap: snapshot taken"
+	avail=$(df -k "$SM" | tail -n 1 | awk '{ print $4 }')
+	echo "# the snapshot takes $(du -sk "$SM/s" | cut -f1) KiB; $avail KiB left, filled to 8"
+	dd if=/dev/zero of="$SM/filler" bs=1024 count=$((avail - 8)) 2>/dev/null
+	run run --cpus 2 --snapshot-dir "$SM/s" "$G" 1000
+	check "the next snapshot, on the full tmpfs: fails, saying so once" 74 \
+		"err:snapshot: " "err:No space left on device" "!err:snapshot: snapshot:" lines:1
+	run restore --check "$SM/s"
+	check "the earlier snapshot still restores" 0 "out:restores on this host (1 vCPUs"
+	[ "$(ls "$SM/s" | tr '\n' ' ')" = "gen-1 manifest " ] &&
+		ok "the failed snapshot left nothing beside it" ||
+		not_ok "the failed snapshot left nothing beside it" "$(ls -l "$SM/s")"
+	rm -f "$SM/filler"
+	run run --cpus 2 --snapshot-dir "$SM/s" "$G" 1000
+	check "with room again, the next snapshot replaces it" 0 "out:snap: snapshot taken"
+	run restore "$SM/s"
+	check "and restores" 0 "out:snap: restored"
+	umount "$SM"
+else
+	skip "a snapshot that does not fit on a full tmpfs" "cannot mount a tmpfs here (not root)"
+fi
 
 # The PC platform of Multiboot kernels: irqchip, LAPIC timer and clock come back.
 rm -rf "$TMP/mb"

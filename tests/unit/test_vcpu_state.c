@@ -24,6 +24,8 @@ static unsigned int nr_calls;
 static struct kvm_msr_entry set_msrs[2][8];
 static uint32_t nr_set_msrs[2];
 static uint64_t fresh_star;		/* what a new vCPU's STAR reads */
+static unsigned long refuse;		/* an ioctl that fails, with refuse_errno */
+static int refuse_errno;
 
 static uint64_t msr_value(uint32_t index)
 {
@@ -44,6 +46,10 @@ static int fake_ioctl(int fd, unsigned long req, unsigned long arg)
 	(void)fd;
 	if (nr_calls < 64)
 		calls[nr_calls++] = req;
+	if (req == refuse) {
+		errno = refuse_errno;
+		return -1;
+	}
 	if (req == KVM_GET_MSRS) {
 		struct kvm_msrs *m = (void *)arg;
 
@@ -94,6 +100,7 @@ static void setup(void)
 	nr_calls = 0;
 	nr_set_msrs[0] = nr_set_msrs[1] = 0;
 	fresh_star = 0;
+	refuse = 0;
 }
 
 static void teardown(void)
@@ -175,6 +182,43 @@ START_TEST(load_names_a_refused_msr)
 			s->msrs[i].data = 0x21;	/* differs, so it is written, and refused */
 	ck_assert_int_lt(vcpu_load_state(vcpu, s, vcpu->guest_fps.buf, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "MSR 0x4b564d06 refused"));
+	ck_assert_int_eq(err.cls, FPVM_ERR_INPUT);
+	free(s);
+}
+END_TEST
+
+/*
+ * KVM refusing a value (EINVAL) is the state's fault, and says what KVM
+ * refused; any other failure is fpvm's own.
+ */
+START_TEST(load_names_what_kvm_refused)
+{
+	static const struct {
+		unsigned long req;
+		const char *what;
+	} refused[] = {
+		{ KVM_SET_SREGS, "KVM refused the saved special registers (KVM_SET_SREGS: " },
+		{ KVM_SET_XCRS, "KVM refused the saved XCRs (KVM_SET_XCRS: " },
+		{ KVM_SET_XSAVE, "KVM refused the saved XSAVE image (KVM_SET_XSAVE: " },
+		{ KVM_SET_MP_STATE, "KVM refused the saved MP state (KVM_SET_MP_STATE: " },
+		{ KVM_SET_REGS, "KVM refused the saved registers (KVM_SET_REGS: " },
+	};
+	struct vcpu_state *s = malloc(sizeof(*s));
+	struct fpvm_error err;
+
+	ck_assert_int_eq(vcpu_save_state(vcpu, false, s, &err), 0);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		refuse = refused[i].req;
+		refuse_errno = EINVAL;
+		ck_assert_int_eq(vcpu_load_state(vcpu, s, vcpu->guest_fps.buf, &err), -EINVAL);
+		ck_assert_msg(strstr(err.msg, refused[i].what), "%s", err.msg);
+		ck_assert_int_eq(err.cls, FPVM_ERR_INPUT);
+	}
+	refuse = KVM_SET_SREGS;
+	refuse_errno = EFAULT;
+	ck_assert_int_eq(vcpu_load_state(vcpu, s, vcpu->guest_fps.buf, &err), -EFAULT);
+	ck_assert_int_eq(err.cls, FPVM_ERR_SYSTEM);
+	ck_assert_ptr_null(strstr(err.msg, "refused"));
 	free(s);
 }
 END_TEST
@@ -205,6 +249,7 @@ int main(void)
 	tcase_add_test(tc, save_skips_msrs_kvm_cannot_read);
 	tcase_add_test(tc, load_follows_kvms_order);
 	tcase_add_test(tc, load_names_a_refused_msr);
+	tcase_add_test(tc, load_names_what_kvm_refused);
 	tcase_add_test(tc, load_refuses_a_foreign_state);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
