@@ -93,11 +93,11 @@ check "--dump-fpstate, --save-fpstate, --check-host-fpstate" 0 "out:status 0"
 	-- quiet -- sleep=4 status=3 >"$TMP/out" 2>"$TMP/err" &
 pid=$!
 i=0
-while ! grep -q "fpvm-init: tick 1" "$TMP/out" && [ $i -lt 600 ]; do
+while ! grep -q "fpvm-init: tick 1" "$TMP/out" && kill -0 $pid 2>/dev/null && [ $i -lt 900 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-kill -USR1 $pid
+kill -USR1 $pid 2>/dev/null
 wait $pid
 status=$?
 check "snapshot of a running Linux guest, which goes on" 3 "out:fpvm-init: tick 4" \
