@@ -20,6 +20,7 @@ enum fpvm_err_class {
 	FPVM_ERR_OUTPUT,	/* cannot write an output file */
 	FPVM_ERR_KVM_STATE,	/* KVM returned guest state that fails validation */
 	FPVM_ERR_INCOMPATIBLE,	/* a snapshot this host cannot restore */
+	FPVM_ERR_PERMISSION,	/* the host refused what was asked (a real-time policy) */
 };
 
 /*

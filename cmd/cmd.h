@@ -28,6 +28,7 @@ enum fpvm_status {
 	FPVM_EXIT_UNAVAILABLE = 69,	/* KVM missing or lacking a capability */
 	FPVM_EXIT_SOFTWARE = 70,	/* fpvm's own failure (an ioctl, memory) */
 	FPVM_EXIT_IOERR = 74,		/* cannot write an output file */
+	FPVM_EXIT_NOPERM = 77,		/* the host refused a permission (a real-time policy) */
 	FPVM_EXIT_SNAPSHOT_HOST = 110,	/* restore: the snapshot does not fit this host */
 	FPVM_EXIT_UNEXPECTED = 111,	/* a KVM exit reason fpvm does not handle */
 	FPVM_EXIT_EXCEPTION = 112,	/* guest reported an unhandled exception */
@@ -67,6 +68,7 @@ struct run_opts {
 	bool stats_text;		/* --stats */
 	bool stats_json;		/* --stats=json */
 	const char *stats_path;		/* --stats-file; NULL: stderr */
+	struct vcpu_placement affinity;	/* --affinity; vm.affinity points here */
 	/* fpvm restore: the snapshot to run instead of an image */
 	const struct vm_snapshot *restore;
 	const char *save_loaded_dir;	/* restore --save-loaded-fpstate */
@@ -249,6 +251,8 @@ int status_of_error(const struct fpvm_error *err);
 int status_of_stop(enum vm_stop stop, uint32_t value, enum exit_mode mode);
 /* Prints "fpvm: MESSAGE" for a library error, naming the option it is about. */
 int report_error(const struct fpvm_error *err);
+/* A library's message about a value, now after @option ("--pin: "): a usage error. */
+int usage_fail_after(struct fpvm_error *err, const char *option);
 /* Prints "fpvm: REASON" for a VM's stop, naming the option that made it one. */
 void report_stop(enum vm_stop stop, const char *reason);
 

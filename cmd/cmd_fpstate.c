@@ -27,26 +27,50 @@ static int load(const char *path, struct fpstate_file *f, struct fpregs **r)
 	return 0;
 }
 
+/*
+ * The components @f may hold that its image leaves in their init state
+ * (XSTATE_BV clear): their registers show init values, as XRSTOR and the
+ * kernel's ptrace view would give them, not bytes of the image.  Only
+ * components with registers to show count.  Every other component of
+ * xfeatures was read from the image: the layout parser refuses one that
+ * would lie outside it.
+ */
+static uint64_t init_components(const struct fpstate_file *f, const struct fpregs *r)
+{
+	uint64_t shown = XFEATURE_MASK_FPSSE;
+
+	for (unsigned int bit = 2; bit < XFEATURE_MAX; bit++)
+		if (xstate_arch_size(bit))
+			shown |= 1ULL << bit;
+	return f->xfeatures & shown & ~r->xstate_bv;
+}
+
 static int show(const void *opts)
 {
 	const struct fpstate_opts *o = opts;
 	struct fpstate_file f;
 	struct fpregs *r;
+	char names[256];
+	uint64_t init;
 	int status = load(o->files[0], &f, &r);
 
 	if (status)
 		return status;
+	init = init_components(&f, r);
 	if (o->json) {
 		fputs("{\"file\": ", stdout);
 		json_str(stdout, o->files[0]);
 		printf(", \"vcpu\": %d, \"xcr0\": \"0x%llx\", \"size\": %u, \"is_guest\": %s, "
-		       "\"registers\": ", f.vcpu, (unsigned long long)f.xcr0, f.size,
-		       f.is_guest ? "true" : "false");
+		       "\"init\": \"0x%llx\", \"registers\": ", f.vcpu, (unsigned long long)f.xcr0,
+		       f.size, f.is_guest ? "true" : "false", (unsigned long long)init);
 		fpregs_print_json(stdout, r);
 		fputs("}\n", stdout);
 	} else {
 		printf("%s: vcpu %d, XCR0 0x%llx, %u bytes, %s fpstate\n", o->files[0], f.vcpu,
 		       (unsigned long long)f.xcr0, f.size, f.is_guest ? "guest" : "host");
+		if (init)
+			printf("init       %s (not in XSTATE_BV: init values, not the image's "
+			       "bytes)\n", xfeatures_str(init, names, sizeof(names)));
 		fpregs_print_text(stdout, r);
 	}
 	free(r);

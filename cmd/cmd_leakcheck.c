@@ -96,6 +96,23 @@ static int set_xcr0(void *opts, const char *arg, struct fpvm_error *err)
 	return parse_xcr0("--xcr0", arg, &((struct leakcheck_opts *)opts)->leak.xcr0, err);
 }
 
+static int set_pin(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct leakcheck_opts *o = opts;
+	struct cpu_mask m = { 0 };
+	unsigned int cpu;
+
+	if (parse_uint(arg, 0, PLACEMENT_MAX_CPUS - 1, &cpu))
+		return USAGE_FAIL(err, "--pin '%s': expected a host CPU number, 0 to %d", arg,
+				  PLACEMENT_MAX_CPUS - 1);
+	cpu_mask_set(&m, cpu);
+	if (cpu_mask_check_host(&m, err))
+		return usage_fail_after(err, "--pin: ");
+	o->leak.pin = true;
+	o->leak.pin_cpu = cpu;
+	return 0;
+}
+
 static const struct opt leakcheck_opts[] = {
 	OPT_CALL("vms", 0, "N", set_vms, "VMs side by side (default 2, at most 32)"),
 	OPT_CALL("cpus", 0, "N", set_cpus, "vCPUs per VM (default 2, at most 16)"),
@@ -109,6 +126,13 @@ static const struct opt leakcheck_opts[] = {
 	OPT_CALL("inject", 0, "KIND", set_inject,
 		 "cross-vm, cross-vcpu, host, fresh-vcpu or snapshot: a\n"
 		 "deliberate leak that must be found (the self-test)"),
+	OPT_CALL("pin", 0, "CPU", set_pin,
+		 "every VM process (vCPU and VMM threads) on host CPU\n"
+		 "CPU, so the host switches FPU state between guests at\n"
+		 "every preemption"),
+	OPT_STRING("neighbour", 0, "GUEST", struct leakcheck_opts, leak.neighbour,
+		   "also boot GUEST (any image fpvm run takes) again and\n"
+		   "again beside the VMs, on the --pin CPU if given"),
 	OPT_CALL("xcr0", 0, "FEATURES", set_xcr0, "guest XCR0, as for run"),
 	OPT_STRING("kvm", 0, "PATH", struct leakcheck_opts, leak.kvm_path,
 		   "KVM device to use (default /dev/kvm)"),
@@ -140,20 +164,23 @@ static int leakcheck_check(void *opts, int argc, char **argv, struct fpvm_error 
 const struct command cmd_leakcheck = {
 	.name = "leakcheck",
 	.synopsis = "[--vms N] [--cpus N] [--duration SECONDS] [--json FILE] [--tap]\n"
-		    "                      [--snapshot] [--inject KIND] [--xcr0 FEATURES]\n"
-		    "                      [--kvm PATH]",
+		    "                      [--snapshot] [--inject KIND] [--pin CPU]\n"
+		    "                      [--neighbour GUEST] [--xcr0 FEATURES] [--kvm PATH]",
 	.summary = "prove no register content crosses VMs, vCPUs or the host",
 	.description =
 		"Runs VMs whose vCPUs fill their registers with tagged patterns while others\n"
 		"scan theirs, the host's and fresh vCPUs' for tags that are not their own.\n"
 		"With --snapshot each VM is also snapshotted mid-run and restored in a new\n"
-		"process, whose vCPUs must hold exactly their own tags, of one round.",
+		"process, whose vCPUs must hold exactly their own tags, of one round.\n"
+		"The report counts the VM processes' context switches: the FPU switches the\n"
+		"check covered; --pin puts them all on one CPU.",
 	.opts = leakcheck_opts,
 	.nr_opts = NR_OPTS(leakcheck_opts),
 	.init = leakcheck_init,
 	.operands = leakcheck_check,
 	.run = leakcheck,
 	.statuses = "0 no leak; 122 leak found; 123 --inject: the injected leak was\n"
-		    "missed; 64 usage error; 69 KVM unavailable; 70 internal error; 74 --json\n"
-		    "FILE cannot be written; a VM's failure gives run's status for it.",
+		    "missed; 64 usage error; 65 bad --neighbour image; 69 KVM unavailable;\n"
+		    "70 internal error (a failed --neighbour boot too); 74 --json FILE cannot\n"
+		    "be written; a VM's failure gives run's status for it.",
 };

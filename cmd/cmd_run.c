@@ -320,6 +320,23 @@ static int add_module(void *opts, const char *arg, struct fpvm_error *err)
 	return 0;
 }
 
+static int set_affinity(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct run_opts *o = opts;
+
+	if (parse_vcpu_placement(arg, &o->affinity, err))
+		return usage_fail_after(err, "--affinity ");
+	o->vm.affinity = &o->affinity;
+	return 0;
+}
+
+static int set_sched(void *opts, const char *arg, struct fpvm_error *err)
+{
+	if (parse_sched_choice(arg, &((struct run_opts *)opts)->vm.sched, err))
+		return usage_fail_after(err, "--sched ");
+	return 0;
+}
+
 static const struct opt run_opts[] = {
 	OPT_CALL("cpus", 'c', "N", set_cpus, "vCPUs, one thread each (default 1, at most KVM's limit)"),
 	OPT_CALL("mem", 'm', "SIZE", set_mem, "guest RAM; suffix K, M or G, plain numbers are MiB\n"
@@ -344,6 +361,14 @@ static const struct opt run_opts[] = {
 		 "a Linux kernel's initramfs (one); for a Multiboot\nkernel, the same as --module FILE"),
 	OPT_FLAG("verbose", 'v', struct run_opts, vm.verbose,
 		 "report setup and I/O statistics on stderr"),
+	OPT_SECTION("Where the vCPU threads run:"),
+	OPT_CALL("affinity", 0, "VCPU:CPUS,...", set_affinity,
+		 "host CPUs per vCPU thread, e.g. 0:2,1:3 or 0:0-1;\n"
+		 "all:CPUS for every vCPU without its own entry"),
+	OPT_CALL("sched", 0, "POLICY", set_sched,
+		 "the vCPU threads' policy: other, batch, idle, fifo:PRIO\n"
+		 "or rr:PRIO (PRIO 1-99; refused with status 77 where\n"
+		 "the process may not use real-time policies)"),
 	OPT_SECTION("Guest FPU state:"),
 	OPT_CALL("xcr0", 0, "FEATURES", set_xcr0,
 		 "guest XCR0: names (x87,sse,avx,avx512,pkru,amx,...)\n"
@@ -368,7 +393,9 @@ static const struct opt run_opts[] = {
 	OPT_SECTION("Statistics:"),
 	OPT_CALL_OPTIONAL("stats", 0, "json", run_set_stats,
 			  "at exit: time per phase, exits by reason per vCPU,\n"
-			  "KVM_RUN against VMM time, RSS/PSS/USS; on stderr"),
+			  "KVM_RUN against VMM time, each vCPU thread's host\n"
+			  "CPUs, context switches and migrations, RSS/PSS/USS;\n"
+			  "on stderr"),
 	OPT_STRING("stats-file", 0, "FILE", struct run_opts, stats_path,
 		   "write the --stats report to FILE instead"),
 };
@@ -400,6 +427,9 @@ static int run_operands(void *opts, int argc, char **argv, struct fpvm_error *er
 		i++;
 	o->vm.guest_nargs = argc - i;
 	o->vm.guest_args = &argv[i];
+	/* After every option: --cpus may come after --affinity. */
+	if (o->vm.affinity && placement_check(o->vm.affinity, o->vm.nr_cpus, err))
+		return usage_fail_after(err, "--affinity: ");
 	return 0;
 }
 
@@ -421,8 +451,9 @@ const struct command cmd_run = {
 	.run = run,
 	.statuses =
 		"the guest's value (0-255); 64 usage error; 65 bad guest image;\n"
-		"69 KVM unavailable; 70 internal error; 74 output file error; 111 unexpected\n"
-		"KVM exit; 112 guest exception; 113 triple fault; 114 entry failure;\n"
+		"69 KVM unavailable; 70 internal error; 74 output file error; 77 --sched: a\n"
+		"real-time policy this process may not use; 111 unexpected KVM exit;\n"
+		"112 guest exception; 113 triple fault; 114 entry failure;\n"
 		"115 KVM internal error; 116 all vCPUs halted; 117 --strict-io violation;\n"
 		"118 system event (a Linux reboot); 119 guest panic (a Linux kernel panic);\n"
 		"120 host registers changed across KVM_RUN; 121 invalid guest fpstate from\n"

@@ -4,6 +4,7 @@
  * "Exit status"): library error classes, a VM's stop, and the option a
  * configuration error is about.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@ static const char *const meanings[] = {
 	[FPVM_EXIT_UNAVAILABLE] = "KVM unavailable",
 	[FPVM_EXIT_SOFTWARE] = "internal error",
 	[FPVM_EXIT_IOERR] = "output file error",
+	[FPVM_EXIT_NOPERM] = "real-time policy not permitted",
 	[FPVM_EXIT_SNAPSHOT_HOST] = "snapshot does not fit this host",
 	[FPVM_EXIT_UNEXPECTED] = "unexpected KVM exit",
 	[FPVM_EXIT_EXCEPTION] = "guest exception",
@@ -88,6 +90,7 @@ int status_of_error(const struct fpvm_error *err)
 		[FPVM_ERR_OUTPUT] = FPVM_EXIT_IOERR,
 		[FPVM_ERR_KVM_STATE] = FPVM_EXIT_BAD_FPSTATE,
 		[FPVM_ERR_INCOMPATIBLE] = FPVM_EXIT_SNAPSHOT_HOST,
+		[FPVM_ERR_PERMISSION] = FPVM_EXIT_NOPERM,
 	};
 
 	return (unsigned int)err->cls < sizeof(status) / sizeof(status[0]) ? status[err->cls]
@@ -153,6 +156,14 @@ int report_error(const struct fpvm_error *err)
 	fprintf(stderr, "fpvm: %.*s%s%s%s\n", at, err->msg, option[err->item].at, err->msg + at,
 		option[err->item].after);
 	return status_of_error(err);
+}
+
+int usage_fail_after(struct fpvm_error *err, const char *option)
+{
+	char msg[sizeof(err->msg)];
+
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	return fpvm_fail(err, FPVM_ERR_CONFIG, EINVAL, "%s%s", option, msg);
 }
 
 void report_stop(enum vm_stop stop, const char *reason)

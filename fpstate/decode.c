@@ -57,20 +57,15 @@ static unsigned int tag_of(const struct fpregs *r, unsigned int phys)
 }
 
 /*
- * What the decoder copies of each component: its architectural size (SDM
- * vol. 1, 13.5).  A layout from a file may claim less; such a component
- * is not decoded (or encoded), never read past its end (found by
+ * What the decoder copies of each component is its architectural size
+ * (xstate_arch_size()).  A layout may claim less; such a component is not
+ * decoded (or encoded), never read past its end (found by
  * fuzz_fpstate_file: a TILEDATA of 1 byte read 8 KiB).
  */
-static const uint32_t arch_size[XFEATURE_MAX] = {
-	[XFEATURE_YMM] = 256, [XFEATURE_BNDREGS] = 64, [XFEATURE_BNDCSR] = 64,
-	[XFEATURE_OPMASK] = 64, [XFEATURE_ZMM_HI256] = 512, [XFEATURE_HI16_ZMM] = 1024,
-	[XFEATURE_PKRU] = 8, [XFEATURE_XTILE_CFG] = 64, [XFEATURE_XTILE_DATA] = 8192,
-};
-
 static bool comp_fits(const struct xstate_component *c, size_t size, unsigned int bit)
 {
-	return c->size && c->size >= arch_size[bit] && c->offset + c->size <= size;
+	return c->size && c->size >= xstate_arch_size(bit) &&
+	       (uint64_t)c->offset + c->size <= size;
 }
 
 static const uint8_t *comp(const struct xstate_layout *l, uint64_t features, uint64_t xstate_bv,

@@ -103,6 +103,8 @@ int fpstate_error_set(struct fpstate_error *err, const char *fmt, ...)
 int xstate_layout_init(struct xstate_layout *l, const struct kvm_cpuid2 *cpuid,
 		       struct fpstate_error *err);
 bool xstate_has(const struct xstate_layout *l, unsigned int bit);
+/* A user component's size in the standard format, where the SDM fixes it; 0 elsewhere. */
+uint32_t xstate_arch_size(unsigned int bit);
 uint32_t xstate_size_standard(const struct xstate_layout *l, uint64_t mask);
 uint32_t xstate_size_compacted(const struct xstate_layout *l, uint64_t mask);
 uint32_t xstate_offset_compacted(const struct xstate_layout *l, uint64_t mask, unsigned int bit);
@@ -252,9 +254,17 @@ struct fpstate_file {
 	uint8_t *buf;
 };
 
-/* The .layout text describing @fps (taken with XCR0 @xcr0, vCPU @vcpu): malloc'd, NUL-terminated. */
+/*
+ * The .layout text describing @fps (taken with XCR0 @xcr0, vCPU @vcpu):
+ * malloc'd, NUL-terminated; NULL when out of memory.
+ */
 char *fpstate_layout_format(const struct fpstate *fps, uint64_t xcr0, int vcpu, size_t *len);
-/* Parses .layout text (@len bytes; @name labels messages) into @sf, all but its image. */
+/*
+ * Parses .layout text (@len bytes; @name labels messages) into @sf, all but
+ * its image (@sf->buf is NULL).  Strict (layout_text.c): a bad number, a
+ * missing or repeated key, an overlong line, or a layout the architecture
+ * does not allow is -EINVAL, @err naming the line.
+ */
 int fpstate_layout_parse(const char *text, size_t len, const char *name, struct fpstate_file *sf,
 			 struct fpstate_error *err);
 /* Gives @sf its image: @len must be the layout's size; copied into an aligned buffer. */

@@ -91,6 +91,18 @@ int xstate_layout_init(struct xstate_layout *l, const struct kvm_cpuid2 *cpuid,
 	return 0;
 }
 
+/* The sizes SDM vol. 1, 13.5 fixes for the user components fpvm decodes. */
+static const uint32_t arch_size[XFEATURE_MAX] = {
+	[XFEATURE_YMM] = 256, [XFEATURE_BNDREGS] = 64, [XFEATURE_BNDCSR] = 64,
+	[XFEATURE_OPMASK] = 64, [XFEATURE_ZMM_HI256] = 512, [XFEATURE_HI16_ZMM] = 1024,
+	[XFEATURE_PKRU] = 8, [XFEATURE_XTILE_CFG] = 64, [XFEATURE_XTILE_DATA] = 8192,
+};
+
+uint32_t xstate_arch_size(unsigned int bit)
+{
+	return bit < XFEATURE_MAX ? arch_size[bit] : 0;
+}
+
 bool xstate_has(const struct xstate_layout *l, unsigned int bit)
 {
 	return bit < XFEATURE_MAX && l->comp[bit].size;

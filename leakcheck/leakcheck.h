@@ -111,6 +111,9 @@ struct leak_config {
 	uint64_t xcr0;			/* 0: the guest default */
 	const char *kvm_path;
 	bool snapshot;			/* VMs snapshotted mid-run, restored in new ones */
+	bool pin;			/* every process on host CPU pin_cpu; else on any */
+	unsigned int pin_cpu;
+	const char *neighbour;		/* a guest image run beside the VMs, or NULL */
 };
 
 struct leak_stats {
@@ -118,6 +121,8 @@ struct leak_stats {
 	uint64_t readers, leaks;
 	uint64_t snapshots, restores;	/* taken by this VM process; restored into it */
 	uint64_t xcr0;
+	/* The VM processes' threads, all of them (wait4(2)): the switches the check covered */
+	uint64_t voluntary_switches, involuntary_switches;
 };
 
 /* How a run ended; the command decides what status each is. */
@@ -147,6 +152,7 @@ struct leak_run {
 	char verdict[200];
 	int status;			/* the command's exit status, for the reports */
 	char **vm_stats;		/* per VM, its --stats=json object, or NULL */
+	bool neighbour_ok;		/* every boot of the neighbour ended well */
 };
 
 /*

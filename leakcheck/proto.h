@@ -47,6 +47,16 @@ struct leak_proc {
 	const char *snapshot_root;	/* --snapshot: SNAPSHOT_ROOT/vmV.N is snapshot N */
 };
 
+/*
+ * --pin: this process, and every thread it makes from now on, on the CPU;
+ * @vcpus says the same for a VM's vCPU threads.  -errno if refused.
+ */
+int leak_pin(const struct leak_config *c, struct vcpu_placement *vcpus);
+/* The neighbour's image, as fpvm run would check it, before any process starts. */
+int leak_neighbour_check(const struct leak_config *c, struct fpvm_error *err);
+/* The neighbour's process: boots its guest again and again until the run's time is up. */
+int leak_neighbour_main(const struct leak_config *c, const struct timespec *t0);
+
 /* A VM process: runs a writer VM and serves the coordinator on @sock. */
 int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int sock);
 

@@ -119,6 +119,12 @@ static void describe(FILE *f, const struct leak_cell *c)
 		(double)x->t_ms / 1000.0);
 }
 
+/* Every context switch of the VM processes' threads: each may switch FPU state. */
+static uint64_t switches(const struct leak_stats *s)
+{
+	return s->voluntary_switches + s->involuntary_switches;
+}
+
 void leak_print_text(FILE *f, const struct leak_run *run)
 {
 	const struct leak_config *c = run->cfg;
@@ -134,6 +140,15 @@ void leak_print_text(FILE *f, const struct leak_run *run)
 		per_s(s->rounds, run->elapsed_ms));
 	fprintf(f, "  exits checked     %llu (%.0f/s)\n", (unsigned long long)s->exits,
 		per_s(s->exits, run->elapsed_ms));
+	fprintf(f, "  context switches  %llu (%.0f/s): %llu voluntary, %llu involuntary, of the VM "
+		"processes' threads%s\n", (unsigned long long)switches(s),
+		per_s(switches(s), run->elapsed_ms), (unsigned long long)s->voluntary_switches,
+		(unsigned long long)s->involuntary_switches, c->pin ? ", all on one CPU" : "");
+	if (c->pin)
+		fprintf(f, "  pinned            every VM process on host CPU %u\n", c->pin_cpu);
+	if (c->neighbour)
+		fprintf(f, "  neighbour         %s, booted again until the end: %s\n", c->neighbour,
+			run->neighbour_ok ? "every boot ended well" : "FAILED");
 	fprintf(f, "  state checked     %.1f MB (%.1f MB/s): host %.1f, KVM %.1f, guests %.1f MB\n",
 		bytes / 1e6, per_s(bytes, run->elapsed_ms) / 1e6, s->host_bytes / 1e6,
 		s->kvm_bytes / 1e6, s->guest_bytes / 1e6);
@@ -236,19 +251,34 @@ void leak_print_json(FILE *f, const struct leak_run *run)
 	const struct leak_stats *s = &run->total;
 
 	fprintf(f, "{\"config\": {\"vms\": %u, \"cpus\": %u, \"duration_ms\": %u, \"xcr0\": "
-		"\"0x%llx\", \"inject\": \"%s\", \"snapshot\": %s},\n", run->cfg->nr_vms,
+		"\"0x%llx\", \"inject\": \"%s\", \"snapshot\": %s", run->cfg->nr_vms,
 		run->cfg->writers, run->cfg->duration_ms, (unsigned long long)s->xcr0,
 		leak_inject_name(run->inject), run->cfg->snapshot ? "true" : "false");
+	if (run->cfg->pin)
+		fprintf(f, ", \"pin_cpu\": %u", run->cfg->pin_cpu);
+	else
+		fputs(", \"pin_cpu\": null", f);
+	fputs(", \"neighbour\": ", f);
+	if (run->cfg->neighbour)
+		json_str(f, run->cfg->neighbour);
+	else
+		fputs("null", f);
+	fputs("},\n", f);
 	fprintf(f, " \"stats\": {\"elapsed_ms\": %llu, \"rounds\": %llu, \"exits_checked\": %llu, "
 		"\"host_bytes\": %llu, \"kvm_bytes\": %llu, \"guest_bytes\": %llu, "
 		"\"fresh_vcpus\": %llu, \"snapshots\": %llu, \"restores\": %llu, "
-		"\"exits_per_s\": %.0f, \"bytes_per_s\": %.0f},\n",
+		"\"exits_per_s\": %.0f, \"bytes_per_s\": %.0f, \"voluntary_switches\": %llu, "
+		"\"involuntary_switches\": %llu, \"switches_per_s\": %.0f},\n",
 		(unsigned long long)run->elapsed_ms, (unsigned long long)s->rounds,
 		(unsigned long long)s->exits, (unsigned long long)s->host_bytes,
 		(unsigned long long)s->kvm_bytes, (unsigned long long)s->guest_bytes,
 		(unsigned long long)s->readers, (unsigned long long)s->snapshots,
 		(unsigned long long)s->restores, per_s(s->exits, run->elapsed_ms),
-		per_s(s->host_bytes + s->kvm_bytes + s->guest_bytes, run->elapsed_ms));
+		per_s(s->host_bytes + s->kvm_bytes + s->guest_bytes, run->elapsed_ms),
+		(unsigned long long)s->voluntary_switches, (unsigned long long)s->involuntary_switches,
+		per_s(switches(s), run->elapsed_ms));
+	if (run->cfg->neighbour)
+		fprintf(f, " \"neighbour_ok\": %s,\n", run->neighbour_ok ? "true" : "false");
 	if (run->inject != INJECT_NONE)
 		fprintf(f, " \"injected\": {\"mode\": \"%s\", \"source\": {\"vm\": %u, \"vcpu\": %u}, "
 			"\"victim\": {\"vm\": %u, \"vcpu\": %u}, \"done\": %s, \"t_ms\": %llu},\n",
@@ -325,6 +355,10 @@ void leak_print_tap(FILE *f, const struct leak_run *run)
 		fprintf(f, "%s %u - injected %s leak found and attributed to VM%u vCPU%u\n",
 			run->result != LEAK_CLEAN ? "not ok" : "ok", ++n, leak_inject_name(run->inject),
 			run->expect.src_vm, run->expect.src_vcpu);
+	fprintf(f, "# %llu context switches (%.0f/s), %llu exits checked (%.0f/s)%s\n",
+		(unsigned long long)switches(&run->total), per_s(switches(&run->total), run->elapsed_ms),
+		(unsigned long long)run->total.exits, per_s(run->total.exits, run->elapsed_ms),
+		run->cfg->pin ? ", every VM process on one CPU" : "");
 	/* The verdict may quote a guest's panic message: one printable line of it. */
 	fputs("# ", f);
 	utf8_put_line(f, run->verdict, strlen(run->verdict), 0);

@@ -113,6 +113,7 @@ int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int soc
 		.check_host_fpstate = true, .stats = true,
 		.seccomp = seccomp_policy_for(SECCOMP_VCPUS),
 	};
+	struct vcpu_placement pin;
 	struct vm_snapshot snap = { 0 };
 	struct fpvm_error err = { 0 };
 	struct leak_table all = { 0 };
@@ -148,6 +149,17 @@ int leak_vm_main(const struct leak_config *c, const struct leak_proc *p, int soc
 	lv->reader_period = c->duration_ms / (readers + 1);
 	if (lv->reader_period < 100)
 		lv->reader_period = 100;
+	/* Before the VM's first thread, which inherits it; the vCPU threads set it again. */
+	r = leak_pin(c, &pin);
+	if (r) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "CPU %u: %s", c->pin_cpu, strerror(-r));
+		send_done(sock, VM_STOP_ERROR, FPVM_ERR_SYSTEM, msg);
+		free(lv);
+		return 1;
+	}
+	cfg.affinity = c->pin ? &pin : NULL;
 	cfg.serial_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (cfg.serial_fd < 0 || guest_fpu_open(&kvm, &fpu_cfg, c->kvm_path, false, NULL, &err)) {
 		if (cfg.serial_fd < 0)

@@ -141,14 +141,15 @@ int linux_parse(const void *buf, size_t len, struct linux_image *img, struct fpv
 	*img = (struct linux_image){ 0 };
 	if (!linux_detect(buf, len))
 		return BAD(err, "not a Linux bzImage: no \"HdrS\" setup header at 0x%x", HDR_MAGIC);
+	/* "HdrS" ends at 0x206: the version after it may already lie past the end. */
+	if (len < LINUX_HEADER_MIN)
+		return BAD(err, "truncated Linux image: %zu bytes, its setup header alone takes %u",
+			   len, LINUX_HEADER_MIN);
 	img->version = get16(b + HDR_VERSION);
 	if (img->version < LINUX_MIN_PROTOCOL)
 		return BAD(err, "Linux boot protocol %u.%02u is older than %u.%02u, the first with "
 			   "a 64-bit entry point", img->version >> 8, img->version & 0xff,
 			   LINUX_MIN_PROTOCOL >> 8, LINUX_MIN_PROTOCOL & 0xff);
-	if (len < LINUX_HEADER_MIN)
-		return BAD(err, "truncated Linux image: %zu bytes, its setup header alone takes %u",
-			   len, LINUX_HEADER_MIN);
 	r = kernel_extent(b, len, img, err);
 	if (r)
 		return r;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "../base/error.h"
+#include "../base/placement.h"
 #include "../fpstate/fpstate.h"
 #include "../kvm/kvm.h"
 #include "fpu.h"
@@ -40,6 +41,9 @@ struct vcpu_stats {
 	uint64_t exits[VCPU_EXIT_REASONS];	/* the last one counts every larger reason */
 	uint64_t run_ns;			/* inside KVM_RUN */
 	uint64_t vmm_ns;			/* in the VMM between two KVM_RUNs */
+	/* The host thread's, over its life (vmm/vcpu_thread.c; -1: not known) */
+	struct cpu_mask host_cpus;		/* the CPUs it entered KVM_RUN on */
+	int64_t voluntary_switches, involuntary_switches, migrations;
 };
 
 struct vcpu {

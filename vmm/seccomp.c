@@ -248,8 +248,18 @@ static void emit_rules(struct prog *p, const struct rule *rules, size_t n)
 
 int seccomp_filter_thread(enum seccomp_thread which, struct fpvm_error *err)
 {
-	uint32_t self[] = { (uint32_t)getpid() };
+	return seccomp_filter_thread_reading(which, NULL, 0, err);
+}
+
+int seccomp_filter_thread_reading(enum seccomp_thread which, const int *fds, unsigned int nr_fds,
+				  struct fpvm_error *err)
+{
+	uint32_t self[] = { (uint32_t)getpid() }, own[4];
 	const struct rule tgkill_self = RULE_ONE_OF(__NR_tgkill, 0, self);
+	const struct rule reading[] = {
+		{ __NR_read, ONE_OF, 0, own, nr_fds }, { __NR_close, ONE_OF, 0, own, nr_fds },
+		RULE_ANY(__NR_getcpu),
+	};
 	struct prog p = { .n = 0 };
 	struct sock_fprog fprog;
 
@@ -261,6 +271,12 @@ int seccomp_filter_thread(enum seccomp_thread which, struct fpvm_error *err)
 	emit(&p, RET_TRAP);
 	emit_rules(&p, vcpu_rules, sizeof(vcpu_rules) / sizeof(vcpu_rules[0]));
 	emit_rule(&p, &tgkill_self);
+	if (nr_fds > sizeof(own) / sizeof(own[0]))
+		return fpvm_fail(err, FPVM_ERR_SYSTEM, E2BIG, "seccomp: too many files to read");
+	for (unsigned int i = 0; i < nr_fds; i++)
+		own[i] = (uint32_t)fds[i];
+	if (fds)
+		emit_rules(&p, reading, sizeof(reading) / sizeof(reading[0]));
 	if (which == SECCOMP_THREAD_VMM)
 		emit_rules(&p, vmm_rules, sizeof(vmm_rules) / sizeof(vmm_rules[0]));
 	emit(&p, RET_TRAP);

@@ -47,6 +47,13 @@ void seccomp_set_way_out(const char *way_out);
 int seccomp_sigsys_init(void);
 /* Filters the calling thread alone (no TSYNC) for the work of @which. */
 int seccomp_filter_thread(enum seccomp_thread which, struct fpvm_error *err);
+/*
+ * The same, and with @fds (even none) the thread may also read(2) and
+ * close(2) those (at most 4), files it opened before, and ask getcpu(2):
+ * a vCPU thread's own counters for --stats (vcpu_host.c), read at its end.
+ */
+int seccomp_filter_thread_reading(enum seccomp_thread which, const int *fds, unsigned int nr_fds,
+				  struct fpvm_error *err);
 /* The name of x86-64 system call @nr, or NULL. */
 const char *seccomp_syscall_name(long nr);
 

@@ -2,7 +2,8 @@
 /*
  * A VM's statistics (fpvm run --stats, leakcheck's VMs): where the time
  * went (phases, KVM_RUN against the VMM), what the guest made KVM do (exits
- * by reason, per vCPU), and what the VM costs in memory.  RSS counts every
+ * by reason, per vCPU), where the host ran each vCPU thread and how often
+ * it switched it out, and what the VM costs in memory.  RSS counts every
  * resident page, PSS divides shared ones among their users, USS is this
  * process's private memory alone (Documentation/filesystems/proc.rst,
  * smaps); guest RAM is told apart by its mapping, so "fpvm's own" is USS
@@ -116,6 +117,45 @@ static void print_exits(FILE *f, bool json, const struct vcpu_stats *v)
 	}
 }
 
+/* -1, a counter the thread could not read, is null. */
+static void print_counter(FILE *f, const char *name, int64_t v)
+{
+	if (v < 0)
+		fprintf(f, ", \"%s\": null", name);
+	else
+		fprintf(f, ", \"%s\": %lld", name, (long long)v);
+}
+
+/* What the host's scheduler did with the vCPU's thread (vcpu_host.c). */
+static void print_host_json(FILE *f, const struct vcpu_stats *v)
+{
+	char cpus[128];
+
+	fprintf(f, ", \"host_cpus\": \"%s\"", cpu_mask_format(&v->host_cpus, cpus, sizeof(cpus)));
+	print_counter(f, "voluntary_switches", v->voluntary_switches);
+	print_counter(f, "involuntary_switches", v->involuntary_switches);
+	print_counter(f, "migrations", v->migrations);
+}
+
+static void print_host_text(FILE *f, unsigned int i, const struct vcpu_stats *v)
+{
+	char cpus[128];
+
+	fprintf(f, "fpvm: stats: vcpu %u: host CPUs %s", i,
+		cpu_mask_count(&v->host_cpus) ? cpu_mask_format(&v->host_cpus, cpus, sizeof(cpus))
+					      : "unknown");
+	if (v->voluntary_switches >= 0 && v->involuntary_switches >= 0)
+		fprintf(f, "; context switches %lld voluntary, %lld involuntary",
+			(long long)v->voluntary_switches, (long long)v->involuntary_switches);
+	else
+		fputs("; context switches unknown (no /proc/thread-self/status)", f);
+	if (v->migrations >= 0)
+		fprintf(f, "; migrations %lld\n", (long long)v->migrations);
+	else
+		fputs("; migrations unknown (no se.nr_migrations: a kernel without "
+		      "CONFIG_SCHED_DEBUG)\n", f);
+}
+
 static void print_json(FILE *f, const struct vm_run_stats *rs)
 {
 	const struct mem_figures *m = &rs->mem;
@@ -132,7 +172,9 @@ static void print_json(FILE *f, const struct vm_run_stats *rs)
 		fprintf(f, "%s{\"id\": %u, \"exits\": %" PRIu64 ", \"exits_by_reason\": {", i ? ", " : "",
 			i, vcpu_exits(v));
 		print_exits(f, true, v);
-		fprintf(f, "}, \"kvm_run_ms\": %.3f, \"vmm_ms\": %.3f}", ms(v->run_ns), ms(v->vmm_ns));
+		fprintf(f, "}, \"kvm_run_ms\": %.3f, \"vmm_ms\": %.3f", ms(v->run_ns), ms(v->vmm_ns));
+		print_host_json(f, v);
+		fputs("}", f);
 	}
 	fputs("]", f);
 	fprintf(f, ", \"snapshot_ns\": %" PRIu64, rs->vm.snapshot_ns);
@@ -161,6 +203,7 @@ static void print_text(FILE *f, const struct vm_run_stats *rs)
 		print_exits(f, false, v);
 		fprintf(f, "), %.3f ms in KVM_RUN, %.3f ms in the VMM\n", ms(v->run_ns),
 			ms(v->vmm_ns));
+		print_host_text(f, i, v);
 	}
 	if (rs->have_mem)
 		fprintf(f, "fpvm: stats: memory (KiB): RSS %" PRIu64 ", PSS %" PRIu64 ", USS %" PRIu64

@@ -12,6 +12,7 @@
 #include "../vcpu/vcpu.h"
 #include "exit.h"
 #include "pause.h"
+#include "vcpu_host.h"
 #include "vcpu_thread.h"
 #include "vm.h"
 
@@ -76,12 +77,28 @@ static void vcpu_finished(struct vm *vm)
 				"all vCPUs halted without writing an exit status");
 }
 
-/* From here on, what the guest makes this thread do is on an allow-list. */
-static enum vcpu_action filter_thread(struct vm *vm, struct vcpu *vcpu)
+/*
+ * Where the thread runs, and from here on, what the guest makes it do is
+ * on an allow-list; with --stats, that includes reading its own counters.
+ */
+static enum vcpu_action set_up_thread(struct vm *vm, struct vcpu *vcpu,
+				      struct vcpu_host_counters *hc)
 {
 	struct fpvm_error err = { 0 };
+	const int fds[] = { hc->status_fd, hc->sched_fd };
+	int nr = 0, own[2];
 
-	if (!seccomp_filter_thread(SECCOMP_THREAD_VCPU, &err))
+	if (vcpu_host_place(vm->cfg, vcpu->id, &err)) {
+		vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "%s", err.msg);
+		return VCPU_STOP;
+	}
+	if (vm->cfg->seccomp == SECCOMP_OFF)
+		return VCPU_CONTINUE;
+	for (unsigned int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			own[nr++] = fds[i];
+	if (!seccomp_filter_thread_reading(SECCOMP_THREAD_VCPU, vm->cfg->stats ? own : NULL,
+					   (unsigned int)nr, &err))
 		return VCPU_CONTINUE;
 	vm_request_stop(vm, VM_STOP_ERROR, err.cls, 0, "vcpu %u: %s", vcpu->id, err.msg);
 	return VCPU_STOP;
@@ -115,15 +132,18 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->owner;
 	enum vcpu_action action = VCPU_CONTINUE;
+	struct vcpu_host_counters hc = { -1, -1 };
 	uint64_t t_exit = 0;
 	char name[16];
 
 	snprintf(name, sizeof(name), "fpvm-vcpu%u", vcpu->id);
 	pthread_setname_np(pthread_self(), name);
+	if (vm->cfg->stats)
+		vcpu_host_counters_open(&hc);
 	if (capture_host_fpstate(vm, vcpu))
 		action = VCPU_STOP;
-	if (action == VCPU_CONTINUE && vm->cfg->seccomp != SECCOMP_OFF)
-		action = filter_thread(vm, vcpu);
+	if (action == VCPU_CONTINUE)
+		action = set_up_thread(vm, vcpu, &hc);
 
 	while (action == VCPU_CONTINUE) {
 		uint64_t t0 = 0;
@@ -135,8 +155,10 @@ static void *vcpu_thread(void *arg)
 			vm_park_vcpu(vm, vcpu);
 			continue;
 		}
-		if (vm->cfg->stats)
+		if (vm->cfg->stats) {
+			vcpu_host_note_cpu(&vcpu->stats);
 			t0 = account_vmm(vcpu, &t_exit);
+		}
 		r = vcpu_run(vcpu);
 		if (vm->cfg->stats)
 			account_run(vm, vcpu, t0, &t_exit, r);
@@ -161,6 +183,8 @@ static void *vcpu_thread(void *arg)
 		vm_report_vcpu(vm, vcpu, vm->reason);
 	if (action == VCPU_HALTED && vm->vcpu_halted)
 		vm->vcpu_halted[vcpu->id] = true;
+	if (vm->cfg->stats)
+		vcpu_host_counters_read(&hc, &vcpu->stats);
 	vcpu_finished(vm);
 	return NULL;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "../base/error.h"
+#include "../base/placement.h"
 #include "../devices/devices.h"
 #include "../kvm/kvm.h"
 #include "../fpstate/fpstate.h"
@@ -45,6 +46,10 @@ struct vm_config {
 	unsigned int nr_modules;
 	struct image_module module[VM_MAX_MODULES];	/* read by vm_check_image() */
 	unsigned int max_cpus;		/* > nr_cpus: room for vm_add_vcpu() later */
+
+	/* Where the vCPU threads run, set by each on itself at its start (vcpu_thread.c) */
+	const struct vcpu_placement *affinity;	/* NULL: where the process may run */
+	struct sched_choice sched;
 
 	bool stats;			/* time each phase and KVM_RUN, count exits */
 	enum seccomp_policy seccomp;	/* which threads get their allow-list (seccomp.h) */

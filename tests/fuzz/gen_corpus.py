@@ -214,6 +214,62 @@ CLI_SEEDS = {
 }
 
 
+# A machine with MPX, AVX-512, PKRU and AMX (standard offsets of an AMX
+# part): an 11008-byte buffer, larger than struct kvm_xsave.
+AMX_LAYOUT = (b'# fpvm fpstate layout v1: describes vcpu0.xsave\n'
+              b'vcpu = 0\nsize = 11008\nis_guest = 1\nxcr0 = 0x602ff\n'
+              b'xfeatures = 0x602ff\nxcr0_supported = 0x602ff\nxss_supported = 0x1800\n'
+              b'xsave_features = 0x1f\nmax_size = 11008\nmxcsr_mask = 0xffff\n'
+              b'# component = bit offset size flags\n'
+              b'component = 2 576 256 0x0\ncomponent = 3 960 64 0x0\n'
+              b'component = 4 1024 64 0x0\ncomponent = 5 1088 64 0x0\n'
+              b'component = 6 1152 512 0x0\ncomponent = 7 1664 1024 0x0\n'
+              b'component = 9 2688 8 0x0\ncomponent = 11 0 16 0x1\n'
+              b'component = 12 0 24 0x1\ncomponent = 17 2752 64 0x0\n'
+              b'component = 18 2816 8192 0x6\n')
+
+# As 'fpvm run --save-fpstate' writes them on an AMD EPYC with AVX-512 (no
+# MPX: opmask at 832) and for an x87/SSE-only guest.
+AMD_LAYOUT = (b'# fpvm fpstate layout v1: describes vcpu0.xsave\n'
+              b'vcpu = 0\nsize = 4096\nis_guest = 1\nxcr0 = 0xe7\nxfeatures = 0xe7\n'
+              b'xcr0_supported = 0xe7\nxss_supported = 0x0\nxsave_features = 0x0\n'
+              b'max_size = 2432\nmxcsr_mask = 0x2ffff\n'
+              b'# component = bit offset size flags\n'
+              b'component = 2 576 256 0x0\ncomponent = 5 832 64 0x0\n'
+              b'component = 6 896 512 0x0\ncomponent = 7 1408 1024 0x0\n')
+X87_SSE_LAYOUT = (b'# fpvm fpstate layout v1: describes vcpu1.xsave\n'
+                  b'vcpu = 1\nsize = 4096\nis_guest = 1\nxcr0 = 0x3\nxfeatures = 0x3\n'
+                  b'xcr0_supported = 0x7\nxss_supported = 0x0\nxsave_features = 0xf\n'
+                  b'max_size = 832\nmxcsr_mask = 0xffff\n'
+                  b'component = 2 576 256 0x0\n')
+
+
+def layout_corpus(out):
+    """The .layout texts fpvm writes, and what the strict parser refuses
+    (issue 20 item 7): each refused seed differs from a good one in one way."""
+    good = {'amd': AMD_LAYOUT, 'amx': AMX_LAYOUT, 'x87-sse': X87_SSE_LAYOUT}
+    for name, text in good.items():
+        write(out, 'good-' + name, text)
+    bad = {
+        'size-wraps': AMD_LAYOUT.replace(b'size = 4096', b'size = 4294971392'),
+        'xcr0-junk': AMD_LAYOUT.replace(b'xcr0 = 0xe7\n', b'xcr0 = 0xe7 trailing junk\n'),
+        'no-xcr0-xfeatures-is-guest': b''.join(
+            l for l in AMD_LAYOUT.splitlines(True)
+            if not l.startswith((b'xcr0 =', b'xfeatures =', b'is_guest ='))),
+        'repeated-key': AMD_LAYOUT + b'xcr0 = 0x7\n',
+        'long-comment': AMD_LAYOUT + b'# ' + b'x' * 300 + b'size = 8192\n',
+        'outside-image': AMX_LAYOUT.replace(b'size = 11008', b'size = 4096'),
+        'absurd-offset': AMD_LAYOUT.replace(b'component = 7 1408', b'component = 7 4000000000'),
+        'overlap': AMD_LAYOUT.replace(b'component = 6 896', b'component = 6 840'),
+        'avx-moved': AMD_LAYOUT.replace(b'component = 2 576', b'component = 2 640'),
+        'xcr0-no-x87': AMD_LAYOUT.replace(b'xcr0 = 0xe7', b'xcr0 = 0xe6'),
+        'is-guest-2': AMD_LAYOUT.replace(b'is_guest = 1', b'is_guest = 2'),
+        'undescribed-feature': AMD_LAYOUT.replace(b'xfeatures = 0xe7', b'xfeatures = 0x2e7'),
+    }
+    for name, text in bad.items():
+        write(out, 'bad-' + name, text)
+
+
 def fpstate_variants(out, layout, xsave):
     """Variants of one real saved fpstate, for what a run here cannot save:
     other machines' layouts, host fpstates and broken files."""
@@ -232,20 +288,7 @@ def fpstate_variants(out, layout, xsave):
             b[24:28] = struct.pack('<I', mxcsr)
         return bytes(b)
 
-    # A machine with MPX, AVX-512, PKRU and AMX (standard offsets of an AMX
-    # part): an 11008-byte buffer, larger than struct kvm_xsave.
-    amx_layout = (b'# fpvm fpstate layout v1: describes vcpu0.xsave\n'
-                  b'vcpu = 0\nsize = 11008\nis_guest = 1\nxcr0 = 0x602ff\n'
-                  b'xfeatures = 0x602ff\nxcr0_supported = 0x602ff\nxss_supported = 0x1800\n'
-                  b'xsave_features = 0x1f\nmax_size = 11008\nmxcsr_mask = 0xffff\n'
-                  b'# component = bit offset size flags\n'
-                  b'component = 2 576 256 0x0\ncomponent = 3 960 64 0x0\n'
-                  b'component = 4 1024 64 0x0\ncomponent = 5 1088 64 0x0\n'
-                  b'component = 6 1152 512 0x0\ncomponent = 7 1664 1024 0x0\n'
-                  b'component = 9 2688 8 0x0\ncomponent = 11 0 16 0x1\n'
-                  b'component = 12 0 24 0x1\ncomponent = 17 2752 64 0x0\n'
-                  b'component = 18 2816 8192 0x6\n')
-    seed('amx-machine', amx_layout, with_header(xsave + bytes(11008 - len(xsave)),
+    seed('amx-machine', AMX_LAYOUT, with_header(xsave + bytes(11008 - len(xsave)),
                                                  xstate_bv=0x602ff))
     host = layout.replace(b'is_guest = 1', b'is_guest = 0')
     seed('host-supervisor-bits', host, with_header(xsave, xstate_bv=0x1803))
@@ -469,7 +512,7 @@ def main():
     ap.add_argument('--guest-dir', help="where fpu.elf and smp.elf are (with --fpvm)")
     a = ap.parse_args()
 
-    targets = ['elf', 'linux', 'xcr0', 'cli', 'manifest', 'snapshot_manifest'] + (
+    targets = ['elf', 'linux', 'xcr0', 'cli', 'manifest', 'snapshot_manifest', 'layout'] + (
         ['fpstate_file'] if a.fpvm else [])
     # Start from nothing, so a seed removed here goes away there too; but
     # keep what libFuzzer found: found-*, inputs that reach code no seed
@@ -488,6 +531,7 @@ def main():
         write(os.path.join(a.out, 'cli'), name, b''.join(w.encode() + b'\0' for w in argv))
     manifest_corpus(os.path.join(a.out, 'manifest'))
     snapshot_manifest_corpus(os.path.join(a.out, 'snapshot_manifest'))
+    layout_corpus(os.path.join(a.out, 'layout'))
     if a.fpvm:
         if not a.guest_dir:
             sys.exit('--fpvm needs --guest-dir')

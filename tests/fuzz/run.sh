@@ -9,14 +9,14 @@
 #
 #   tests/fuzz/run.sh BUILD-DIR SECONDS [TARGET...]
 #
-# TARGET is elf, linux, fpstate_file, xcr0, cli, manifest or snapshot_manifest;
-# default all seven.
+# TARGET is elf, linux, fpstate_file, layout, xcr0, cli, manifest or
+# snapshot_manifest; default all eight.
 
 set -u
 
 usage() {
 	echo "usage: $0 BUILD-DIR SECONDS [TARGET...]" >&2
-	echo "targets: elf linux fpstate_file xcr0 cli manifest snapshot_manifest" >&2
+	echo "targets: elf linux fpstate_file layout xcr0 cli manifest snapshot_manifest" >&2
 	exit 2
 }
 
@@ -27,7 +27,7 @@ shift 2
 case $seconds in
 '' | *[!0-9]*) usage ;;
 esac
-[ $# -gt 0 ] || set -- elf linux fpstate_file xcr0 cli manifest snapshot_manifest
+[ $# -gt 0 ] || set -- elf linux fpstate_file layout xcr0 cli manifest snapshot_manifest
 
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/fpvm-fuzz-run.XXXXXX") || exit 2
@@ -38,7 +38,7 @@ for t in "$@"; do
 	case $t in
 	elf | linux | fpstate_file) max_len=65536 ;;
 	xcr0 | cli | manifest) max_len=4096 ;;
-	snapshot_manifest) max_len=8192 ;;
+	snapshot_manifest | layout) max_len=8192 ;;
 	*) echo "$0: unknown target '$t'" >&2; usage ;;
 	esac
 	if [ ! -x "$bin" ]; then

@@ -105,3 +105,33 @@ poke() {
 	shift 2
 	printf "$@" | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null
 }
+
+# vcpu_threads PID: "PID/TID NAME" of each fpvm-vcpuN thread of process PID
+# (any process of fpvm's with PID "*"), from /proc, which both lanes have.
+vcpu_threads() {
+	for c in /proc/$1/task/*/comm; do
+		read -r name <"$c" 2>/dev/null || continue
+		case $name in fpvm-vcpu*) t=${c%/comm}; p=${t%/task/*}; echo "${p#/proc/}/${t##*/} $name" ;; esac
+	done
+}
+
+# thread_cpus PID/TID: the thread's Cpus_allowed_list.
+thread_cpus() {
+	sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/${1%/*}/task/${1#*/}/status"
+}
+
+# thread_policy PID/TID: its scheduling policy, as a number (SCHED_OTHER 0,
+# FIFO 1, RR 2, BATCH 3, IDLE 5): field 41 of stat, after the ")" of comm.
+thread_policy() {
+	sed 's/.*) //' "/proc/${1%/*}/task/${1#*/}/stat" | cut -d' ' -f39
+}
+
+# wait_vcpu_threads PID N: until process PID (or "*") has N fpvm-vcpu threads, at most 60 s.
+wait_vcpu_threads() {
+	i=0
+	while [ "$(vcpu_threads "$1" | wc -l)" -lt "$2" ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(vcpu_threads "$1" | wc -l)" -ge "$2" ]
+}

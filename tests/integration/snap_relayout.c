@@ -219,6 +219,10 @@ static int add_amx(struct edit *e)
 		sf.layout.comp[XFEATURE_XTILE_CFG] = (struct xstate_component){ 64, 2752, 0 };
 		sf.layout.comp[XFEATURE_XTILE_DATA] = (struct xstate_component){ 8192, 2816,
 										 XCOMP_XFD };
+		/* A layout agrees with its own CPUID (the parser checks): AMX supported, in max_size. */
+		sf.layout.xcr0_supported |= XFEATURE_MASK_XTILE;
+		if (sf.layout.max_size < 2816 + 8192)
+			sf.layout.max_size = 2816 + 8192;
 		fps = (struct fpstate){ .layout = &sf.layout, .size = 2816 + 8192, .is_guest = true,
 					.xfeatures = sf.xfeatures | XFEATURE_MASK_XTILE,
 					.buf = calloc(1, 2816 + 8192) };

@@ -115,7 +115,8 @@ grep -qF '"id": 0, "exits": 4, "exits_by_reason": {"io": 4}' "$TMP/stats.json" &
 	ok "--stats counts the min guest's 4 I/O exits" ||
 	not_ok "--stats counts the min guest's 4 I/O exits" "$(cat "$TMP/stats.json")"
 for key in '"phases_ms": {"kvm_open": ' '"vcpus": ' '"first_exit": ' '"teardown": ' \
-	'"memory_kib": {"rss": ' '"fpvm_private": '; do
+	'"memory_kib": {"rss": ' '"fpvm_private": ' '"host_cpus": "' '"voluntary_switches": ' \
+	'"involuntary_switches": ' '"migrations": '; do
 	grep -qF "$key" "$TMP/stats.json" && ok "--stats=json has $key" ||
 		not_ok "--stats=json has $key" "$(cat "$TMP/stats.json")"
 done
@@ -127,11 +128,82 @@ else
 	skip "--stats=json parses as JSON" "no python3 (the TCG lane's busybox)"
 fi
 run run --stats --cpus 2 "$GUEST_DIR/smp.elf"
-check "--stats on stderr, one line per vCPU" 0 "err:fpvm: stats: phases (ms): kvm_open " \
-	"err:fpvm: stats: vcpu 0: " "err:fpvm: stats: vcpu 1: " "err:fpvm: stats: memory (KiB): RSS " lines:4
+check "--stats on stderr, two lines per vCPU" 0 "err:fpvm: stats: phases (ms): kvm_open " \
+	"err:fpvm: stats: vcpu 0: " "err:fpvm: stats: vcpu 1: " "err:fpvm: stats: memory (KiB): RSS " \
+	"err:; context switches " "err:; migrations " lines:6
+# Where the host ran each vCPU thread: on the one CPU it was given.
+run run --stats --cpus 2 --affinity all:1 "$GUEST_DIR/smp.elf"
+check "--stats --affinity all:1: both vCPU threads ran on CPU 1" 0 \
+	"err:fpvm: stats: vcpu 0: host CPUs 1; context switches " \
+	"err:fpvm: stats: vcpu 1: host CPUs 1; context switches " lines:6
+# The thread reads its own counters at its end, through its seccomp filter.
+[ "$(grep -cE '; context switches [0-9]+ voluntary, [0-9]+ involuntary; migrations ([0-9]+|unknown)' \
+	"$TMP/err")" -eq 2 ] && ok "--stats: each vCPU thread's context switches were read" ||
+	not_ok "--stats: each vCPU thread's context switches were read" "$(cat "$TMP/err")"
 run run --stats=yaml "$GUEST_DIR/min.elf"
 check "--stats=yaml" 64 "err:--stats=yaml: expected --stats or --stats=json" lines:1
 run run --stats-file /nonexistent/dir/s.json "$GUEST_DIR/min.elf"
 check "--stats-file that cannot be written" 74 "err:--stats-file /nonexistent/dir/s.json:" lines:1
+
+# --affinity and --sched: each vCPU thread places itself before its seccomp
+# filter; the kernel's view of the threads (/proc) must say so, and the
+# main thread must keep the process's CPUs.
+own_cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/$$/status)
+# placed ARGS...: runs the spin guest with ARGS; "CPUS:POLICY" of vCPU 0, then 1, in $got.
+placed() {
+	"$FPVM" run --cpus 2 --timeout 60 "$@" "$GUEST_DIR/spin.elf" >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	got="no vCPU threads"
+	# Both threads placed themselves once their vCPUs run the guest.
+	i=0
+	while [ "$(count spinning "$TMP/out")" -lt 2 ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if wait_vcpu_threads $pid 2; then
+		got=""
+		for t in $(vcpu_threads $pid | sort -k2 | cut -d' ' -f1); do
+			got="$got$(thread_cpus "$t"):$(thread_policy "$t") "
+		done
+		main=$(thread_cpus "$pid/$pid")
+	fi
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+}
+placed --affinity 0:1,1:0 --sched batch
+[ "$got" = "1:3 0:3 " ] && ok "--affinity 0:1,1:0 --sched batch: vCPU 0 on CPU 1, vCPU 1 on 0, SCHED_BATCH" ||
+	not_ok "--affinity 0:1,1:0 --sched batch: vCPU 0 on CPU 1, vCPU 1 on 0, SCHED_BATCH" "got $got"
+[ "$main" = "$own_cpus" ] && ok "--affinity leaves the main thread on the process's CPUs ($main)" ||
+	not_ok "--affinity leaves the main thread on the process's CPUs" "main $main, expected $own_cpus"
+placed --affinity all:0 --sched idle
+[ "$got" = "0:5 0:5 " ] && ok "--affinity all:0 --sched idle: both vCPUs on CPU 0, SCHED_IDLE" ||
+	not_ok "--affinity all:0 --sched idle: both vCPUs on CPU 0, SCHED_IDLE" "got $got"
+placed --affinity 1:0
+[ "$got" = "$own_cpus:0 0:0 " ] && ok "--affinity 1:0: vCPU 0 left alone, vCPU 1 on CPU 0" ||
+	not_ok "--affinity 1:0: vCPU 0 left alone, vCPU 1 on CPU 0" "got $got"
+# A real-time policy: applied where the process may use one, else refused with 77.
+rtprio=$(ulimit -r 2>/dev/null || echo 0)
+if [ "$(id -u)" = 0 ] || [ "$rtprio" = unlimited ] || [ "${rtprio:-0}" -ge 5 ] 2>/dev/null; then
+	placed --affinity all:1 --sched rr:5
+	[ "$got" = "1:2 1:2 " ] && ok "--sched rr:5 --affinity all:1: SCHED_RR on CPU 1" ||
+		not_ok "--sched rr:5 --affinity all:1: SCHED_RR on CPU 1" "got $got"
+else
+	run run --sched fifo:5 --timeout 10 "$GUEST_DIR/min.elf"
+	check "--sched fifo:5 refused where the process may not use it" 77 \
+		"err:scheduling policy fifo:5: not permitted to this process" "!out:ok"
+fi
+run run --affinity 0:2-1 "$GUEST_DIR/min.elf"
+check "--affinity with a backwards range" 64 "err:--affinity 0:2-1: range 2-1 runs backwards" lines:1
+run run --affinity 1:0 "$GUEST_DIR/min.elf"
+check "--affinity for a vCPU the VM lacks" 64 "err:--affinity: vCPU 1: the VM has 1 vCPU" lines:1
+run run --affinity all:1023 "$GUEST_DIR/min.elf"
+check "--affinity with a CPU the process may not use" 64 \
+	"err:--affinity: CPU 1023: not one this process may run on" lines:1
+run run --affinity 0 "$GUEST_DIR/min.elf"
+check "--affinity without a vCPU" 64 "err:--affinity '0': expected VCPU:LIST" lines:1
+run run --sched fifo "$GUEST_DIR/min.elf"
+check "--sched fifo without a priority" 64 "err:--sched 'fifo': fifo needs a priority" lines:1
+run run --sched deadline "$GUEST_DIR/min.elf"
+check "--sched deadline" 64 "err:--sched 'deadline': expected other, batch, idle" lines:1
 
 done_testing

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # fpvm leakcheck: a clean run finds nothing; every self-test injection is
 # found and attributed exactly; reports in text, JSON and TAP; bad options;
-# --snapshot's cycles: restored VMs hold only their own canaries.
+# --snapshot's cycles: restored VMs hold only their own canaries; --pin
+# (every VM process on one CPU) with its switches, --neighbour.
 . "$(dirname "$0")/lib.sh"
 require_kvm
 
@@ -90,6 +91,75 @@ grep -q '"leaks": \[\]' "$TMP/clean.json" && grep -q '"result": "clean' "$TMP/cl
 	not_ok "--json report carries each VM's --stats" "$(cat "$TMP/clean.json")"
 run leakcheck --duration 1 --xcr0 x87,sse
 check "--xcr0 x87,sse limits the canaries" 0 "out:XCR0 0x3 (x87,sse)" "out:result: clean"
+
+# --pin: every VM process, each of its threads, on one CPU; the report counts
+# the context switches the check covered.  Both lanes have CPUs 0 and 1.
+# kids_cpus PID: "PID/TID:CPUS" of every thread of each child of PID that
+# runs vCPU threads: shell builtins for the scan (forks are slow in the lane).
+kids_cpus() {
+	for p in $(vcpu_threads "[0-9]*" | sed 's|/.*||' | sort -u); do
+		read -r _ _ _ ppid _ <"/proc/$p/stat" 2>/dev/null || continue
+		[ "$ppid" = "$1" ] || continue
+		for t in /proc/"$p"/task/*; do
+			# A fresh vCPU's thread may end between the listing and the read.
+			c=$(thread_cpus "$p/${t##*/}" 2>/dev/null)
+			[ -z "$c" ] || echo "$p/${t##*/}:$c"
+		done
+	done
+}
+switches() {
+	sed -n 's/^  context switches *\([0-9]*\) .*/\1/p' "$TMP/out"
+}
+"$FPVM" leakcheck --pin 1 --duration 4 --json "$TMP/pin.json" >"$TMP/out" 2>"$TMP/err" &
+lc=$!
+seen=""
+i=0
+# Until the VM processes' vCPU threads show, while leakcheck runs (at most 60 s).
+while [ -z "$seen" ] && kill -0 $lc 2>/dev/null && [ $i -lt 120 ]; do
+	sleep 0.5
+	seen=$(kids_cpus $lc)
+	i=$((i + 1))
+done
+pinned=$(echo "$seen" | grep -c ':1$')
+loose=$(echo "$seen" | grep -v ':1$' | grep .)
+wait $lc
+status=$?
+[ "$pinned" -gt 0 ] && [ -z "$loose" ] &&
+	ok "--pin 1: every thread of the VM processes may run on CPU 1 alone ($pinned threads)" ||
+	not_ok "--pin 1: every thread of the VM processes may run on CPU 1 alone" \
+	"seen: $(echo ${seen:-none})"
+check "--pin 1: 2 VMs stay clean and report their switches" 0 "out:result: clean" \
+	"out:  pinned            every VM process on host CPU 1" "out:involuntary, of the VM processes' threads, all on one CPU"
+[ "$(switches)" -gt 0 ] 2>/dev/null && ok "--pin 1: the check covered $(switches) context switches" ||
+	not_ok "--pin 1: the check covered context switches" "$(cat "$TMP/out")"
+grep -q '"pin_cpu": 1, ' "$TMP/pin.json" && grep -q '"switches_per_s": [1-9]' "$TMP/pin.json" &&
+	ok "--json: pin_cpu and switches_per_s" || not_ok "--json: pin_cpu and switches_per_s" \
+	"$(cat "$TMP/pin.json")"
+run leakcheck --pin 0 --vms 8 --cpus 1 --duration 2
+check "--pin 0 with 8 VMs stays clean" 0 "out:8 VMs x 1 vCPU" "out:result: clean" \
+	"out:every VM process on host CPU 0"
+[ "$(switches)" -gt 0 ] 2>/dev/null && ok "--pin 0, 8 VMs: $(switches) context switches" ||
+	not_ok "--pin 0, 8 VMs: context switches counted" "$(cat "$TMP/out")"
+# Every planted leak is still found with every process on one CPU.
+selftest cross-vm "VM1 vCPU0" "  VM1  vCPU0" "VM0 vCPU0 " --pin 0
+selftest cross-vcpu "VM0 vCPU1" "  VM0  vCPU1" "VM0 vCPU0 " --pin 0
+selftest host "VM0 vCPU0" "  VM0  vCPU0" "VM0 vCPU0 host thread" --pin 0
+selftest fresh-vcpu "VM0 vCPU0" "  VM0  vCPU0" "VM0 vCPU" --vms 1 --pin 0
+selftest snapshot "VM1 vCPU0" "  VM1  vCPU0" "VM0 vCPU0 restored VM" --pin 0
+# A neighbour: another guest, booted again and again on the same CPU.
+run leakcheck --pin 0 --neighbour "$GUEST_DIR/fpu.elf" --duration 2
+check "--neighbour fpu.elf on the --pin CPU: clean" 0 "out:result: clean" \
+	"out:  neighbour         $GUEST_DIR/fpu.elf, booted again until the end: every boot ended well"
+run leakcheck --neighbour "$GUEST_DIR/mb32.elf" --duration 1
+check "--neighbour with a Multiboot kernel" 0 "out:result: clean" "out:every boot ended well"
+printf 'not a guest' >"$TMP/junk"
+run leakcheck --neighbour "$TMP/junk"
+check "--neighbour that is no guest image" 65 "err:$TMP/junk" lines:1
+run leakcheck --pin 1023
+check "--pin to a CPU the process may not use" 64 "err:--pin: CPU 1023: not one this process may run on" \
+	lines:1
+run leakcheck --pin one
+check "--pin one" 64 "err:--pin 'one': expected a host CPU number" lines:1
 
 run leakcheck --vms 0
 check "--vms 0" 64 "err:--vms 0: expected 1..32" lines:1

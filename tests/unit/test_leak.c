@@ -470,7 +470,8 @@ START_TEST(report_formats_with_snapshots)
 	ck_assert_ptr_nonnull(strstr(out, "  VM1  vCPU1           .       .       .       9"));
 	ck_assert_ptr_nonnull(strstr(out, "VM1 vCPU1 -> VM1 vCPU1 restored VM: 9 words"));
 	out = print(leak_print_json, &run);
-	ck_assert_ptr_nonnull(strstr(out, "\"snapshot\": true}"));
+	ck_assert_ptr_nonnull(strstr(out, "\"snapshot\": true, \"pin_cpu\": null, "
+				     "\"neighbour\": null}"));
 	ck_assert_ptr_nonnull(strstr(out, "\"snapshots\": 4, \"restores\": 4"));
 	ck_assert_ptr_nonnull(strstr(out, "\"victim\": {\"kind\": \"restored\", \"vm\": 1"));
 	out = print(leak_print_tap, &run);
@@ -478,6 +479,40 @@ START_TEST(report_formats_with_snapshots)
 				     "canaries, of one round\n"));
 	ck_assert_ptr_nonnull(strstr(out, "not ok 10 - VM1: restored writers"));
 	ck_assert_ptr_nonnull(strstr(out, "1..10\n"));
+	leak_table_free(&run.table);
+}
+END_TEST
+
+/* --pin and --neighbour in every format; the switches the check covered, and per second. */
+START_TEST(report_counts_switches)
+{
+	static struct leak_config pcfg = { .nr_vms = 2, .writers = 2, .pin = true, .pin_cpu = 1,
+					   .neighbour = "hello.elf" };
+	struct leak_run run = { .cfg = &pcfg, .elapsed_ms = 2000, .neighbour_ok = true,
+				.total = { .exits = 5000, .voluntary_switches = 3000,
+					   .involuntary_switches = 1000, .xcr0 = 0xe7 } };
+	char *out;
+
+	leak_judge(&run);
+	out = print(leak_print_text, &run);
+	ck_assert_ptr_nonnull(strstr(out, "  context switches  4000 (2000/s): 3000 voluntary, 1000 "
+				     "involuntary, of the VM processes' threads, all on one CPU\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  pinned            every VM process on host CPU 1\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  neighbour         hello.elf, booted again until the end: "
+				     "every boot ended well\n"));
+	out = print(leak_print_json, &run);
+	ck_assert_ptr_nonnull(strstr(out, "\"pin_cpu\": 1, \"neighbour\": \"hello.elf\"}"));
+	ck_assert_ptr_nonnull(strstr(out, "\"voluntary_switches\": 3000, \"involuntary_switches\": "
+				     "1000, \"switches_per_s\": 2000}"));
+	ck_assert_ptr_nonnull(strstr(out, "\"neighbour_ok\": true,"));
+	out = print(leak_print_tap, &run);
+	ck_assert_ptr_nonnull(strstr(out, "# 4000 context switches (2000/s), 5000 exits checked "
+				     "(2500/s), every VM process on one CPU\n"));
+	/* Unpinned, the report says nothing of one CPU. */
+	pcfg.pin = false;
+	out = print(leak_print_text, &run);
+	ck_assert_ptr_null(strstr(out, "one CPU"));
+	ck_assert_ptr_null(strstr(out, "pinned"));
 	leak_table_free(&run.table);
 }
 END_TEST
@@ -505,6 +540,7 @@ int main(void)
 	tcase_add_test(r, judge_snapshot_self_test);
 	tcase_add_test(r, report_formats);
 	tcase_add_test(r, report_formats_with_snapshots);
+	tcase_add_test(r, report_counts_switches);
 	suite_add_tcase(s, c);
 	suite_add_tcase(s, sc);
 	suite_add_tcase(s, r);

@@ -156,6 +156,52 @@ START_TEST(no_way_out_names_no_option)
 }
 END_TEST
 
+/*
+ * --stats: a vCPU thread may read and close the files it opened for its own
+ * counters, and ask getcpu; any other descriptor stays unreadable.
+ */
+START_TEST(a_vcpu_thread_reads_only_its_own_counters)
+{
+	int pipefd[2], ws;
+	char msg[512] = { 0 };
+	ssize_t n;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		int own = open("/proc/thread-self/status", O_RDONLY), other = open("/dev/zero", O_RDONLY);
+		struct fpvm_error err = { 0 };
+		unsigned int cpu;
+		char buf[64];
+
+		dup2(pipefd[1], STDERR_FILENO);
+		seccomp_set_exit_status(FPVM_EXIT_SECCOMP);
+		if (own < 0 || other < 0 || seccomp_sigsys_init() ||
+		    seccomp_filter_thread_reading(SECCOMP_THREAD_VCPU, &own, 1, &err))
+			_exit(99);
+		if (read(own, buf, sizeof(buf)) <= 0 || close(own) ||
+		    syscall(__NR_getcpu, &cpu, NULL, NULL))
+			_exit(98);
+		if (write(STDERR_FILENO, "read\n", 5) != 5)
+			_exit(97);
+		if (read(other, buf, sizeof(buf)) > 0)
+			_exit(96);	/* the filter let it through */
+		_exit(0);
+	}
+	close(pipefd[1]);
+	for (size_t len = 0; (n = read(pipefd[0], msg + len, sizeof(msg) - 1 - len)) > 0;)
+		len += (size_t)n;
+	close(pipefd[0]);
+	ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
+	ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == FPVM_EXIT_SECCOMP, "status %d: %s", ws,
+		      msg);
+	ck_assert_msg(!strncmp(msg, "read\n", 5), "'%s'", msg);
+	ck_assert_msg(strstr(msg, "forbidden system call: read ("), "'%s'", msg);
+}
+END_TEST
+
 #endif
 
 START_TEST(syscall_names)
@@ -177,6 +223,7 @@ int main(void)
 	tcase_add_test(tc, what_a_vcpu_thread_needs_passes);
 	tcase_add_test(tc, anything_else_is_named_and_stops);
 	tcase_add_test(tc, tgkill_stays_in_this_process);
+	tcase_add_test(tc, a_vcpu_thread_reads_only_its_own_counters);
 	tcase_add_test(tc, no_way_out_names_no_option);
 #endif
 	suite_add_tcase(s, tc);
