@@ -38,7 +38,7 @@ enum fpvm_status {
 	FPVM_EXIT_HALTED = 116,		/* every vCPU halted, no exit status */
 	FPVM_EXIT_STRICT_IO = 117,	/* --strict-io: access to nothing */
 	FPVM_EXIT_SYSTEM_EVENT = 118,	/* KVM_EXIT_SYSTEM_EVENT */
-	FPVM_EXIT_PANIC = 119,		/* guest runtime panic */
+	FPVM_EXIT_PANIC = 119,		/* guest panic: its runtime's, or a Linux kernel's */
 	FPVM_EXIT_HOST_FPSTATE = 120,	/* --check-host-fpstate saw host registers change */
 	FPVM_EXIT_BAD_FPSTATE = 121,	/* KVM returned an fpstate that fails validation */
 	FPVM_EXIT_LEAK = 122,		/* leakcheck: register content crossed a boundary */

@@ -357,7 +357,8 @@ static const struct opt run_opts[] = {
 		   "KVM device to use (default /dev/kvm)"),
 	OPT_CALL("module", 0, "FILE[,STR]", add_module,
 		 "a Multiboot module, with STR as its string; may be\ngiven up to 16 times"),
-	OPT_CALL("initrd", 0, "FILE", add_module, "the same as --module FILE"),
+	OPT_CALL("initrd", 0, "FILE", add_module,
+		 "a Linux kernel's initramfs (one); for a Multiboot\nkernel, the same as --module FILE"),
 	OPT_FLAG("verbose", 'v', struct run_opts, vm.verbose,
 		 "report setup and I/O statistics on stderr"),
 	OPT_SECTION("Where the vCPU threads run:"),
@@ -437,9 +438,11 @@ const struct command cmd_run = {
 	.synopsis = "[OPTIONS] GUEST [--] [GUEST-ARGS...]",
 	.summary = "boot a test guest; its exit value is fpvm's status",
 	.description =
-		"Boots GUEST, a static x86-64 ELF test guest or a Multiboot v1 kernel, under\n"
-		"KVM. The value the guest writes to the exit port (0xf4) becomes fpvm's exit\n"
-		"status.",
+		"Boots GUEST, a static x86-64 ELF test guest, a Multiboot v1 kernel or a Linux\n"
+		"bzImage, under KVM. The value the guest writes to the exit port (0xf4) becomes\n"
+		"fpvm's exit status. A Linux kernel's command line is GUEST-ARGS after\n"
+		"'console=ttyS0 panic=-1' (each left out when GUEST-ARGS set it); its ACPI\n"
+		"power-off is status 0, its reboot 118, its 'Kernel panic' line 119.",
 	.opts = run_opts,
 	.nr_opts = NR_OPTS(run_opts),
 	.operands_end_options = true,
@@ -452,6 +455,7 @@ const struct command cmd_run = {
 		"real-time policy this process may not use; 111 unexpected KVM exit;\n"
 		"112 guest exception; 113 triple fault; 114 entry failure;\n"
 		"115 KVM internal error; 116 all vCPUs halted; 117 --strict-io violation;\n"
-		"118 system event; 119 guest panic; 120 host registers changed across KVM_RUN;\n"
-		"121 invalid guest fpstate from KVM; 124 timeout; 130 SIGINT; 143 SIGTERM.",
+		"118 system event (a Linux reboot); 119 guest panic (a Linux kernel panic);\n"
+		"120 host registers changed across KVM_RUN; 121 invalid guest fpstate from\n"
+		"KVM; 124 timeout; 130 SIGINT; 143 SIGTERM.",
 };

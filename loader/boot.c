@@ -9,6 +9,7 @@
 
 #include "../guest/abi.h"
 #include "boot.h"
+#include "linux.h"
 
 #define PTE_P		(1ULL << 0)
 #define PTE_RW		(1ULL << 1)
@@ -209,4 +210,24 @@ void boot_vcpu_state_multiboot(const struct boot_layout *b, uint32_t entry, uint
 		.rsp = b->stacks_base + FPVM_BOOT_STACK_SIZE,
 		.rflags = 0x2,
 	};
+}
+
+void boot_vcpu_state_linux(const struct linux_entry *e, struct kvm_regs *regs,
+			   struct kvm_sregs *sregs)
+{
+	struct kvm_segment data = data64();
+
+	sregs->cs = code64();
+	sregs->cs.selector = e->cs;
+	data.selector = e->ds;
+	sregs->ds = sregs->es = sregs->fs = sregs->gs = sregs->ss = data;
+	sregs->tr = (struct kvm_segment){ .type = 0xb, .present = 1, .limit = 0xffff };
+	sregs->ldt = (struct kvm_segment){ .type = 0x2, .unusable = 1 };
+	sregs->gdt = (struct kvm_dtable){ .base = e->gdt_base, .limit = e->gdt_limit };
+	sregs->idt = (struct kvm_dtable){ .base = 0, .limit = 0 };
+	sregs->cr0 = e->cr0;
+	sregs->cr3 = e->cr3;
+	sregs->cr4 = e->cr4;
+	sregs->efer = e->efer;
+	*regs = (struct kvm_regs){ .rip = e->rip, .rsi = e->rsi, .rflags = 0x2 };
 }

@@ -30,6 +30,10 @@ void boot_vcpu_state_multiboot(const struct boot_layout *b, uint32_t entry, uint
  * (vector >> 4):(vector & 0xf), every other segment 0, as firmware does.
  */
 void boot_vcpu_state_real_mode(uint32_t vector, struct kvm_regs *regs, struct kvm_sregs *sregs);
+struct linux_entry;
+/* A Linux kernel's 64-bit entry (linux.h) as KVM register state. */
+void boot_vcpu_state_linux(const struct linux_entry *e, struct kvm_regs *regs,
+			   struct kvm_sregs *sregs);
 void boot_vcpu_state(const struct boot_layout *b, unsigned int cpu, uint64_t entry, bool xsave,
 		     struct kvm_regs *regs, struct kvm_sregs *sregs);
 

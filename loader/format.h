@@ -26,6 +26,9 @@ struct image_format {
 	/* The whole image checked against @lim, its segments into @img. */
 	int (*validate)(const void *buf, size_t len, const struct load_limits *lim,
 			struct image *img, struct fpvm_error *err);
+	/* image_check_boot() for this kind; NULL: nothing to check. */
+	int (*check)(const struct image *img, const struct load_limits *lim,
+		     const struct image_boot *boot, struct fpvm_error *err);
 	/* image_prepare() for this kind. */
 	int (*prepare)(const struct image *img, const struct guest_mem *mem,
 		       const struct boot_layout *b, const struct image_boot *boot,
@@ -37,6 +40,7 @@ struct image_format {
 
 extern const struct image_format elf64_format;		/* elf.c */
 extern const struct image_format multiboot_format;	/* multiboot.c */
+extern const struct image_format linux_format;		/* bzimage.c */
 
 /* segment.c: what every kind's segments must satisfy. */
 bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1);

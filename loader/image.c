@@ -14,9 +14,11 @@
 /*
  * Formats with a header to detect, in the order they are tried; the last
  * one, which detects nothing, takes the rest.  A Multiboot kernel is often
- * an ELF file too, so Multiboot comes before ELF64.
+ * an ELF file too, so Multiboot comes before ELF64; a bzImage's boot
+ * sector and "HdrS" cannot be mistaken for either.
  */
 static const struct image_format *const formats[] = {
+	&linux_format,
 	&multiboot_format,
 	&elf64_format,
 };
@@ -115,6 +117,14 @@ int image_load_file(const char *path, const struct guest_mem *mem, const struct 
 	r = image_load(buf, len, path, mem, lim, img, err);
 	free(buf);
 	return r;
+}
+
+int image_check_boot(const struct image *img, const struct load_limits *lim,
+		     const struct image_boot *boot, struct fpvm_error *err)
+{
+	const struct image_format *f = format_by_kind(img->kind);
+
+	return f->check ? f->check(img, lim, boot, err) : 0;
 }
 
 int image_prepare(const struct image *img, const struct guest_mem *mem,

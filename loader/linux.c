@@ -54,7 +54,6 @@
 /* The legacy area a PC's firmware keeps: EBDA, video memory, option and BIOS ROMs. */
 #define EBDA_START		0x9fc00ULL
 #define HIGH_MEMORY		0x100000ULL
-#define ENTRY_64		0x200
 
 #define PTE_P			(1ULL << 0)
 #define PTE_RW			(1ULL << 1)
@@ -317,6 +316,22 @@ static void add_piece(struct linux_boot *b, const char *what, uint64_t gpa, cons
 	b->piece[b->nr_pieces++] = (struct linux_piece){ what, gpa, data, len };
 }
 
+void linux_entry_at(uint64_t kernel_addr, struct linux_entry *e)
+{
+	*e = (struct linux_entry){
+		.rip = kernel_addr + LINUX_ENTRY_64,
+		.rsi = LINUX_ZERO_PAGE_ADDR,
+		.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG,
+		.cr3 = LINUX_PML4_ADDR,
+		.cr4 = CR4_PAE,
+		.efer = EFER_LME | EFER_LMA,
+		.gdt_base = LINUX_GDT_ADDR,
+		.gdt_limit = LINUX_GDT_ENTRIES * sizeof(uint64_t) - 1,
+		.cs = LINUX_BOOT_CS,
+		.ds = LINUX_BOOT_DS,
+	};
+}
+
 int linux_prepare(const void *buf, size_t len, const struct linux_params *p,
 		  struct linux_boot *b, struct fpvm_error *err)
 {
@@ -341,18 +356,7 @@ int linux_prepare(const void *buf, size_t len, const struct linux_params *p,
 	b->gdt[0] = b->gdt[1] = 0;
 	b->gdt[LINUX_BOOT_CS / 8] = 0x00af9b000000ffffULL;	/* 64-bit code: L, P, read/exec */
 	b->gdt[LINUX_BOOT_DS / 8] = 0x00cf93000000ffffULL;	/* flat 4 GiB data: G, D, P, r/w */
-	b->entry = (struct linux_entry){
-		.rip = b->kernel_addr + ENTRY_64,
-		.rsi = LINUX_ZERO_PAGE_ADDR,
-		.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG,
-		.cr3 = LINUX_PML4_ADDR,
-		.cr4 = CR4_PAE,
-		.efer = EFER_LME | EFER_LMA,
-		.gdt_base = LINUX_GDT_ADDR,
-		.gdt_limit = sizeof(b->gdt) - 1,
-		.cs = LINUX_BOOT_CS,
-		.ds = LINUX_BOOT_DS,
-	};
+	linux_entry_at(b->kernel_addr, &b->entry);
 	add_piece(b, "the kernel", b->kernel_addr, (const uint8_t *)buf + b->img.kernel_offset,
 		  b->img.kernel_size);
 	add_piece(b, "the zero page", LINUX_ZERO_PAGE_ADDR, b->zero_page, sizeof(b->zero_page));

@@ -40,6 +40,9 @@
 #define LINUX_CMDLINE_ADDR	0x20000ULL
 #define LINUX_CMDLINE_MAX	0x10000ULL	/* bytes, the terminating NUL included */
 #define LINUX_NR_PD		4
+/* The 64-bit entry point, from the protected-mode kernel's load address. */
+#define LINUX_ENTRY_64		0x200
+#define LINUX_GDT_ENTRIES	4	/* null, unused, __BOOT_CS, __BOOT_DS */
 
 /* The boot GDT's selectors the 64-bit protocol requires (__BOOT_CS, __BOOT_DS). */
 #define LINUX_BOOT_CS		0x10
@@ -109,7 +112,7 @@ struct linux_boot {
 	struct linux_piece piece[LINUX_MAX_PIECES];
 	unsigned int nr_pieces;
 	uint8_t zero_page[4096];
-	uint64_t gdt[4];
+	uint64_t gdt[LINUX_GDT_ENTRIES];
 	uint64_t pml4[512], pdpt[512], pd[LINUX_NR_PD][512];
 };
 
@@ -117,6 +120,8 @@ struct linux_boot {
 bool linux_detect(const void *buf, size_t len);
 /* Checks the setup header: every failure is FPVM_ERR_INPUT with one line saying why. */
 int linux_parse(const void *buf, size_t len, struct linux_image *img, struct fpvm_error *err);
+/* The entry state for a kernel loaded at @kernel_addr (what linux_prepare() gives). */
+void linux_entry_at(uint64_t kernel_addr, struct linux_entry *e);
 /*
  * Parses @buf and lays the boot out in @b for @p: the kernel at its
  * preferred address, the initrd as high as it may go, the zero page with

@@ -29,6 +29,7 @@
 enum image_kind {
 	IMAGE_ELF64,		/* fpvm's own guests: long mode at entry (docs/guests.md) */
 	IMAGE_MULTIBOOT,	/* Multiboot v1: 32-bit protected mode, EAX/EBX per the spec */
+	IMAGE_LINUX,		/* a bzImage: the x86 boot protocol's 64-bit entry (linux.h) */
 	NR_IMAGE_KINDS,
 };
 
@@ -91,7 +92,7 @@ int image_load(const void *buf, size_t len, const char *name, const struct guest
 int image_load_file(const char *path, const struct guest_mem *mem, const struct load_limits *lim,
 		    struct image *img, struct fpvm_error *err);
 
-/* A module as a Multiboot kernel gets it: its bytes and its string. */
+/* A module as a Multiboot kernel gets it (a Linux kernel's initrd): its bytes and its string. */
 struct image_module {
 	const uint8_t *data;
 	size_t len;
@@ -100,6 +101,9 @@ struct image_module {
 
 /* What a kernel is handed besides its segments. */
 struct image_boot {
+	/* The image's bytes: a Linux kernel's zero page copies its setup header. */
+	const void *image;
+	size_t image_len;
 	const char *path;	/* the image's name: argv[0] of its command line */
 	int nargs;
 	char **args;
@@ -107,6 +111,14 @@ struct image_boot {
 	unsigned int nr_modules;
 };
 
+/*
+ * What @img's kind needs of @boot that its image alone does not say,
+ * checked against @lim before KVM is opened: a Linux kernel's command line
+ * against its cmdline_size, its initrd against initrd_addr_max and RAM.
+ * Nothing is written.
+ */
+int image_check_boot(const struct image *img, const struct load_limits *lim,
+		     const struct image_boot *boot, struct fpvm_error *err);
 /*
  * The structures @img's kind boots with, written into @mem once its
  * segments are: an ELF64 guest's page tables and GDT, a Multiboot kernel's

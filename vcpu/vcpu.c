@@ -66,6 +66,8 @@ struct vcpu *vcpu_create_cpuid(const struct vcpu_params *p, unsigned int id,
 	/* Leaf 0xD offers exactly the guest XCR0, so the guest cannot XSETBV more. */
 	if (!cpuid)
 		xstate_cpuid_restrict(vcpu->cpuid, &p->fpu->cfg->layout, p->fpu->xcr0);
+	if (!cpuid && p->hide_xcr0_features)
+		cpuid_hide_xcr0_features(vcpu->cpuid, p->fpu->xcr0);
 	r = kvm_vcpu_set_cpuid2(p->kvm, vcpu->fd, vcpu->cpuid);
 	if (r) {
 		fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: KVM_SET_CPUID2: %s", id, strerror(-r));

@@ -27,6 +27,12 @@ struct vcpu_params {
 	unsigned int nr_cpus;		/* for CPUID's topology leaves */
 	const struct guest_fpu *fpu;
 	bool check_host_fpstate;	/* keep a second host image for kvm_run_checked() */
+	/*
+	 * CPUID offers no instruction set whose registers XCR0 leaves out
+	 * (cpuid_hide_xcr0_features()): an OS such as Linux takes its feature
+	 * flags from CPUID, never from XCR0.
+	 */
+	bool hide_xcr0_features;
 };
 
 /* What one vCPU cost, kept when the VM is told to (vm_config.stats). */
@@ -90,6 +96,12 @@ int vcpu_run(struct vcpu *vcpu);
 const char *kvm_exit_reason_name(uint32_t reason);
 
 /* CPUID as this vCPU sees it: KVM's table with its topology (cpuid.c). */
+/*
+ * Clears the CPUID feature bits of instructions whose register state
+ * @xcr0 does not enable: AVX and its kin without YMM, AVX-512 without
+ * opmask and ZMM state, PKU without PKRU, AMX without its tiles.
+ */
+void cpuid_hide_xcr0_features(struct kvm_cpuid2 *cpuid, uint64_t xcr0);
 struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported, unsigned int id,
 				  unsigned int nr_cpus);
 

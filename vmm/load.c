@@ -12,6 +12,15 @@
 #include "pc.h"
 #include "vm.h"
 
+/*
+ * A bad image's message names it; RAM too small for it stays a
+ * configuration error, whose message the command begins with its option.
+ */
+static int name_input_error(struct fpvm_error *err, const char *path, int r)
+{
+	return err->cls == FPVM_ERR_INPUT ? image_name_error(err, path) : r;
+}
+
 int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *err)
 {
 	struct load_limits lim;
@@ -37,7 +46,7 @@ int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *er
 	load_limits_init(&lim, &mem, &b);
 	r = image_validate(cfg->image, cfg->image_len, &lim, &img, err);
 	if (r)
-		return image_name_error(err, cfg->guest_path);
+		return name_input_error(err, cfg->guest_path, r);
 	if (cfg->nr_modules && !image_kind_modules(img.kind)) {
 		r = fpvm_fail(err, FPVM_ERR_INPUT, EINVAL, "%s: modules are for Multiboot kernels "
 			      "only", cfg->guest_path);
@@ -57,7 +66,12 @@ int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *er
 			return r;
 		cfg->module[i] = (struct image_module){ data, len, comma ? comma + 1 : "" };
 	}
-	return 0;
+	r = image_check_boot(&img, &lim, &(struct image_boot){
+		.image = cfg->image, .image_len = cfg->image_len, .path = cfg->guest_path,
+		.nargs = cfg->guest_nargs, .args = cfg->guest_args, .modules = cfg->module,
+		.nr_modules = cfg->nr_modules,
+	}, err);
+	return r ? name_input_error(err, cfg->guest_path, r) : 0;
 }
 
 void vm_release_modules(struct vm_config *cfg)
@@ -70,6 +84,7 @@ void vm_release_modules(struct vm_config *cfg)
 int vm_load_guest(struct vm *vm, struct fpvm_error *err)
 {
 	const struct image_boot boot = {
+		.image = vm->cfg->image, .image_len = vm->cfg->image_len,
 		.path = vm->cfg->guest_path, .nargs = vm->cfg->guest_nargs,
 		.args = vm->cfg->guest_args, .modules = vm->cfg->module,
 		.nr_modules = vm->cfg->nr_modules,

@@ -9,10 +9,12 @@
 #include <sys/mman.h>
 
 #include "../vcpu/vcpu.h"
+#include "linux.h"
 #include "pause.h"
 #include "pc.h"
 #include "vm.h"
 
+#define PC_SERIAL_IRQ	4	/* COM1's ISA interrupt */
 #define KVMFAIL(err, what, r) \
 	fpvm_fail(err, FPVM_ERR_SYSTEM, -(r), "%s: %s", what, strerror(-(r)))
 
@@ -67,6 +69,8 @@ static void pc_flush_page(void *opaque, uint64_t gpa)
 
 static void pc_reset(void *opaque, unsigned int cpu)
 {
+	if (linux_guest(opaque) && linux_reset_panicked(opaque, cpu))
+		return;
 	vm_request_stop(opaque, VM_STOP_SYSTEM_EVENT, KVM_SYSTEM_EVENT_RESET, 0,
 			"vcpu %u: system reset through port 0x%x", cpu, PCI_RESET_PORT);
 }
@@ -80,6 +84,11 @@ static void pc_sleep(void *opaque, unsigned int cpu, unsigned int slp_typ)
 {
 	struct vm *vm = opaque;
 
+	/* A Linux guest's clean power-off is how its init says it is done. */
+	if (slp_typ == ACPI_SLP_TYP_S5 && linux_guest(vm)) {
+		linux_power_off(vm, cpu);
+		return;
+	}
 	if (slp_typ == ACPI_SLP_TYP_S5) {
 		vm_request_stop(vm, VM_STOP_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SHUTDOWN, 0,
 				"vcpu %u: ACPI S5 (soft off)", cpu);
@@ -89,9 +98,31 @@ static void pc_sleep(void *opaque, unsigned int cpu, unsigned int slp_typ)
 		vm_request_pause(vm, &vm->s3_requested);
 }
 
-/* What a Multiboot kernel's PC has beyond the in-kernel irqchip and PIT. */
+/*
+ * The 16550A's interrupt output is ISA IRQ 4 on a PC, an input of the
+ * in-kernel PIC and IOAPIC; it rises only once the guest sets OUT2 and
+ * IER, as Linux's 8250 driver does (it sends from its THRE interrupt).
+ */
+static void pc_serial_irq(void *opaque, int level)
+{
+	struct vm *vm = opaque;
+	int r = kvm_vm_irq_line(vm->kvm, vm->fd, PC_SERIAL_IRQ, (uint32_t)level);
+
+	if (r)
+		vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0, "KVM_IRQ_LINE %u: %s",
+				PC_SERIAL_IRQ, strerror(-r));
+}
+
+static void pc_serial_line(void *opaque, unsigned int cpu, const char *buf, unsigned int len)
+{
+	if (linux_guest(opaque))
+		linux_console_line(opaque, cpu, buf, len);
+}
+
+/* What a Multiboot or Linux kernel's PC has beyond the in-kernel irqchip and PIT. */
 int pc_attach_devices(struct vm *vm, struct fpvm_error *err)
 {
+	const struct serial8250_hooks uart = { pc_serial_irq, pc_serial_line, vm };
 	const struct bus_region pio[] = {
 		{ "fw_cfg", FW_CFG_PORT_SELECTOR, 2, &fw_cfg_ops, &vm->fw_cfg },
 		{ "rtc-cmos", RTC_PORT, 2, &rtc_cmos_ops, &vm->rtc },
@@ -112,6 +143,7 @@ int pc_attach_devices(struct vm *vm, struct fpvm_error *err)
 	vm->pci.opaque = vm;
 	vm->acpi_pm.sleep = pc_sleep;
 	vm->acpi_pm.opaque = vm;
+	serial8250_set_hooks(vm->serial, &uart);
 	for (size_t i = 0; !r && i < sizeof(pio) / sizeof(pio[0]); i++)
 		r = bus_register(&vm->pio, &pio[i]);
 	if (r)

@@ -123,6 +123,8 @@ struct vcpu_params vm_vcpu_params(const struct vm *vm)
 	return (struct vcpu_params){
 		.kvm = vm->kvm, .vm_fd = vm->fd, .nr_cpus = vm->cfg->nr_cpus, .fpu = &vm->fpu,
 		.check_host_fpstate = vm->cfg->check_host_fpstate,
+		/* Linux believes CPUID's flags, whatever XCR0 enables (docs/linux.md). */
+		.hide_xcr0_features = vm->image.kind == IMAGE_LINUX,
 	};
 }
 

@@ -129,6 +129,7 @@ struct vm {
 	struct pci_host pci;
 	struct rtc_cmos rtc;
 	uint32_t facs_gpa;
+	char panic_line[160];		/* a Linux guest's "Kernel panic" line, once seen (linux.c) */
 	/*
 	 * ACPI S3: the vCPU that wrote SLP_EN parks at once; the main thread
 	 * pauses the rest until the wake event (the RTC alarm), then restarts

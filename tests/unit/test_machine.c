@@ -260,6 +260,41 @@ START_TEST(cpuid_topology)
 }
 END_TEST
 
+/* A CPU offering every feature: what of it each XCR0 leaves a Linux guest. */
+START_TEST(cpuid_hides_what_xcr0_leaves_out)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 3 * sizeof(c->entries[0]));
+	const uint32_t avx512_ebx = 0xdc230000, fma_avx_f16c = (1U << 12) | (3U << 28);
+
+	ck_assert_ptr_nonnull(c);
+	c->nent = 3;
+	c->entries[0] = (struct kvm_cpuid_entry2){ .function = 1, .ecx = ~0U, .edx = ~0U };
+	c->entries[1] = (struct kvm_cpuid_entry2){ .function = 7, .ebx = ~0U, .ecx = ~0U,
+						   .edx = ~0U };
+	c->entries[2] = (struct kvm_cpuid_entry2){ .function = 7, .index = 1, .eax = ~0U };
+	cpuid_hide_xcr0_features(c, 0x602e7);		/* all of them: nothing hidden */
+	ck_assert_uint_eq(c->entries[0].ecx & c->entries[1].ebx & c->entries[1].ecx &
+			  c->entries[1].edx & c->entries[2].eax, ~0U);
+	cpuid_hide_xcr0_features(c, 0xe7);		/* no PKRU, no AMX */
+	ck_assert_uint_eq(c->entries[1].ecx >> 3 & 3, 0);		/* PKU, OSPKE */
+	ck_assert_uint_eq(c->entries[1].edx >> 24 & 1, 0);		/* AMX-TILE */
+	ck_assert_uint_eq(c->entries[1].ebx & avx512_ebx, avx512_ebx);
+	cpuid_hide_xcr0_features(c, 0x7);		/* AVX, no AVX-512 */
+	ck_assert_uint_eq(c->entries[1].ebx & avx512_ebx, 0);
+	ck_assert_uint_eq(c->entries[2].eax >> 5 & 1, 0);		/* AVX512_BF16 */
+	ck_assert_uint_eq(c->entries[1].ebx >> 5 & 1, 1);		/* AVX2 */
+	ck_assert_uint_eq(c->entries[0].ecx & fma_avx_f16c, fma_avx_f16c);
+	cpuid_hide_xcr0_features(c, 0x3);		/* x87 and SSE only */
+	ck_assert_uint_eq(c->entries[0].ecx & fma_avx_f16c, 0);
+	ck_assert_uint_eq(c->entries[1].ebx >> 5 & 1, 0);
+	ck_assert_uint_eq(c->entries[2].eax >> 4 & 1, 0);		/* AVX-VNNI */
+	/* What needs no XSAVE component stays: SSE4.2, XSAVE, OSXSAVE, the EDX bits. */
+	ck_assert_uint_eq(c->entries[0].ecx & (7U << 25 | 1U << 20), 7U << 25 | 1U << 20);
+	ck_assert_uint_eq(c->entries[0].edx, ~0U);
+	free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("machine");
@@ -273,6 +308,7 @@ int main(void)
 	tcase_add_test(dt, fdt_no_arguments);
 	tcase_add_test(dt, fdt_too_small);
 	tcase_add_test(cpu, cpuid_topology);
+	tcase_add_test(cpu, cpuid_hides_what_xcr0_leaves_out);
 	suite_add_tcase(s, boot);
 	suite_add_tcase(s, dt);
 	suite_add_tcase(s, cpu);
