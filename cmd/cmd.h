@@ -198,8 +198,8 @@ struct suite;
 int test_set_shard(void *opts, const char *arg, struct fpvm_error *err);
 int test_shard(const struct test_opts *o, struct suite *s);
 int test_merge(const struct test_opts *o);
-int test_write_report(const char *option, const char *path, const struct suite *s,
-		      void (*print)(FILE *, const struct suite *));
+/* --junit and --json, where given; 0, or the status of a report that cannot be written. */
+int test_write_reports(const struct test_opts *o, const struct suite *s);
 
 extern const struct command cmd_run, cmd_test, cmd_probe, cmd_fpstate_show, cmd_fpstate_diff,
 	cmd_fpstate_check, cmd_leakcheck, cmd_restore, cmd_snapshot_show;

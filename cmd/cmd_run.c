@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../snapshot/snapshot.h"
+#include "../snapshot/check.h"
 #include "../vcpu/vcpu.h"
 #include "cmd.h"
 

@@ -238,23 +238,6 @@ static void list(const struct suite *s)
 	}
 }
 
-int test_write_report(const char *option, const char *path, const struct suite *s,
-		      void (*print)(FILE *, const struct suite *))
-{
-	FILE *f;
-
-	if (!path)
-		return 0;
-	f = fopen(path, "w");
-	if (f) {
-		print(f, s);
-		if (!ferror(f) && !fclose(f))
-			return 0;
-	}
-	fprintf(stderr, "fpvm: %s %s: %s\n", option, path, strerror(errno ? errno : EIO));
-	return FPVM_EXIT_IOERR;
-}
-
 static int status_of_suite(const struct suite *s)
 {
 	if (s->interrupted)
@@ -292,9 +275,7 @@ static int run_suite(const struct test_opts *o, struct suite *s)
 	if (s->interrupted)
 		printf("Bail out! interrupted by %s\n", strsignal(s->interrupted));
 	status = r ? report_error(&err) : status_of_suite(s);
-	status = test_write_report("--junit", o->junit_path, s, suite_print_junit) ?: status;
-	status = test_write_report("--json", o->json_path, s, suite_print_json) ?: status;
-	return status;
+	return test_write_reports(o, s) ?: status;
 }
 
 static int test(const void *opts)

@@ -85,8 +85,7 @@ int test_merge(const struct test_opts *o)
 		fprintf(stderr, "fpvm: a shard's run was interrupted: its report is incomplete\n");
 		status = 1;
 	}
-	status = test_write_report("--junit", o->junit_path, &s, suite_print_junit) ?: status;
-	status = test_write_report("--json", o->json_path, &s, suite_print_json) ?: status;
+	status = test_write_reports(o, &s) ?: status;
 	suite_free(&s);
 	return status;
 }

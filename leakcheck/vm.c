@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../snapshot/snapshot.h"
+#include "../snapshot/check.h"
 #include "../vmm/run.h"
 #include "../vmm/stats.h"
 #include "../vmm/vm_snapshot.h"

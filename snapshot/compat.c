@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../fpstate/fpstate.h"
-#include "snapshot.h"
+#include "check.h"
 
 enum reg { EAX, EBX, ECX, EDX };
 

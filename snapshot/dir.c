@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "../base/file.h"
-#include "snapshot.h"
+#include "internal.h"
 
 /* A directory inside @dirfd, never through a link. */
 static int open_subdir(int dirfd, const char *name)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "snapshot.h"
+#include "internal.h"
 
 #define LINE_MAX_BYTES	1024
 #define HASH_SLOTS	(2 * SNAPSHOT_MAX_PARTS)	/* power of two, at most half full */

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "snapshot.h"
+#include "internal.h"
 
 #define PAGE		SNAPSHOT_PAGE_SIZE
 #define BATCH_PAGES	32768		/* pagemap entries read at a time: 128 MiB of memory */

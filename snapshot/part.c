@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "../base/file.h"
-#include "snapshot.h"
+#include "internal.h"
 
 #define IO_CHUNK	(1U << 20)
 

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "../fpstate/fpstate.h"
-#include "snapshot.h"
+#include "check.h"
 
 #define KVM_MAX_CPUID_ENTRIES	256	/* arch/x86/include/asm/kvm_host.h */
 

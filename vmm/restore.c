@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../snapshot/snapshot.h"
+#include "../snapshot/check.h"
 #include "../vcpu/vcpu.h"
 #include "machine_state.h"
 #include "vm.h"

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../../snapshot/snapshot.h"
+#include "../../snapshot/check.h"
 #include "testutil.h"
 
 #define MEM_SIZE	(64ULL << 20)
