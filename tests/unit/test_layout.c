@@ -277,6 +277,7 @@ START_TEST(a_nul_byte_is_refused)
 	memcpy(text, amd, sizeof(amd));
 	text[30] = '\0';
 	ck_assert_int_eq(load(amd, 4096), 0);
+	fpstate_file_free(&sf);
 	write_file(layout_path, text, sizeof(amd) - 1);
 	ck_assert_int_lt(fpstate_file_load(xsave_path, &sf, &err), 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "vcpu0.layout:1: a NUL byte"));
@@ -463,6 +464,7 @@ START_TEST(image_set_in_memory)
 	ck_assert_int_eq(fpstate_file_set_image(&sf, image, sizeof(image), "x", &err), 0);
 	ck_assert_uint_eq((uintptr_t)sf.buf % 64, 0);
 	ck_assert_mem_eq(sf.buf, image, sizeof(image));
+	fpstate_file_free(&sf);
 	/* The name labels every message, the line number after it. */
 	ck_assert_int_lt(fpstate_layout_parse(amd, strlen(amd) - 2, "snap/vcpu0.layout", &sf,
 					      &err), 0);
