@@ -52,7 +52,15 @@ static void check_parsed(const struct cli *cli)
 	} else if (c == &cmd_test) {
 		const struct test_opts *o = &cli->opts.test;
 
-		touch(o->manifest);
+		/* --merge takes reports, not a manifest. */
+		FUZZ_ASSERT(o->merge ? o->nr_reports >= 1 && o->nr_reports <= TEST_MAX_REPORTS
+				     : o->manifest != NULL);
+		touch_opt(o->manifest);
+		for (unsigned int i = 0; i < o->nr_reports; i++)
+			touch(o->reports[i]);
+		touch_opt(o->shard);
+		touch_opt(o->shard_timings);
+		FUZZ_ASSERT(!o->shard || o->shard_k < o->shard_n);
 		FUZZ_ASSERT(o->nr_groups <= TEST_MAX_SELECT && o->nr_globs <= TEST_MAX_SELECT);
 		for (unsigned int i = 0; i < o->nr_groups; i++)
 			touch(o->groups[i]);
