@@ -187,16 +187,45 @@ static int load_xsave(struct vcpu *vcpu, const void *xsave, struct fpvm_error *e
 	return r;
 }
 
+/* "AuthenticAMD" and "HygonGenuine": CPUs whose KVM runs guests with SVM. */
+static bool host_svm(const struct kvm *kvm)
+{
+	const struct kvm_cpuid_entry2 *e = kvm->cpuid ? kvm_cpuid_find(kvm->cpuid, 0, 0) : NULL;
+
+	/* EBX holds the vendor's first four letters: "Auth", "Hygo". */
+	return e && (e->ebx == 0x68747541 || e->ebx == 0x6f677948);
+}
+
+/*
+ * TR as this host's KVM should get it back.  SVM keeps the TSS type that
+ * the guest's LTR loaded, 9 (available), and KVM_GET_SREGS reports it as
+ * 11 (busy) for VMX, whose VM entry in long mode requires busy
+ * (svm_get_segment(): "the busy flag in the tr selector isn't exposed");
+ * KVM_SET_SREGS writes the type it is given.  Restored as busy on SVM, TR
+ * differs from what the guest's LTR left, and a CPU that checks the type
+ * faults: QEMU's TCG (the faithful lane) raises #GP for every CPL3 IN/OUT
+ * unless TR's type is 9 (helper_check_io()), so a Linux init's ioperm()ed
+ * outl failed after a restore.  On SVM the type goes back to available.
+ */
+static void tr_for_host(const struct kvm *kvm, struct kvm_sregs *sregs)
+{
+	if (host_svm(kvm) && sregs->tr.type == 0xb)
+		sregs->tr.type = 0x9;
+}
+
 static int load_sequence(struct vcpu *vcpu, const struct vcpu_state *s,
 			 const struct vcpu_state *fresh, const void *xsave, struct fpvm_error *err)
 {
+	struct kvm_sregs sregs = s->sregs;
+
+	tr_for_host(vcpu->kvm, &sregs);
 	/*
 	 * Special registers first: KVM_SET_SREGS sets EFER and CR4 (which
 	 * MSR writes such as the SYSCALL ones check against) and the APIC
 	 * base, which enables the LAPIC that KVM_SET_LAPIC then fills
 	 * (kvm_apic_set_state()).
 	 */
-	return LOAD("special registers", KVM_SET_SREGS, &s->sregs) ?:
+	return LOAD("special registers", KVM_SET_SREGS, &sregs) ?:
 	    /*
 	     * The LAPIC before the MSRs: a write of IA32_TSC_DEADLINE is
 	     * dropped unless the LVT timer is already in TSC-deadline mode
