@@ -21,7 +21,12 @@ struct machine_state {
 	uint8_t halted[FPVM_MAX_CPUS];	/* the vCPU's thread had ended on a halt */
 	struct serial8250_state serial;
 	uint16_t fw_cfg_selector, fw_cfg_offset;
-	uint32_t pad;
+	/*
+	 * enum image_kind: what the guest is, for what the platform does at
+	 * its ends (a Linux guest's power-off, reset and panic: linux.h).
+	 * Snapshots from before it have 0 here, fpvm's own ELF64 guests.
+	 */
+	uint32_t image_kind;
 	/* With pc: the in-kernel PICs and IOAPIC, PIT and clock (api.rst). */
 	struct kvm_irqchip pic_master, pic_slave, ioapic;
 	struct kvm_pit_state2 pit;

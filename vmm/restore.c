@@ -63,6 +63,8 @@ static int open_machine(struct vm_snapshot *s, struct fpvm_error *err)
 		return bad_part(err, "machine", "its vCPU count differs from the manifest's");
 	if (ms->pc > 1)
 		return bad_part(err, "machine", "bad platform");
+	if (ms->image_kind >= NR_IMAGE_KINDS || (image_kind_pc(ms->image_kind) && !ms->pc))
+		return bad_part(err, "machine", "unknown guest kind, or a PC guest off the PC");
 	if (!serial8250_state_valid(&ms->serial))
 		return bad_part(err, "machine", "impossible UART state (a FIFO index past its "
 				"buffer)");
@@ -436,6 +438,8 @@ int vm_restore(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_c
 	vm->stats.phase_ns[VM_PHASE_CREATE] = vm_now_ns() - t;
 	if (r)
 		return -EINVAL;
+	/* What the guest is decides its power-off, reset and panic (linux.h). */
+	vm->image.kind = s->machine->image_kind;
 	r = vm_setup_fpstate(vm, fpu_cfg, err) ?: vm_attach_devices(vm, err) ?:
 	    restore_machine(vm, s->machine, err) ?: restore_memory(vm, s, err);
 	if (r)

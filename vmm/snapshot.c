@@ -106,7 +106,7 @@ static int save_machine(struct vm *vm, struct snapshot_writer *w, struct fpvm_er
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "snapshot: out of memory");
 	*ms = (struct machine_state){
 		.magic = MACHINE_STATE_MAGIC, .size = sizeof(*ms), .pc = vm->pc,
-		.nr_cpus = vm->nr_vcpus,
+		.nr_cpus = vm->nr_vcpus, .image_kind = vm->image.kind,
 	};
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		ms->halted[i] = vm->vcpu_halted[i];

@@ -209,6 +209,22 @@ START_TEST(uart_index_past_its_buffer)
 }
 END_TEST
 
+/* The guest's kind decides its ends after the restore: an unknown one is refused. */
+START_TEST(guest_kind_unknown_or_off_its_platform)
+{
+	ms->image_kind = NR_IMAGE_KINDS;
+	expect_refused(build(), "snapshot: part machine: unknown guest kind");
+}
+END_TEST
+
+START_TEST(linux_guest_off_the_pc)
+{
+	ms->image_kind = IMAGE_LINUX;	/* ms->pc is 0 */
+	expect_refused(build(), "snapshot: part machine: unknown guest kind, or a PC guest off "
+		       "the PC");
+}
+END_TEST
+
 /* Not "does not fit this host" (110): the snapshot disagrees with itself. */
 START_TEST(xstate_bv_outside_the_manifests_xcr0)
 {
@@ -313,6 +329,8 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, make_state, free_state);
 	tcase_add_test(tc, good_snapshot_opens);
+	tcase_add_test(tc, guest_kind_unknown_or_off_its_platform);
+	tcase_add_test(tc, linux_guest_off_the_pc);
 	tcase_add_test(tc, cr4_all_ones);
 	tcase_add_test(tc, mp_state_99);
 	tcase_add_test(tc, xcr0_zero);
