@@ -31,8 +31,8 @@ static bool arg_given(const struct image_boot *boot, const char *param)
 	return false;
 }
 
-/* The defaults not given, then the arguments, blank-separated (caller frees). */
-static char *linux_cmdline(const struct image_boot *boot)
+/* The defaults not given, then the arguments, blank-separated. */
+char *linux_cmdline(const struct image_boot *boot)
 {
 	size_t len = 1;
 	char *line, *p;
@@ -182,6 +182,7 @@ const struct image_format linux_format = {
 	.kind = IMAGE_LINUX,
 	.pc = true,
 	.modules = true,
+	.is_linux = true,
 	.detect = linux_detect,
 	.validate = linux_validate,
 	.check = linux_check,

@@ -17,6 +17,7 @@ struct image_format {
 	enum image_kind kind;
 	bool pc;		/* boots on the PC platform (image_kind_pc()) */
 	bool modules;		/* takes modules */
+	bool is_linux;		/* a Linux kernel (image_kind_linux()) */
 	/*
 	 * Whether @buf claims to be of this kind: its header is there, valid
 	 * or not (validation says).  NULL: the kind of whatever no other
@@ -41,6 +42,13 @@ struct image_format {
 extern const struct image_format elf64_format;		/* elf.c */
 extern const struct image_format multiboot_format;	/* multiboot.c */
 extern const struct image_format linux_format;		/* bzimage.c */
+extern const struct image_format pvh_format;		/* pvh.c */
+
+/*
+ * bzimage.c: a Linux kernel's command line, fpvm's defaults and then
+ * @boot's arguments (caller frees; NULL: out of memory).
+ */
+char *linux_cmdline(const struct image_boot *boot);
 
 /* segment.c: what every kind's segments must satisfy. */
 bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1);

@@ -14,11 +14,13 @@
 /*
  * Formats with a header to detect, in the order they are tried; the last
  * one, which detects nothing, takes the rest.  A Multiboot kernel is often
- * an ELF file too, so Multiboot comes before ELF64; a bzImage's boot
+ * an ELF file too, so Multiboot comes before ELF64, and a PVH vmlinux,
+ * an ELF file with its note, before both; a bzImage's boot
  * sector and "HdrS" cannot be mistaken for either.
  */
 static const struct image_format *const formats[] = {
 	&linux_format,
+	&pvh_format,
 	&multiboot_format,
 	&elf64_format,
 };
@@ -54,6 +56,11 @@ bool image_kind_pc(enum image_kind kind)
 bool image_kind_modules(enum image_kind kind)
 {
 	return format_by_kind(kind)->modules;
+}
+
+bool image_kind_linux(enum image_kind kind)
+{
+	return format_by_kind(kind)->is_linux;
 }
 
 int image_read_file(const char *path, uint64_t max, uint8_t **out, size_t *len,

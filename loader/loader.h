@@ -30,6 +30,7 @@ enum image_kind {
 	IMAGE_ELF64,		/* fpvm's own guests: long mode at entry (docs/guests.md) */
 	IMAGE_MULTIBOOT,	/* Multiboot v1: 32-bit protected mode, EAX/EBX per the spec */
 	IMAGE_LINUX,		/* a bzImage: the x86 boot protocol's 64-bit entry (linux.h) */
+	IMAGE_PVH,		/* an ELF vmlinux with a PVH entry note (pvh.h) */
 	NR_IMAGE_KINDS,
 };
 
@@ -77,6 +78,12 @@ enum image_kind image_detect(const void *buf, size_t len);
 bool image_kind_pc(enum image_kind kind);
 /* Whether a kernel of @kind takes modules. */
 bool image_kind_modules(enum image_kind kind);
+/*
+ * Whether @kind is a Linux kernel (a bzImage, or a PVH vmlinux): fpvm's
+ * command line in front of its arguments, its console watched for a
+ * panic, its power-off its success, and the RAM default for Linux.
+ */
+bool image_kind_linux(enum image_kind kind);
 
 /* The whole file, if it is a regular file of at most @max bytes (caller frees). */
 int image_read_file(const char *path, uint64_t max, uint8_t **out, size_t *len,

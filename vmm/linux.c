@@ -17,7 +17,7 @@ static const char end_marker[] = "---[ end ";
 
 bool linux_guest(const struct vm *vm)
 {
-	return vm->image.kind == IMAGE_LINUX;
+	return image_kind_linux(vm->image.kind);
 }
 
 static void stop_panicked(struct vm *vm, unsigned int cpu)

@@ -124,7 +124,7 @@ struct vcpu_params vm_vcpu_params(const struct vm *vm)
 		.kvm = vm->kvm, .vm_fd = vm->fd, .nr_cpus = vm->cfg->nr_cpus, .fpu = &vm->fpu,
 		.check_host_fpstate = vm->cfg->check_host_fpstate,
 		/* Linux believes CPUID's flags, whatever XCR0 enables (docs/linux.md). */
-		.hide_xcr0_features = vm->image.kind == IMAGE_LINUX,
+		.hide_xcr0_features = image_kind_linux(vm->image.kind),
 	};
 }
 
