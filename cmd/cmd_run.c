@@ -340,7 +340,7 @@ static int set_sched(void *opts, const char *arg, struct fpvm_error *err)
 static const struct opt run_opts[] = {
 	OPT_CALL("cpus", 'c', "N", set_cpus, "vCPUs, one thread each (default 1, at most KVM's limit)"),
 	OPT_CALL("mem", 'm', "SIZE", set_mem, "guest RAM; suffix K, M or G, plain numbers are MiB\n"
-		 "(default 64M, from 2M to 64G)"),
+		 "(default 64M, 256M for a Linux kernel; from 2M to 64G)"),
 	OPT_CALL("timeout", 't', "SECONDS", run_set_timeout,
 		 "stop the guest after SECONDS (more than 0, may be\nfractional); exit status 124"),
 	OPT_STRING("serial", 0, "FILE", struct run_opts, serial_path,
@@ -405,7 +405,7 @@ void run_opts_init(void *opts)
 	*(struct run_opts *)opts = (struct run_opts){
 		.vm = {
 			.nr_cpus = 1,
-			.mem_size = FPVM_DEFAULT_MEM,
+			.mem_size = 0,	/* the image's kind decides */
 			.serial_fd = -1,
 			.dtb_fd = -1,
 		},
@@ -438,8 +438,8 @@ const struct command cmd_run = {
 	.synopsis = "[OPTIONS] GUEST [--] [GUEST-ARGS...]",
 	.summary = "boot a test guest; its exit value is fpvm's status",
 	.description =
-		"Boots GUEST, a static x86-64 ELF test guest, a Multiboot v1 kernel or a Linux\n"
-		"bzImage, under KVM. The value the guest writes to the exit port (0xf4) becomes\n"
+		"Boots GUEST, a static x86-64 ELF test guest, a Multiboot v1 kernel, a Linux\n"
+		"bzImage or an ELF vmlinux with a PVH entry note, under KVM. The value the guest writes to the exit port (0xf4) becomes\n"
 		"fpvm's exit status. A Linux kernel's command line is GUEST-ARGS after\n"
 		"'console=ttyS0 panic=-1' (each left out when GUEST-ARGS set it); its ACPI\n"
 		"power-off is status 0, its reboot 118, its 'Kernel panic' line 119.",

@@ -30,19 +30,23 @@ int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *er
 	int r;
 
 	*owned = NULL;
-	guest_mem_layout(&mem, cfg->mem_size, NULL);
-	r = boot_layout_init(&b, &mem, cfg->nr_cpus, cfg->max_cpus, err);
-	if (r)
-		return r;
 	if (!cfg->image) {
 		size_t len;
 
-		r = image_read_file(cfg->guest_path, cfg->mem_size, owned, &len, err);
+		r = image_read_file(cfg->guest_path, cfg->mem_size ?: FPVM_LINUX_DEFAULT_MEM, owned,
+				    &len, err);
 		if (r)
 			return r;
 		cfg->image = *owned;
 		cfg->image_len = len;
 	}
+	if (!cfg->mem_size)
+		cfg->mem_size = image_kind_linux(image_detect(cfg->image, cfg->image_len))
+				? FPVM_LINUX_DEFAULT_MEM : FPVM_DEFAULT_MEM;
+	guest_mem_layout(&mem, cfg->mem_size, NULL);
+	r = boot_layout_init(&b, &mem, cfg->nr_cpus, cfg->max_cpus, err);
+	if (r)
+		return r;
 	load_limits_init(&lim, &mem, &b);
 	r = image_validate(cfg->image, cfg->image_len, &lim, &img, err);
 	if (r)

@@ -32,7 +32,7 @@ struct vm_config {
 	int guest_nargs;		/* arguments after the image path */
 	char **guest_args;
 	unsigned int nr_cpus;
-	uint64_t mem_size;
+	uint64_t mem_size;		/* 0: the image's kind decides (vm_check_image()) */
 	uint64_t timeout_ms;		/* 0: none */
 	bool verbose;			/* unknown accesses and statistics on stderr */
 	bool strict_io;			/* an access to no device stops the VM */
@@ -64,6 +64,12 @@ struct vm_config {
 };
 
 #define FPVM_DEFAULT_MEM	(64ULL << 20)
+/*
+ * A Linux kernel's RAM when none is asked for (mem_size 0): a distribution
+ * kernel needs more than 64M to boot (the cloud kernel's vmlinux alone
+ * ends at 62M); kvmtool gives a one-CPU guest 256M, QEMU 128M.
+ */
+#define FPVM_LINUX_DEFAULT_MEM	(256ULL << 20)
 #define FPVM_MIN_MEM		(2ULL << 20)
 #define FPVM_MAX_MEM		(64ULL << 30)
 #define FPVM_MAX_CPUS		1024

@@ -46,7 +46,8 @@ START_TEST(run_defaults)
 	ck_assert_ptr_eq(cli.cmd, &cmd_run);
 	ck_assert_str_eq(cli.opts.run.vm.guest_path, "g.elf");
 	ck_assert_uint_eq(cli.opts.run.vm.nr_cpus, 1);
-	ck_assert_uint_eq(cli.opts.run.vm.mem_size, 64ULL << 20);
+	/* No --mem: the image's kind decides, 64M or a Linux kernel's 256M (vm_check_image()). */
+	ck_assert_uint_eq(cli.opts.run.vm.mem_size, 0);
 	ck_assert_uint_eq(cli.opts.run.vm.timeout_ms, 0);
 	ck_assert_int_eq(cli.opts.run.exit_mode, EXIT_MODE_DIRECT);
 	ck_assert_int_eq(cli.opts.run.vm.guest_nargs, 0);
@@ -93,7 +94,7 @@ START_TEST(guest_arguments)
 	/* Without "--", everything after the image is the guest's too. */
 	ck_assert_int_eq(PARSE("run", "g.elf", "x", "--mem", "1G"), 0);
 	ck_assert_int_eq(cli.opts.run.vm.guest_nargs, 3);
-	ck_assert_uint_eq(cli.opts.run.vm.mem_size, 64ULL << 20);
+	ck_assert_uint_eq(cli.opts.run.vm.mem_size, 0);
 	/* "--" before the image ends fpvm's options. */
 	ck_assert_int_eq(PARSE("run", "--", "-weird-name.elf", "y"), 0);
 	ck_assert_str_eq(cli.opts.run.vm.guest_path, "-weird-name.elf");
