@@ -135,13 +135,16 @@ static int pvh_validate(const void *buf, size_t len, const struct load_limits *l
 			struct image *img, struct fpvm_error *err)
 {
 	const uint8_t *b = buf;
-	uint64_t low_top = lim->nr_ram ? lim->ram[0].end : 0;
+	uint64_t low_top = lim->nr_ram ? lim->ram[0].end : 0, room_top = low_top;
 	bool entry_ok = false;
 	uint32_t entry = 0;
 	Elf64_Ehdr eh;
 	int r = pvh_find_entry(buf, len, &entry, err);
 
 	*img = (struct image){ .kind = IMAGE_PVH };
+	for (unsigned int i = 0; i < lim->nr_reserved; i++)
+		if (lim->reserved[i].start >= HIGH_MEMORY && lim->reserved[i].start < room_top)
+			room_top = lim->reserved[i].start;
 	if (r == -ENOENT)
 		return BAD(err, "not an ELF64 kernel with a PVH entry note");
 	if (r)
@@ -167,10 +170,15 @@ static int pvh_validate(const void *buf, size_t len, const struct load_limits *l
 			.gpa = ph.p_paddr, .file_offset = ph.p_offset,
 			.file_size = ph.p_filesz, .mem_size = ph.p_memsz, .flags = ph.p_flags,
 		};
-		/* A kernel above low RAM's top asks for more RAM, not for another image. */
-		if (s->gpa >= HIGH_MEMORY && s->gpa + s->mem_size > low_top &&
+		/*
+		 * A kernel that reaches past what low RAM leaves it (fpvm keeps
+		 * the top for its boot stacks) asks for more RAM, not for
+		 * another image.
+		 */
+		if (s->gpa >= HIGH_MEMORY && s->gpa + s->mem_size > room_top &&
 		    s->gpa + s->mem_size <= UINT32_MAX)
-			return too_small(ram_total(lim), s->gpa + s->mem_size, "this PVH kernel", err);
+			return too_small(ram_total(lim), s->gpa + s->mem_size + (low_top - room_top),
+					 "this PVH kernel", err);
 		r = segment_check(s, i, img->seg, img->nr_segments, lim, err);
 		if (r)
 			return r;
