@@ -3,7 +3,8 @@
  * The Linux loader on a kernel no one here built: Debian's cloud kernel,
  * fetched at test time by tests/linux/kernel.py (never committed), or the
  * bzImage $FPVM_LINUX_KERNEL names.  Where neither can be had the test
- * skips (status 77) and says why.  $FPVM_KERNEL_CACHE replaces the
+ * skips (status 77) and says why.  The vmlinux inside the bzImage (kernel.py
+ * --vmlinux extracts it) is a PVH kernel, loaded by loader/pvh.c here.  $FPVM_KERNEL_CACHE replaces the
  * download cache (default: the build's tcg-cache, shared with the lane).
  */
 #include <fcntl.h>
@@ -14,7 +15,10 @@
 #include <unistd.h>
 
 #include "../../base/file.h"
+#include "../../devices/devices.h"
 #include "../../loader/linux.h"
+#include "../../loader/loader.h"
+#include "../../loader/pvh.h"
 #include "testutil.h"
 
 #define MiB		(1ULL << 20)
@@ -24,6 +28,7 @@
 static uint8_t *image;
 static size_t image_len;
 static char config_path[4096];
+static char vmlinux_path[4096];		/* "": kernel.py could not extract it */
 static struct linux_boot *b;
 static struct fpvm_error err;
 
@@ -134,6 +139,7 @@ START_TEST(built_in)
 	static const char *const needed[] = {
 		"CONFIG_SERIAL_8250_CONSOLE=y", "CONFIG_BLK_DEV_INITRD=y", "CONFIG_RD_GZIP=y",
 		"CONFIG_X86_IOPL_IOPERM=y", "CONFIG_ACPI=y", "CONFIG_SMP=y", "CONFIG_PROC_FS=y",
+		"CONFIG_PVH=y",
 	};
 	uint8_t *text;
 	size_t len;
@@ -148,30 +154,104 @@ START_TEST(built_in)
 }
 END_TEST
 
+/*
+ * The vmlinux in the bzImage: its PVH note found, its segments where
+ * Linux links them physically (16 MiB up), the start info written for it,
+ * and RAM below its end refused as too small.
+ */
+START_TEST(pvh_vmlinux)
+{
+	static char *args[] = { "quiet" };
+	static const uint8_t initrd[1 << 20];
+	const struct image_module mod = { initrd, sizeof(initrd), "" };
+	const struct image_boot boot = { .path = "vmlinux", .nargs = 1, .args = args,
+					  .modules = &mod, .nr_modules = 1 };
+	struct pvh_start_info si;
+	struct load_limits lim;
+	struct boot_layout bl;
+	struct guest_mem mem;
+	struct image img;
+	uint8_t *elf, *host;
+	size_t len;
+
+	if (!vmlinux_path[0])
+		return;
+	ck_assert_int_eq(file_read_regular(AT_FDCWD, vmlinux_path, 0, KERNEL_MAX, FPVM_ERR_INPUT,
+					   &elf, &len, &err), 0);
+	ck_assert_int_eq(image_detect(elf, len), IMAGE_PVH);
+	host = calloc(1, 256 * MiB);
+	ck_assert_ptr_nonnull(host);
+	guest_mem_layout(&mem, 256 * MiB, host);
+	ck_assert_int_eq(boot_layout_init(&bl, &mem, 1, 1, &err), 0);
+	load_limits_init(&lim, &mem, &bl);
+	ck_assert_int_eq(image_load(elf, len, "vmlinux", &mem, &lim, &img, &err), 0);
+	ck_assert_int_eq(img.kind, IMAGE_PVH);
+	ck_assert_uint_ge(img.nr_segments, 2);
+	for (unsigned int i = 0; i < img.nr_segments; i++)
+		ck_assert_uint_ge(img.seg[i].gpa, 16 * MiB);
+	ck_assert_uint_ge(img.entry, img.seg[0].gpa);
+	ck_assert_uint_lt(img.entry, img.seg[0].gpa + img.seg[0].mem_size);
+	ck_assert_int_eq(image_check_boot(&img, &lim, &boot, &err), 0);
+	ck_assert_int_eq(image_prepare(&img, &mem, &bl, &boot, &err), 0);
+	memcpy(&si, host + PVH_START_INFO_ADDR, sizeof(si));
+	ck_assert_uint_eq(si.magic, PVH_START_MAGIC);
+	ck_assert_uint_eq(si.nr_modules, 1);
+	ck_assert_uint_eq(si.rsdp_paddr, ACPI_TABLES_ADDR);
+	ck_assert_str_eq((char *)host + si.cmdline_paddr, "console=ttyS0 panic=-1 quiet");
+	free(host);
+	/* 32M is short of the kernel's end: a RAM size to raise, with what it needs. */
+	guest_mem_layout(&mem, 32 * MiB, NULL);
+	ck_assert_int_eq(boot_layout_init(&bl, &mem, 1, 1, &err), 0);
+	load_limits_init(&lim, &mem, &bl);
+	ck_assert_int_ne(image_validate(elf, len, &lim, &img, &err), 0);
+	ck_assert_int_eq(err.cls, FPVM_ERR_CONFIG);
+	ck_assert_msg(strstr(err.msg, "32M is too small for this PVH kernel (it needs at least"),
+		      "%s", err.msg);
+	free(elf);
+}
+END_TEST
+
+/*
+ * The path kernel.py prints with @opt ("" or " --vmlinux"), or "" and its
+ * exit status when it cannot fetch one.
+ */
+static int fetch(const char *opt, char *path, size_t size)
+{
+	const char *cache = getenv("FPVM_KERNEL_CACHE");
+	char cmd[8192];
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "python3 '%s' --cache '%s'%s", KERNEL_FETCH,
+		 cache && *cache ? cache : KERNEL_CACHE, opt);
+	f = popen(cmd, "r");
+	if (!f || !fgets(path, (int)size, f))
+		path[0] = 0;
+	st = f ? pclose(f) : -1;
+	path[strcspn(path, "\n")] = 0;
+	if (!st && path[0])
+		return 0;
+	path[0] = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* The kernel's path: $FPVM_LINUX_KERNEL, or what kernel.py fetched; exits 77 without one. */
 static void find_kernel(char *path, size_t size)
 {
-	const char *env = getenv("FPVM_LINUX_KERNEL"), *cache = getenv("FPVM_KERNEL_CACHE");
-	char cmd[8192];
-	FILE *f;
+	const char *env = getenv("FPVM_LINUX_KERNEL");
 	int st;
 
 	if (env && *env) {
 		snprintf(path, size, "%s", env);
 		return;
 	}
-	snprintf(cmd, sizeof(cmd), "python3 '%s' --cache '%s'", KERNEL_FETCH,
-		 cache && *cache ? cache : KERNEL_CACHE);
-	f = popen(cmd, "r");
-	if (!f || !fgets(path, (int)size, f))
-		path[0] = 0;
-	st = f ? pclose(f) : -1;
-	path[strcspn(path, "\n")] = 0;
-	if (st || !path[0]) {
-		printf("SKIP: no kernel: %s exited %d (its reason above)\n", KERNEL_FETCH,
-		       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	st = fetch("", path, size);
+	if (st) {
+		printf("SKIP: no kernel: %s exited %d (its reason above)\n", KERNEL_FETCH, st);
 		exit(SKIP);
 	}
+	if (fetch(" --vmlinux", vmlinux_path, sizeof(vmlinux_path)))
+		printf("no vmlinux: the PVH test passes without running (the reason above)\n");
 }
 
 int main(void)
@@ -200,6 +280,7 @@ int main(void)
 	tcase_add_test(tc, boots_laid_out);
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, built_in);
+	tcase_add_test(tc, pvh_vmlinux);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
