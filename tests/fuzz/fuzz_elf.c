@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Fuzz target: the guest loader (loader/: elf.c, and multiboot.c for an
- * image with a Multiboot header), on an image in memory as fpvm probe and
+ * Fuzz target: the guest loader (loader/: elf.c, multiboot.c for an
+ * image with a Multiboot header, pvh.c for one with a PVH entry note), on an image in memory as fpvm probe and
  * leakcheck load theirs and fpvm run loads a file once read.  Each input
  * is loaded into two machines set up as vmm/vm.c sets one up: the default
  * one (64 MiB, one vCPU) and one whose RAM runs past the MMIO hole to
@@ -10,9 +10,10 @@
  *
  * Beyond crashes, it checks what the loader promises: an image it accepts
  * lies in RAM clear of fpvm's own structures, its segments do not overlap,
- * its entry point is in an executable segment (a Multiboot kernel's: in
- * any segment, below 4 GiB), and guest memory holds the file's bytes; an
- * image it rejects gets one line of input error.
+ * its entry point is in an executable segment (a Multiboot or PVH
+ * kernel's: in any segment, below 4 GiB), and guest memory holds the
+ * file's bytes; an image it rejects gets one line of input error, or for
+ * a Linux kernel that RAM is too small.
  */
 #include <elf.h>
 #include <stdlib.h>
@@ -113,7 +114,7 @@ static bool clear_of_fpvm(const struct machine *m, const struct image *img, uint
 static void check_image(const struct machine *m, const struct image *img,
 			const uint8_t *data, size_t size)
 {
-	bool multiboot = img->kind == IMAGE_MULTIBOOT, entry_ok = false;
+	bool multiboot = img->kind == IMAGE_MULTIBOOT || img->kind == IMAGE_PVH, entry_ok = false;
 
 	FUZZ_ASSERT(img->kind == IMAGE_ELF64 || multiboot);
 	FUZZ_ASSERT(img->nr_segments >= 1 && img->nr_segments <= IMAGE_MAX_SEGMENTS);
@@ -176,7 +177,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (image_load(data, size, "fuzz.elf", &m->mem, &m->lim, &img, &err)) {
 			/* What fpvm run prints: one line, naming the image. */
-			FUZZ_ASSERT(err.cls == FPVM_ERR_INPUT);
+			FUZZ_ASSERT(err.cls == FPVM_ERR_INPUT ||
+				    (err.cls == FPVM_ERR_CONFIG &&
+				     image_kind_linux(image_detect(data, size))));
 			FUZZ_ASSERT(!strncmp(err.msg, "fuzz.elf: ", 10) && err.msg[10]);
 			FUZZ_ASSERT(!strchr(err.msg, '\n'));
 			continue;

@@ -97,6 +97,35 @@ def elf32_kernel(paddr, vaddr, entry, flags=0x3):
     return image + bytes(off - len(image)) + data
 
 
+def xen_note(typ, desc):
+    """An ELF note owned by "Xen" (XEN_ELFNOTE_PHYS32_ENTRY is type 18)."""
+    return struct.pack('<III', 4, len(desc), typ) + b'Xen\0' + desc + bytes(-len(desc) % 4)
+
+
+def pvh_kernel(entry_desc, paddr=0x1000000, memsz=0x2000, typ=18):
+    """A vmlinux's shape: linked high, loaded at paddr, its PVH entry note in a PT_NOTE."""
+    rx, r = PF_R | PF_X, PF_R
+    gnu = struct.pack('<III', 4, 4, 1) + b'GNU\0' + bytes(4)
+    notes = gnu + xen_note(typ, entry_desc)
+    data = CODE + bytes(0x100 - len(CODE)) + notes
+    return elf([(PT_LOAD, rx, 0xFFFFFFFF81000000, len(CODE), memsz, 0x200, paddr),
+                (PT_NOTE, r, 0, len(notes), len(notes), 0x300)], 0x1000000, data=data)
+
+
+def pvh_seeds():
+    return {
+        'pvh-good': pvh_kernel(struct.pack('<Q', 0x1000000)),
+        'pvh-good-4-byte-entry': pvh_kernel(struct.pack('<I', 0x1000002)),
+        # RAM too small in the 64 MiB machine: a configuration error there.
+        'pvh-big': pvh_kernel(struct.pack('<Q', 0x1000000), memsz=0x4000000),
+        'pvh-other-note-type': pvh_kernel(struct.pack('<Q', 0x1000000), typ=17),
+        'pvh-bad-desc-size': pvh_kernel(b'\0\0\0\1\0\0'),
+        'pvh-bad-entry-above-4g': pvh_kernel(struct.pack('<Q', 0x100000000)),
+        'pvh-bad-entry-outside': pvh_kernel(struct.pack('<Q', 0x2000000)),
+        'pvh-bad-boot-area': pvh_kernel(struct.pack('<Q', 0x10000), paddr=0x10000),
+    }
+
+
 def multiboot_seeds():
     rx = PF_R | PF_X
     mb_data = mb_header(0x3) + CODE
@@ -167,6 +196,7 @@ def elf_corpus(out):
         'bad-truncated-data': good[:0x202],
     }
     seeds.update(multiboot_seeds())
+    seeds.update(pvh_seeds())
     for name, data in seeds.items():
         write(out, name, data)
 
