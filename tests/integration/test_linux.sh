@@ -8,7 +8,9 @@
 # Environment: LINUX_KERNEL and LINUX_INITRD (a bzImage and an initramfs
 # with the test init; the lane passes both), or LINUX_FETCH (a command that
 # prints a bzImage's path: tests/linux/kernel.py), LINUX_INIT (the built
-# init) and MKINITRAMFS (tests/linux/mkinitramfs.py) to make them.
+# init) and MKINITRAMFS (tests/linux/mkinitramfs.py) to make them;
+# LINUX_VMLINUX, the same kernel as a PVH vmlinux (LINUX_FETCH --vmlinux
+# prints it), or its case skips.
 . "$(dirname "$0")/lib.sh"
 
 require_kvm
@@ -18,6 +20,9 @@ if [ -z "${LINUX_KERNEL:-}" ] && [ -n "${LINUX_FETCH:-}" ]; then
 		echo "1..0 # SKIP no kernel: $(tail -n 1 "$TMP/fetch")"
 		exit 0
 	}
+fi
+if [ -z "${LINUX_VMLINUX:-}" ] && [ -n "${LINUX_FETCH:-}" ]; then
+	LINUX_VMLINUX=$(sh -c "$LINUX_FETCH --vmlinux" 2>"$TMP/fetch-vmlinux") || LINUX_VMLINUX=
 fi
 if [ -z "${LINUX_INITRD:-}" ] && [ -f "${LINUX_INIT:-}" ]; then
 	LINUX_INITRD=$TMP/rootfs.cpio
@@ -56,6 +61,16 @@ grep -m 1 "fpvm-init: started" "$TMP/out" | sed 's/^/# /'
 boot -- status=7
 check "the init's status through the exit port" 7 "out:fpvm-init: done, status 7"
 
+# The same kernel as a PVH vmlinux, with no --mem: a Linux kernel's 256M.
+if [ -f "${LINUX_VMLINUX:-}" ]; then
+	run run --timeout 90 --initrd "$I" "$LINUX_VMLINUX" -- quiet -- status=0
+	check "a PVH vmlinux boots to the init with the default RAM" 0 \
+		"out:fpvm-init: started" "out:fpvm-init: done, status 0" \
+		"!out:XSAVE consistency problem"
+else
+	skip "a PVH vmlinux boots to the init" "no vmlinux: $(tail -n 1 "$TMP/fetch-vmlinux" 2>/dev/null)"
+fi
+
 boot -- exit=5
 check "a kernel panic: status 119, the panic line kept" 119 \
 	"out:Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000500" \
@@ -87,23 +102,41 @@ check "--dump-fpstate, --save-fpstate, --check-host-fpstate" 0 "out:status 0"
 	ok "--save-fpstate wrote vcpu0's image and layout" ||
 	not_ok "--save-fpstate wrote vcpu0's image and layout" "$(ls -l "$TMP/fp" 2>&1)"
 
-# A snapshot of the running guest (SIGUSR1 while the init ticks); the
-# restored copy's timers and console go on and the init ends with its status.
-"$FPVM" run --mem 256M --timeout 90 --snapshot-dir "$TMP/snap" --initrd "$I" "$K" \
-	-- quiet -- sleep=4 status=3 >"$TMP/out" 2>"$TMP/err" &
-pid=$!
-i=0
-while ! grep -q "fpvm-init: tick 1" "$TMP/out" && kill -0 $pid 2>/dev/null && [ $i -lt 900 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-kill -USR1 $pid 2>/dev/null
-wait $pid
-status=$?
+# snapshot_mid_run INIT-ARGS...: the kernel run with --snapshot-dir, and a
+# snapshot taken (SIGUSR1) once the init ticks; the run goes on to its end.
+snapshot_mid_run() {
+	rm -rf "$TMP/snap"
+	"$FPVM" run --mem 256M --timeout 90 --snapshot-dir "$TMP/snap" --initrd "$I" "$K" \
+		-- quiet -- "$@" >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	i=0
+	while ! grep -q "fpvm-init: tick 1" "$TMP/out" && kill -0 $pid 2>/dev/null &&
+		[ $i -lt 900 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -USR1 $pid 2>/dev/null
+	wait $pid
+	status=$?
+}
+
+# A snapshot of the running guest; the restored copy's timers and console
+# go on and the init ends with its status (its outl to the exit port from
+# user space: the TSS's I/O bitmap works after the restore).
+snapshot_mid_run sleep=4 status=3
 check "snapshot of a running Linux guest, which goes on" 3 "out:fpvm-init: tick 4" \
 	"out:fpvm-init: done, status 3"
 run restore --timeout 90 "$TMP/snap"
 check "restored, its timers and console go on to the init's status" 3 \
 	"out:fpvm-init: tick 4" "out:fpvm-init: done, status 3"
+
+# The restored VM knows it runs Linux (the snapshot records the guest's
+# kind): its kernel panic is the panic, with its line, not a plain reset.
+snapshot_mid_run sleep=3 exit=5
+check "snapshot of a Linux guest whose init will exit" 119 \
+	"err:Kernel panic - not syncing: Attempted to kill init!"
+run restore --timeout 90 "$TMP/snap"
+check "restored, its kernel panic is status 119 with the panic line" 119 \
+	"out:fpvm-init: tick 3" "err:Kernel panic - not syncing: Attempted to kill init!"
 
 done_testing

@@ -197,6 +197,7 @@ if [ ! -c /dev/kvm ]; then
 fi
 echo "@@FPVM@@ READY $(grep -c processor /proc/cpuinfo) CPUs, $(grep -o -w -E 'svm|npt' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 [ -f /fpvm/linux/bzImage ] && export LINUX_KERNEL=/fpvm/linux/bzImage LINUX_INITRD=/fpvm/linux/rootfs.cpio
+[ -f /fpvm/linux/vmlinux ] && export LINUX_VMLINUX=/fpvm/linux/vmlinux
 export FPVM=/fpvm/fpvm GUEST_DIR=/fpvm/guest FPU_CHECK=/fpvm/fpu_check ORDER_CHECK=/fpvm/order_check SNAP_RELAYOUT=/fpvm/snap_relayout FIXTURE_DIR=/fpvm/fixtures TMPDIR=/tmp
 cd /tmp
 . /job
@@ -234,12 +235,21 @@ def linux_initramfs(init, files=(), compress=False):
 
 
 def linux_guest(build, cache):
-    """The linux suite's kernel (Debian's cloud kernel) and its test initramfs."""
+    """The linux suite's kernel (Debian's cloud kernel), its test initramfs,
+    and the PVH vmlinux inside the kernel (None where it cannot be extracted)."""
     kdir = fetch_kernel(cache, 'linux-image-cloud-amd64', ['./boot/vmlinuz-*'])
     init = os.path.join(build, 'tests', 'linux', 'linux-init')
     if not os.path.exists(init):
         raise LaneError('%s is not built (ninja -C %s)' % (init, build))
-    return glob.glob(os.path.join(kdir, 'boot', 'vmlinuz-*'))[0], linux_initramfs(init)
+    bzimage = glob.glob(os.path.join(kdir, 'boot', 'vmlinuz-*'))[0]
+    sys.path.insert(0, os.path.join(SOURCE, 'tests', 'linux'))
+    import kernel  # noqa: E402 (tests/linux/kernel.py imports this file)
+    try:
+        vmlinux = kernel.extract_vmlinux(bzimage, os.path.join(kdir, 'vmlinux'))
+    except (kernel.NoVmlinux, OSError) as e:
+        log('no PVH vmlinux: %s' % e)
+        vmlinux = None
+    return bzimage, linux_initramfs(init), vmlinux
 
 
 def build_initramfs(build, mods, job, extra, linux=None):
@@ -283,6 +293,8 @@ def build_initramfs(build, mods, job, extra, linux=None):
     if linux:
         c.add_file('/fpvm/linux/bzImage', linux[0], 0o100644)
         c.add('/fpvm/linux/rootfs.cpio', linux[1])
+        if linux[2]:
+            c.add_file('/fpvm/linux/vmlinux', linux[2], 0o100644)
     return c.finish()
 
 
