@@ -4,8 +4,9 @@
 # must refuse, each with one line and its status before /dev/kvm is
 # opened, so it needs no KVM (every run points at a device that is not
 # there).  Synthetic images from the fuzz corpus (LINUX_CORPUS:
-# tests/fuzz/corpus/linux), and Debian's cloud kernel where LINUX_FETCH
-# can fetch it.
+# tests/fuzz/corpus/linux, and PVH kernels beside it in ../elf), and
+# Debian's cloud kernel and its PVH vmlinux where LINUX_FETCH can fetch
+# them.
 . "$(dirname "$0")/lib.sh"
 
 : "${LINUX_CORPUS:?LINUX_CORPUS must name tests/fuzz/corpus/linux}"
@@ -47,10 +48,32 @@ refuse "an initrd that does not fit below initrd_addr_max" 65 \
 	--mem 256M --initrd "$TMP/initrd-5m" "$C/bad-initrd-addr-max"
 refuse "two initrds" 65 "good: a Linux kernel takes one initrd, not 2" \
 	--initrd "$TMP/initrd" --initrd "$TMP/initrd" "$C/good"
-refuse "RAM too small for the kernel's init_size" 64 "--mem 64M is too small for this Linux kernel" \
+refuse "RAM too small for the kernel's init_size" 64 "--mem 64M is too small for this Linux kernel" --mem 64M \
 	"$C/big-init-size"
 run run --kvm "$NOKVM" --initrd "$TMP/initrd" "$C/good" -- console=hvc0 quiet
 check "a good image with its initrd reaches the KVM error" 69 "err:$NOKVM: no such device" lines:1
+
+# PVH kernels: an ELF vmlinux with Xen's PHYS32_ENTRY note.
+P=$C/../elf
+refuse "a PVH entry note of 6 bytes" 65 "pvh-bad-desc-size: PVH entry note of 6 bytes, not 4 or 8" \
+	"$P/pvh-bad-desc-size"
+refuse "a PVH entry above 4 GiB" 65 "PVH entry 0x100000000 is above 4 GiB" \
+	"$P/pvh-bad-entry-above-4g"
+refuse "a PVH entry outside the kernel" 65 "PVH entry 0x2000000 is not inside a loaded segment" \
+	"$P/pvh-bad-entry-outside"
+refuse "a PVH kernel over fpvm's first MiB" 65 "overlaps fpvm's boot area" \
+	"$P/pvh-bad-boot-area"
+refuse "a PVH kernel with two initrds" 65 "pvh-good: a PVH kernel takes one initrd, not 2" \
+	--initrd "$TMP/initrd" --initrd "$TMP/initrd" "$P/pvh-good"
+refuse "a PVH command line of 2048 bytes" 65 \
+	"command line of 2048 bytes is longer than the kernel's limit of 2047" \
+	"$P/pvh-good" -- "$(printf '%02025d' 0)"
+refuse "RAM below a PVH kernel's end" 64 \
+	"--mem 64M is too small for this PVH kernel (it needs at least 81M)" --mem 64M "$P/pvh-big"
+# Without --mem a Linux kernel gets 256M (docs/linux.md), where this one fits.
+run run --kvm "$NOKVM" --initrd "$TMP/initrd" "$P/pvh-big" -- quiet
+check "a PVH kernel of 80M with no --mem reaches the KVM error" 69 \
+	"err:$NOKVM: no such device" lines:1
 
 # The same refusals on a kernel no one here built.
 K=""
@@ -62,13 +85,26 @@ if [ -f "$K" ]; then
 	refuse "Debian's kernel cut short" 65 "cut: truncated Linux image: 100000 bytes" "$TMP/cut"
 	refuse "a command line over Debian's 2047 bytes" 65 \
 		"limit of 2047 (cmdline_size)" --mem 256M "$K" -- "$(printf '%03000d' 0)"
-	refuse "64M, fpvm's default, is too small for Debian's kernel" 64 \
-		"--mem 64M is too small for this Linux kernel (it needs at least" "$K"
-	run run --kvm "$NOKVM" --mem 256M --initrd "$TMP/initrd" "$K" -- quiet
-	check "Debian's kernel with an initrd reaches the KVM error" 69 \
+	refuse "64M, fpvm's default for other guests, is too small for Debian's kernel" 64 \
+		"--mem 64M is too small for this Linux kernel (it needs at least" --mem 64M "$K"
+	run run --kvm "$NOKVM" --initrd "$TMP/initrd" "$K" -- quiet
+	check "Debian's kernel with an initrd and no --mem (256M) reaches the KVM error" 69 \
 		"err:$NOKVM: no such device" lines:1
 else
 	skip "Debian's cloud kernel" "no kernel: $(tail -n 1 "$TMP/fetch" 2>/dev/null)"
+fi
+V=""
+if [ -n "${LINUX_FETCH:-}" ]; then
+	V=$(sh -c "$LINUX_FETCH --vmlinux" 2>"$TMP/fetch") || V=""
+fi
+if [ -f "$V" ]; then
+	refuse "Debian's vmlinux in 62M, short of its end" 64 \
+		"--mem 62M is too small for this PVH kernel (it needs at least 63M)" --mem 62M "$V"
+	run run --kvm "$NOKVM" --initrd "$TMP/initrd" "$V" -- quiet
+	check "Debian's vmlinux with an initrd and no --mem reaches the KVM error" 69 \
+		"err:$NOKVM: no such device" lines:1
+else
+	skip "Debian's vmlinux" "no vmlinux: $(tail -n 1 "$TMP/fetch" 2>/dev/null)"
 fi
 
 done_testing
