@@ -25,6 +25,7 @@ static struct kvm_msr_entry set_msrs[2][8];
 static uint32_t nr_set_msrs[2];
 static uint64_t fresh_star;		/* what a new vCPU's STAR reads */
 static unsigned long refuse;		/* an ioctl that fails, with refuse_errno */
+static uint8_t set_tr_type;		/* TR's type as KVM_SET_SREGS got it */
 static int refuse_errno;
 
 static uint64_t msr_value(uint32_t index)
@@ -61,6 +62,8 @@ static int fake_ioctl(int fd, unsigned long req, unsigned long arg)
 		}
 		return (int)m->nmsrs;
 	}
+	if (req == KVM_SET_SREGS)
+		set_tr_type = ((struct kvm_sregs *)arg)->tr.type;
 	if (req == KVM_SET_MSRS) {
 		struct kvm_msrs *m = (void *)arg;
 		unsigned int which = nr_set_msrs[0] ? 1 : 0;
@@ -171,6 +174,38 @@ START_TEST(load_follows_kvms_order)
 }
 END_TEST
 
+/*
+ * TR as the CPU had it: KVM_GET_SREGS on SVM reports the TSS busy (11),
+ * where SVM holds it available (9) after the guest's LTR; given back busy,
+ * the lane's TCG refused every CPL3 IN/OUT of a restored guest.  VMX needs
+ * it busy.  Which one is the host's vendor in KVM's CPUID.
+ */
+START_TEST(load_gives_tr_back_as_the_host_holds_it)
+{
+	static const char *const hosts[] = { "cpuid/amd-epyc-avx512-pvm-host.txt",
+					     "cpuid/intel-skylake-sp.txt" };
+	struct vcpu_state *s = malloc(sizeof(*s));
+	struct fpvm_error err;
+
+	ck_assert_int_eq(vcpu_save_state(vcpu, false, s, &err), 0);
+	s->sregs.tr = (struct kvm_segment){ .base = 0xfffffe0000003000ULL, .limit = 0x4087,
+					    .selector = 0x40, .type = 0xb, .present = 1 };
+	for (unsigned int i = 0; i < 2; i++) {
+		struct cpuid_fixture f;
+
+		ck_assert_int_eq(cpuid_fixture_load(hosts[i], &f), 0);
+		kvm.cpuid = f.kvm;
+		set_tr_type = 0;
+		ck_assert_int_eq(vcpu_load_state(vcpu, s, vcpu->guest_fps.buf, &err), 0);
+		ck_assert_uint_eq(set_tr_type, (i == 0 ? 0x9 : 0xb));
+		ck_assert_uint_eq(s->sregs.tr.type, 0xb);	/* the saved state is not changed */
+		kvm.cpuid = NULL;
+		cpuid_fixture_free(&f);
+	}
+	free(s);
+}
+END_TEST
+
 START_TEST(load_names_a_refused_msr)
 {
 	struct vcpu_state *s = malloc(sizeof(*s));
@@ -248,6 +283,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, save_skips_msrs_kvm_cannot_read);
 	tcase_add_test(tc, load_follows_kvms_order);
+	tcase_add_test(tc, load_gives_tr_back_as_the_host_holds_it);
 	tcase_add_test(tc, load_names_a_refused_msr);
 	tcase_add_test(tc, load_names_what_kvm_refused);
 	tcase_add_test(tc, load_refuses_a_foreign_state);
