@@ -67,6 +67,7 @@ if [ -f "${LINUX_VMLINUX:-}" ]; then
 	check "a PVH vmlinux boots to the init with the default RAM" 0 \
 		"out:fpvm-init: started" "out:fpvm-init: done, status 0" \
 		"!out:XSAVE consistency problem"
+	grep -m 1 "fpvm-init: started" "$TMP/out" | sed 's/^/# PVH: /'
 else
 	skip "a PVH vmlinux boots to the init" "no vmlinux: $(tail -n 1 "$TMP/fetch-vmlinux" 2>/dev/null)"
 fi
