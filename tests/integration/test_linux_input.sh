@@ -75,11 +75,14 @@ run run --kvm "$NOKVM" --initrd "$TMP/initrd" "$P/pvh-big" -- quiet
 check "a PVH kernel of 80M with no --mem reaches the KVM error" 69 \
 	"err:$NOKVM: no such device" lines:1
 
+# fetched OPTION: the path LINUX_FETCH OPTION prints ("": the bzImage,
+# --vmlinux: the vmlinux in it), or "" with its reason in $TMP/fetch.
+fetched() {
+	[ -n "${LINUX_FETCH:-}" ] && sh -c "$LINUX_FETCH $1" 2>"$TMP/fetch"
+}
+
 # The same refusals on a kernel no one here built.
-K=""
-if [ -n "${LINUX_FETCH:-}" ]; then
-	K=$(sh -c "$LINUX_FETCH" 2>"$TMP/fetch") || K=""
-fi
+K=$(fetched "") || K=""
 if [ -f "$K" ]; then
 	head -c 100000 "$K" >"$TMP/cut"
 	refuse "Debian's kernel cut short" 65 "cut: truncated Linux image: 100000 bytes" "$TMP/cut"
@@ -93,10 +96,7 @@ if [ -f "$K" ]; then
 else
 	skip "Debian's cloud kernel" "no kernel: $(tail -n 1 "$TMP/fetch" 2>/dev/null)"
 fi
-V=""
-if [ -n "${LINUX_FETCH:-}" ]; then
-	V=$(sh -c "$LINUX_FETCH --vmlinux" 2>"$TMP/fetch") || V=""
-fi
+V=$(fetched --vmlinux) || V=""
 if [ -f "$V" ]; then
 	refuse "Debian's vmlinux in 62M, short of its end" 64 \
 		"--mem 62M is too small for this PVH kernel (it needs at least 63M)" --mem 62M "$V"
