@@ -48,8 +48,8 @@ struct gdb_reg {
 	uint32_t offset;	/* in the 'g' packet's bytes */
 };
 
-/* 40 core, 17 SSE, 2 segment bases, 16 AVX, 88 AVX-512, PKRU. */
-#define GDB_MAX_REGS	164
+/* 40 core, 17 SSE, 2 segment bases, 16 AVX, 72 AVX-512, PKRU. */
+#define GDB_MAX_REGS	148
 
 struct gdb_regset {
 	uint64_t xcr0;
