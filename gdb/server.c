@@ -435,7 +435,8 @@ enum gdb_action gdb_server_packet(struct gdb_server *s, const char *pkt, size_t 
 		return reply(s, "");
 	switch (pkt[0]) {
 	case '?': {
-		struct gdb_stop stop = { .cpu = s->g_cpu, .interrupted = true };
+		/* Stopped for the debugger (SIGTRAP), as after a step: nothing more to say. */
+		struct gdb_stop stop = { .cpu = s->g_cpu };
 
 		gdb_server_stopped(s, &stop);
 		return GDB_CONTINUE;

@@ -197,6 +197,7 @@ if [ ! -c /dev/kvm ]; then
 fi
 echo "@@FPVM@@ READY $(grep -c processor /proc/cpuinfo) CPUs, $(grep -o -w -E 'svm|npt' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 [ -f /fpvm/linux/bzImage ] && export LINUX_KERNEL=/fpvm/linux/bzImage LINUX_INITRD=/fpvm/linux/rootfs.cpio
+[ -x /fpvm/gdb/gdb ] && export GDB=/fpvm/gdb/gdb PYTHONHOME=/fpvm/gdb/python
 export FPVM=/fpvm/fpvm GUEST_DIR=/fpvm/guest FPU_CHECK=/fpvm/fpu_check ORDER_CHECK=/fpvm/order_check SNAP_RELAYOUT=/fpvm/snap_relayout FIXTURE_DIR=/fpvm/fixtures TMPDIR=/tmp
 cd /tmp
 . /job
@@ -242,7 +243,37 @@ def linux_guest(build, cache):
     return glob.glob(os.path.join(kdir, 'boot', 'vmlinuz-*'))[0], linux_initramfs(init)
 
 
-def build_initramfs(build, mods, job, extra, linux=None):
+# What gdb's embedded Python needs to start: the codecs and the modules
+# site imports.  gdb's own Python package is left out; gdb then warns and
+# goes on without its Python commands, which the gdb suite does not use.
+PYTHON_MODULES = ['codecs', 'io', 'abc', 'site', 'os', 'stat', 'posixpath', 'genericpath',
+                  '_collections_abc', '_sitebuiltins']
+
+
+def add_gdb(c, libs):
+    """The host's gdb and what it loads, for the gdb suite (test_gdb.sh)."""
+    gdb = shutil.which('gdb')
+    if not gdb:
+        return
+    c.mkdir('fpvm/gdb')
+    c.add_file('/fpvm/gdb/gdb', gdb, 0o100755)
+    gdb_libs = shared_libs(gdb)
+    libs.update(gdb_libs)
+    pylib = [l for l in gdb_libs if os.path.basename(l).startswith('libpython3')]
+    if not pylib:
+        return
+    ver = re.match(r'libpython(3\.\d+)', os.path.basename(pylib[0])).group(1)
+    src = '/usr/lib/python' + ver
+    dst = 'fpvm/gdb/python/lib/python' + ver
+    for d in ('fpvm/gdb/python', 'fpvm/gdb/python/lib', dst, dst + '/encodings'):
+        c.mkdir(d)
+    for f in sorted(glob.glob(os.path.join(src, 'encodings', '*.py'))):
+        c.add_file('/%s/encodings/%s' % (dst, os.path.basename(f)), f)
+    for m in PYTHON_MODULES:
+        c.add_file('/%s/%s.py' % (dst, m), os.path.join(src, m + '.py'))
+
+
+def build_initramfs(build, mods, job, extra, linux=None, gdb=False):
     c = Cpio()
     for d in ('bin', 'dev', 'proc', 'sys', 'tmp', 'fpvm/guest', 'fpvm/tests'):
         c.mkdir(d)
@@ -263,6 +294,8 @@ def build_initramfs(build, mods, job, extra, linux=None):
             raise LaneError('%s is not built (ninja -C %s)' % (path, build))
         c.add_file('/fpvm/' + name, path, 0o100755)
         libs.update(shared_libs(path))
+    if gdb:
+        add_gdb(c, libs)
     for lib in sorted(libs):
         c.add_file(lib, os.path.realpath(lib), 0o100755)
     for elf in glob.glob(os.path.join(build, 'guest', '*.elf')):
@@ -418,7 +451,8 @@ def main():
         linux = None
         if args.mode == 'suites' and 'linux' in args.suites:
             linux = linux_guest(args.build, cache)
-        data = build_initramfs(args.build, mods, job, getattr(args, 'add', []), linux)
+        data = build_initramfs(args.build, mods, job, getattr(args, 'add', []), linux,
+                               gdb=args.mode == 'suites' and 'gdb' in args.suites)
         # One initramfs per lane run, so that lanes running side by side
         # do not overwrite each other's.
         with tempfile.NamedTemporaryFile(dir=cache, prefix='initrd-', suffix='.gz',

@@ -1,0 +1,145 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The gdb stub end to end: Debian's gdb in batch mode against the debuggee
+# guest on two vCPUs: threads, a breakpoint at a symbol, registers
+# (info registers, $ymm, and $zmm and $k where XCR0 has AVX-512), memory
+# read and written, a watchpoint, steps, Ctrl-C of a spinning guest, and
+# register and memory writes the guest checks and reports as its status.
+# Kept to one gdb session: the faithful lane is slow.
+. "$(dirname "$0")/lib.sh"
+require_kvm
+
+GDB=${GDB:-gdb}
+if ! command -v "$GDB" >/dev/null 2>&1; then
+	echo "1..0 # SKIP no gdb ($GDB) on this host"
+	exit 0
+fi
+
+# Bad specs are usage errors, before any KVM.
+run run --gdb tcp:1.2.3.4.5:1 "$GUEST_DIR/hello.elf"
+check "--gdb with a bad host" 64 "err:is not an IPv4 address" lines:1
+run run --gdb serial:x "$GUEST_DIR/hello.elf"
+check "--gdb with an unknown kind" 64 "err:not tcp:HOST:PORT or unix:PATH" lines:1
+run run --gdb-wait "$GUEST_DIR/hello.elf"
+check "--gdb-wait without --gdb" 64 "err:--gdb-wait: needs --gdb" lines:1
+
+# A unix socket is its owner's alone; the guest runs on without a client.
+run run --gdb "unix:$TMP/g.sock" "$GUEST_DIR/hello.elf"
+check "a gdb stub nobody connects to leaves the guest alone" 0 "out:Hello from fpvm guest!" \
+	"err:fpvm: gdb stub on $TMP/g.sock"
+[ ! -e "$TMP/g.sock" ] && ok "the unix socket is removed at exit" ||
+	not_ok "the unix socket is removed at exit" "$(ls -l "$TMP/g.sock")"
+
+# The lane's init leaves the loopback interface down.
+ip link show lo 2>/dev/null | grep -q ',UP' || ip link set lo up 2>/dev/null
+
+port=$((20000 + $$ % 20000))
+"$FPVM" run --cpus 2 --gdb "tcp:127.0.0.1:$port" --gdb-wait --timeout 600 \
+	"$GUEST_DIR/debuggee.elf" >"$TMP/guest.out" 2>"$TMP/guest.err" &
+fpvm_pid=$!
+i=0
+while ! grep -q 'gdb stub on' "$TMP/guest.err" && [ $i -lt 60 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+
+# What the guest's XCR0 enables decides which registers gdb may name.
+avx="" avx512=""
+xcr0=$(probe_value "default guest XCR0")
+case $xcr0 in
+0x*)
+	[ $((xcr0 & 0x4)) -ne 0 ] && avx=1
+	[ $((xcr0 & 0xe0)) -eq $((0xe0)) ] && avx512=1 ;;
+esac
+
+cat >"$TMP/script.gdb" <<GDB
+set pagination off
+set confirm off
+set width 0
+target remote 127.0.0.1:$port
+info threads
+break debuggee_here
+continue
+info registers rip
+${avx:+p/x \$ymm3.v8_int32[0]}
+${avx:+p/x \$ymm3.v8_int32[7]}
+${avx512:+p/x \$zmm17.v16_int32[15]}
+${avx512:+p/x \$k3}
+p/x debuggee_watched
+set var debuggee_poke = 0x1234
+${avx:+set \$ymm4.v8_int32[7] = 77}
+${avx512:+set \$k5 = 0x55}
+x/1xw &debuggee_poke
+watch debuggee_watched
+continue
+delete
+p \$pc
+stepi
+stepi
+p \$pc
+continue
+p debuggee_result
+info threads
+set var debuggee_release = 1
+continue
+GDB
+
+"$GDB" -nx -batch -x "$TMP/script.gdb" "$GUEST_DIR/debuggee.elf" >"$TMP/gdb.out" 2>&1 &
+gdb_pid=$!
+# Ctrl-C once the guest spins, after reporting what gdb wrote.
+i=0
+while kill -0 "$gdb_pid" 2>/dev/null && ! grep -q "gdb's writes" "$TMP/guest.out" && [ $i -lt 300 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+sleep 2
+kill -INT "$gdb_pid" 2>/dev/null
+i=0
+while kill -0 "$gdb_pid" 2>/dev/null && [ $i -lt 120 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+kill "$gdb_pid" 2>/dev/null
+i=0
+while kill -0 "$fpvm_pid" 2>/dev/null && [ $i -lt 30 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+kill "$fpvm_pid" 2>/dev/null
+wait "$fpvm_pid"
+fpvm_status=$?
+cp "$TMP/gdb.out" "$TMP/out"
+cp "$TMP/guest.err" "$TMP/err"
+
+if grep -q 'Remote failure reply' "$TMP/gdb.out" && grep -q 'KVM_SET_GUEST_DEBUG' "$TMP/guest.err"; then
+	skip "gdb session" "this KVM refuses KVM_SET_GUEST_DEBUG"
+	done_testing
+	exit
+fi
+status=0
+check "gdb lists both vCPUs as threads" 0 "out:Thread 1" "out:Thread 2"
+check "a breakpoint at a symbol" 0 "out:Breakpoint 1, " "out:debuggee_here"
+check "info registers" 0 "out:rip            0x"
+if [ -n "$avx" ]; then
+	check "\$ymm3 as the guest set it" 0 "out:= 0x33323130" "out:= 0x4f4e4d4c"
+else
+	skip "\$ymm3" "XCR0 $xcr0 has no AVX"
+fi
+if [ -n "$avx512" ]; then
+	check "\$zmm17 and \$k3 as the guest set them" 0 "out:= 0x6f6e6d6c" "out:= 0x5a5a"
+else
+	skip "\$zmm17 and \$k3" "XCR0 $xcr0 has no AVX-512"
+fi
+check "memory written and read back" 0 "out:0x00001234"
+check "a watchpoint fires" 0 "out:atchpoint 2: debuggee_watched" "out:New value = 2"
+pcs=$(grep -E '^\$[0-9]+ = \(void \(\*\)\(' "$TMP/gdb.out" | sed 's/.*) \(0x[0-9a-f]*\).*/\1/' | tr '\n' ' ')
+set -- $pcs
+[ $# -ge 2 ] && [ "$1" != "$2" ] && ok "stepi moves the pc ($1 to $2)" ||
+	not_ok "stepi moves the pc" "pc values: $pcs"
+check "Ctrl-C stops a spinning guest" 0 "out:SIGINT"
+check "the guest saw gdb's writes" 0 "out:= 0" "!out:debuggee_result = 1"
+grep -q "gdb's writes arrived" "$TMP/guest.out" && ok "the guest reports gdb's register writes" ||
+	not_ok "the guest reports gdb's register writes" "$(cat "$TMP/guest.out")"
+status=$fpvm_status
+check "fpvm's status is the guest's, and gdb sees the exit" 0 "out:exited normally"
+done_testing
