@@ -621,7 +621,15 @@ static void *stub_thread(void *arg)
 {
 	struct gdb_stub *stub = arg;
 
+	struct fpvm_error err = { 0 };
+
 	pthread_setname_np(pthread_self(), "fpvm-gdb");
+	/* From here on, what a client makes this thread do is on its own allow-list. */
+	if (stub->vm->cfg->seccomp != SECCOMP_OFF &&
+	    seccomp_filter_thread(SECCOMP_THREAD_GDB, &err)) {
+		vm_request_stop(stub->vm, VM_STOP_ERROR, err.cls, 0, "gdb stub: %s", err.msg);
+		return NULL;
+	}
 	for (;;) {
 		struct pollfd pfd[2] = {
 			{ .fd = stub->listen_fd, .events = POLLIN },

@@ -4,9 +4,11 @@
  * the order of the register set, which is the 'g' packet's, so gdb's
  * remote numbers are the set's indices with no regnum attributes.  The
  * types gdb does not define itself (the vector unions, the flag words)
- * are defined in the feature that first uses them.
+ * are defined in every feature that uses them: gdb scopes a type to its
+ * feature.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "target_xml.h"
@@ -43,8 +45,8 @@ static const char *const feature_names[GDB_NR_FEATURES] = {
 	[GDB_FEAT_PKEYS] = "org.gnu.gdb.i386.pkeys",
 };
 
-/* EFLAGS (SDM vol. 1, 3.4.3) and MXCSR (10.2.3) bit by bit, as gdb prints them. */
-static void flags_types(struct out *o)
+/* EFLAGS (SDM vol. 1, 3.4.3) or MXCSR (10.2.3) bit by bit, as gdb prints them. */
+static void flags_type(struct out *o, bool mxcsr_type)
 {
 	static const struct { const char *name; int bit; } eflags[] = {
 		{ "CF", 0 }, { "", 1 }, { "PF", 2 }, { "AF", 4 }, { "ZF", 6 }, { "SF", 7 },
@@ -56,14 +58,17 @@ static void flags_types(struct out *o)
 		{ "PM", 12 }, { "FZ", 15 },
 	};
 
-	emit(o, "<flags id=\"i386_eflags\" size=\"4\">");
-	for (unsigned int i = 0; i < sizeof(eflags) / sizeof(eflags[0]); i++)
-		emit(o, "<field name=\"%s\" start=\"%d\" end=\"%d\"/>", eflags[i].name,
-		     eflags[i].bit, eflags[i].bit);
-	emit(o, "</flags>\n<flags id=\"i386_mxcsr\" size=\"4\">");
-	for (unsigned int i = 0; i < sizeof(mxcsr) / sizeof(mxcsr[0]); i++)
-		emit(o, "<field name=\"%s\" start=\"%d\" end=\"%d\"/>", mxcsr[i].name,
-		     mxcsr[i].bit, mxcsr[i].bit);
+	if (!mxcsr_type) {
+		emit(o, "<flags id=\"i386_eflags\" size=\"4\">");
+		for (unsigned int i = 0; i < sizeof(eflags) / sizeof(eflags[0]); i++)
+			emit(o, "<field name=\"%s\" start=\"%d\" end=\"%d\"/>", eflags[i].name,
+			     eflags[i].bit, eflags[i].bit);
+	} else {
+		emit(o, "<flags id=\"i386_mxcsr\" size=\"4\">");
+		for (unsigned int i = 0; i < sizeof(mxcsr) / sizeof(mxcsr[0]); i++)
+			emit(o, "<field name=\"%s\" start=\"%d\" end=\"%d\"/>", mxcsr[i].name,
+			     mxcsr[i].bit, mxcsr[i].bit);
+	}
 	emit(o, "</flags>\n");
 }
 
@@ -116,9 +121,9 @@ size_t gdb_target_xml(const struct gdb_regset *set, char *buf, size_t size)
 				emit(&o, "</feature>\n");
 			feat = r->feature;
 			emit(&o, "<feature name=\"%s\">\n", feature_names[feat]);
-			if (feat == GDB_FEAT_CORE)
-				flags_types(&o);
-			if (feat == GDB_FEAT_SSE)
+			if (feat == GDB_FEAT_CORE || feat == GDB_FEAT_SSE)
+				flags_type(&o, feat == GDB_FEAT_SSE);
+			if (feat == GDB_FEAT_SSE || feat == GDB_FEAT_AVX512)
 				vec128_type(&o);
 			if (feat == GDB_FEAT_AVX512)
 				emit(&o, "<vector id=\"v2ui128\" type=\"uint128\" count=\"2\"/>\n");

@@ -144,6 +144,14 @@ START_TEST(target_xml_per_xcr0)
 	ck_assert_ptr_nonnull(strstr(xml, "<reg name=\"xmm16\" bitsize=\"128\""));
 	ck_assert_ptr_nonnull(strstr(xml, "<reg name=\"ymm31h\" bitsize=\"128\""));
 	ck_assert_ptr_nonnull(strstr(xml, "org.gnu.gdb.i386.pkeys"));
+	/* gdb scopes types to their feature: each is defined where it is used. */
+	{
+		char *sse = strstr(xml, "org.gnu.gdb.i386.sse"), *avx512 = strstr(xml, "i386.avx512");
+
+		ck_assert_ptr_nonnull(strstr(sse, "<flags id=\"i386_mxcsr\""));
+		ck_assert_ptr_nonnull(strstr(avx512, "<union id=\"vec128\">"));
+		ck_assert_ptr_nonnull(strstr(avx512, "<vector id=\"v2ui128\""));
+	}
 	ck_assert_uint_eq(set.nr, GDB_MAX_REGS);
 	/* The 'g' order is the description's: rip right after r15, pkru last. */
 	ck_assert_int_eq(gdb_regset_find(&set, "rip"), 16);
