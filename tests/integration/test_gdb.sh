@@ -52,13 +52,21 @@ case $xcr0 in
 	[ $((xcr0 & 0xe0)) -eq $((0xe0)) ] && avx512=1 ;;
 esac
 
+# A KVM that lets INT3 through to the guest cannot serve gdb's break: hbreak then.
+if quirk sw-breakpoint-not-intercepted; then
+	brk=hbreak
+	skip "a software breakpoint (Z0)" "quirk sw-breakpoint-not-intercepted: $(grep -A1 'sw-breakpoint' "$TMP/probe.txt" | tail -n 1 | sed 's/^ *//')"
+else
+	brk=break
+fi
+
 cat >"$TMP/script.gdb" <<GDB
 set pagination off
 set confirm off
 set width 0
 target remote 127.0.0.1:$port
 info threads
-break debuggee_here
+$brk debuggee_here
 continue
 info registers rip
 ${avx:+p/x \$ymm3.v8_int32[0]}
@@ -118,7 +126,7 @@ if grep -q 'Remote failure reply' "$TMP/gdb.out" && grep -q 'KVM_SET_GUEST_DEBUG
 fi
 status=0
 check "gdb lists both vCPUs as threads" 0 "out:Thread 1" "out:Thread 2"
-check "a breakpoint at a symbol" 0 "out:Breakpoint 1, " "out:debuggee_here"
+check "a breakpoint ($brk) at a symbol" 0 "out:Breakpoint 1, " "out:debuggee_here"
 check "info registers" 0 "out:rip            0x"
 if [ -n "$avx" ]; then
 	check "\$ymm3 as the guest set it" 0 "out:= 0x33323130" "out:= 0x4f4e4d4c"
