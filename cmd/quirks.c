@@ -50,6 +50,9 @@ const struct quirk quirk_defs[NR_QUIRKS] = {
 		.meaning = "KVM_GET_XSAVE2 returns state for features outside the guest's XCR0" },
 	[Q_SW_BREAKPOINT] = { .name = "sw-breakpoint-not-intercepted",
 		.meaning = "INT3 reaches the guest despite KVM_GUESTDBG_USE_SW_BP (gdb's break)" },
+	[Q_HW_BREAKPOINT] = { .name = "hw-breakpoint-not-intercepted",
+		.meaning = "a KVM_GUESTDBG_USE_HW_BP breakpoint never stops the guest (gdb's hbreak, "
+			   "watch)" },
 };
 
 /* What every probe guest runs on: this KVM and its guest FPU configuration. */
@@ -250,6 +253,47 @@ static bool int3_exit(struct vm *vm, struct vcpu *vcpu)
 	return !kvm_vcpu_set_regs(vcpu->kvm, vcpu->fd, &regs);
 }
 
+/* An execution breakpoint in DR0 at the guest's first instruction (SDM vol. 3, 18.2). */
+static void hwbp_start(struct vm *vm)
+{
+	struct int3_probe *p = vm->ops_data;
+	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP };
+	struct kvm_regs regs;
+
+	p->set_debug = kvm_vcpu_get_regs(vm->kvm, vm->vcpus[0]->fd, &regs);
+	dbg.arch.debugreg[0] = regs.rip;
+	dbg.arch.debugreg[7] = 0x1;	/* L0, execute, one byte */
+	if (!p->set_debug)
+		p->set_debug = kvm_vcpu_set_guest_debug(vm->kvm, vm->vcpus[0]->fd, &dbg);
+}
+
+/* Taken: the breakpoint goes, and the instruction it stopped before runs. */
+static bool hwbp_exit(struct vm *vm, struct vcpu *vcpu)
+{
+	struct int3_probe *p = vm->ops_data;
+	const struct kvm_guest_debug off = { .control = 0 };
+
+	p->exits++;
+	return !kvm_vcpu_set_guest_debug(vcpu->kvm, vcpu->fd, &off);
+}
+
+static void probe_hwbp(const struct probe_env *env, struct quirk *q)
+{
+	static const struct vm_ops ops = { .start = hwbp_start, .debug_exit = hwbp_exit };
+	struct int3_probe p = { 0 };
+	struct guest_run gr;
+
+	if (run_guest_ops(env, "report", 0x3, &ops, &p, &gr))
+		found(q, UNKNOWN, "probe guest failed: %s", gr.reason);
+	else if (p.set_debug)
+		found(q, YES, "KVM_SET_GUEST_DEBUG: %s", strerror(-p.set_debug));
+	else if (gr.stop != VM_STOP_GUEST_EXIT)
+		found(q, UNKNOWN, "probe guest stopped: %s", gr.reason);
+	else
+		found(q, p.exits == 0, "an execution breakpoint at the entry point: %u debug exits",
+		      p.exits);
+}
+
 static void probe_int3(const struct probe_env *env, struct quirk *q)
 {
 	static const struct vm_ops ops = { .start = int3_start, .debug_exit = int3_exit };
@@ -282,6 +326,7 @@ void probe_quirks(struct kvm *kvm, const struct guest_fpu_cfg *fpu, struct quirk
 	probe_syscall(&env, &q[Q_SYSCALL_CPL3]);
 	probe_kvm_cpuid(kvm, &q[Q_KVM_CPUID_NO_XSAVE]);
 	probe_int3(&env, &q[Q_SW_BREAKPOINT]);
+	probe_hwbp(&env, &q[Q_HW_BREAKPOINT]);
 }
 
 int quirk_find(const char *name)
