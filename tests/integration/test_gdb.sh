@@ -154,7 +154,7 @@ else
 	skip "a breakpoint at a symbol" "quirks sw- and hw-breakpoint-not-intercepted"
 fi
 [ -z "$hw" ] || check "a watchpoint fires" 0 "out:atchpoint 2: debuggee_watched" "out:New value = 2"
-check "gdb detaches" 0 "out:Detaching from"
+check "gdb detaches" 0 "out:(Remote target) detached"
 
 cp "$TMP/two.out" "$TMP/out"
 check "Ctrl-C stops a spinning guest" 0 "out:SIGINT"

@@ -10,7 +10,7 @@ integration tests.
 
   tcg_lane.py [OPTIONS] suites [SUITE...]      run integration suites inside;
                                                 TAP on stdout, one line per test
-  tcg_lane.py [OPTIONS] run [--add FILE]... -- COMMAND...
+  tcg_lane.py [OPTIONS] run [--add FILE]... [--with-gdb] -- COMMAND...
                                                 run COMMAND inside (in /add, with
                                                 fpvm on PATH); exit with its status
 
@@ -419,6 +419,7 @@ def main():
     ps.add_argument('suites', nargs='*', default=['boot', 'failures', 'errors', 'fpstate', 'leakcheck'])
     pr = sub.add_parser('run')
     pr.add_argument('--add', action='append', default=[])
+    pr.add_argument('--with-gdb', action='store_true', help="carry the host's gdb (as GDB)")
     pr.add_argument('command', nargs=argparse.REMAINDER)
     args = p.parse_args()
     args.build = os.path.abspath(args.build)
@@ -452,7 +453,8 @@ def main():
         if args.mode == 'suites' and 'linux' in args.suites:
             linux = linux_guest(args.build, cache)
         data = build_initramfs(args.build, mods, job, getattr(args, 'add', []), linux,
-                               gdb=args.mode == 'suites' and 'gdb' in args.suites)
+                               gdb=('gdb' in args.suites) if args.mode == 'suites'
+                               else args.with_gdb)
         # One initramfs per lane run, so that lanes running side by side
         # do not overwrite each other's.
         with tempfile.NamedTemporaryFile(dir=cache, prefix='initrd-', suffix='.gz',
