@@ -102,6 +102,8 @@ ${avx:+p/x \$ymm3.v8_int32[7]}
 ${avx512:+p/x \$zmm17.v16_int32[15]}
 ${avx512:+p/x \$k3}
 p debuggee_result
+monitor xcr0
+monitor fpstate
 info threads
 set var debuggee_release = 1
 detach
@@ -169,6 +171,7 @@ else
 	skip "\$zmm17 and \$k3" "XCR0 $xcr0 has no AVX-512"
 fi
 check "a second client after the first detached" 0 "out:Thread 2"
+check "monitor xcr0 and fpstate" 0 "out:vcpu 0: XCR0 0x" "out:features   0x"
 grep -q "gdb's writes arrived" "$TMP/guest.out" && ok "the guest saw gdb's register and memory writes" ||
 	not_ok "the guest saw gdb's register and memory writes" "$(tr '\n' ' ' <"$TMP/guest.out")"
 status=$fpvm_status
