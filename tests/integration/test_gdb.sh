@@ -15,6 +15,25 @@ if ! command -v "$GDB" >/dev/null 2>&1; then
 	exit 0
 fi
 
+# wait_for FILE TEXT SECONDS: until FILE has TEXT, or the time is up.
+wait_for() {
+	i=0
+	while ! grep -qF -- "$2" "$1" 2>/dev/null && [ $i -lt "$3" ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+}
+
+# end PID SECONDS: waits that long for PID to end by itself, then ends it.
+end() {
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt "$2" ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	kill "$1" 2>/dev/null
+}
+
 # Bad specs are usage errors, before any KVM.
 run run --gdb tcp:1.2.3.4.5:1 "$GUEST_DIR/hello.elf"
 check "--gdb with a bad host" 64 "err:is not an IPv4 address" lines:1
@@ -58,11 +77,7 @@ port=$((20000 + $$ % 20000))
 "$FPVM" run --cpus 2 --gdb "tcp:127.0.0.1:$port" --gdb-wait --timeout 600 \
 	"$GUEST_DIR/debuggee.elf" >"$TMP/guest.out" 2>"$TMP/guest.err" &
 fpvm_pid=$!
-i=0
-while ! grep -q 'gdb stub on' "$TMP/guest.err" && [ $i -lt 60 ]; do
-	sleep 1
-	i=$((i + 1))
-done
+wait_for "$TMP/guest.err" 'gdb stub on' 60
 
 # Session 1, at the guest's first instruction: threads, registers, memory,
 # steps, the breakpoint and watchpoint this KVM can take; gdb writes
@@ -109,15 +124,6 @@ set var debuggee_release = 1
 detach
 GDB
 
-# wait_for FILE TEXT SECONDS: until FILE has TEXT, or the time is up.
-wait_for() {
-	i=0
-	while ! grep -qF -- "$2" "$1" 2>/dev/null && [ $i -lt "$3" ]; do
-		sleep 1
-		i=$((i + 1))
-	done
-}
-
 timeout 300 "$GDB" -nx -batch -x "$TMP/one.gdb" "$GUEST_DIR/debuggee.elf" >"$TMP/one.out" 2>&1
 "$GDB" -nx -batch -x "$TMP/two.gdb" "$GUEST_DIR/debuggee.elf" >"$TMP/two.out" 2>&1 &
 gdb_pid=$!
@@ -125,18 +131,8 @@ wait_for "$TMP/guest.out" "gdb's writes" 120
 wait_for "$TMP/two.out" "Continuing." 120
 sleep 2
 kill -INT "$gdb_pid" 2>/dev/null
-i=0
-while kill -0 "$gdb_pid" 2>/dev/null && [ $i -lt 120 ]; do
-	sleep 1
-	i=$((i + 1))
-done
-kill "$gdb_pid" 2>/dev/null
-i=0
-while kill -0 "$fpvm_pid" 2>/dev/null && [ $i -lt 30 ]; do
-	sleep 1
-	i=$((i + 1))
-done
-kill "$fpvm_pid" 2>/dev/null
+end "$gdb_pid" 120
+end "$fpvm_pid" 30
 wait "$fpvm_pid"
 fpvm_status=$?
 cp "$TMP/guest.err" "$TMP/err"
