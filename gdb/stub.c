@@ -457,7 +457,7 @@ static void t_kill(void *t)
 {
 	struct gdb_stub *stub = t;
 
-	vm_request_stop(stub->vm, VM_STOP_SIGNAL, SIGKILL, 0, "killed by the debugger");
+	vm_request_stop(stub->vm, VM_STOP_SIGNAL, SIGTERM, 0, "killed by the debugger");
 	vm_resume_vcpus(stub->vm);
 }
 
