@@ -188,6 +188,8 @@ CLI_SEEDS = {
                    '--exit-status=qemu', 'hello.elf'],
     'run-fpu': ['run', '--xcr0', 'x87,sse,avx', '--save-fpstate', 'fs', '--dump-fpstate',
                 '--check-host-fpstate', 'fpu.elf'],
+    'run-gdb': ['run', '--gdb', 'tcp:127.0.0.1:1234', '--gdb-wait', 'g.elf'],
+    'restore-gdb-unix': ['restore', '--gdb=unix:/tmp/g.sock', 'snap'],
     'run-amx': ['run', '--xcr0=0x60003', '--amx', '--strict-io', '--serial', 'out.txt',
                 '--dump-dtb', 'g.dtb', '--kvm', '/dev/kvm', 'fpu.elf'],
     'run-stats': ['run', '--stats=json', '--stats-file', 'stats.json', 'hello.elf'],
