@@ -11,7 +11,9 @@
 #
 # Times come from /proc/uptime (10 ms), which busybox inside the faithful
 # lane has too: tests/tcg/tcg_lane.py run --add bench/gdb_step.sh -- sh gdb_step.sh
-# QEMU's stub (-s -S) is not measured here yet (docs/performance.md).
+# Then the same against QEMU's stub (-S, on 127.0.0.1) on the same KVM, when
+# QEMU is there (QEMU, QEMU_L: as tcg_lane.py run --with-qemu sets them);
+# it steps SeaBIOS from the reset vector, fpvm the spin guest.
 FPVM=${1:-build/fpvm}
 GUEST_DIR=${2:-build/guest}
 STEPS=${3:-10000}
@@ -59,9 +61,50 @@ GDB
 	echo $((t1 - t0))
 }
 
+# qemu_session STEPS: the same against QEMU's stub (-s -S) on the same KVM,
+# stepping SeaBIOS from the reset vector (QEMU's -S stops there).
+qemu_session() {
+	port=$((30000 + ($$ + $1 + 7) % 20000))
+	"$QEMU" ${QEMU_L:+-L "$QEMU_L"} -accel kvm -nodefaults -display none -m 64 \
+		-gdb "tcp:127.0.0.1:$port" -S >/dev/null 2>"$TMP/qemu.err" &
+	qemu_pid=$!
+	sleep 3
+	cat >"$TMP/q.gdb" <<GDB
+set pagination off
+set confirm off
+target remote 127.0.0.1:$port
+set \$i = 0
+while \$i < $1
+stepi
+set \$i = \$i + 1
+end
+p \$i
+kill
+GDB
+	t0=$(now_cs)
+	"$GDB" -nx -batch -x "$TMP/q.gdb" >"$TMP/gdb.out" 2>&1
+	t1=$(now_cs)
+	grep -q "= $1\$" "$TMP/gdb.out" || { echo "gdb_step: QEMU session of $1 steps failed:" >&2;
+		tail -5 "$TMP/gdb.out" "$TMP/qemu.err" >&2; }
+	kill "$qemu_pid" 2>/dev/null
+	wait "$qemu_pid" 2>/dev/null
+	echo $((t1 - t0))
+}
+
+per_step() { awk -v a="$1" -v b="$2" -v n="$STEPS" 'BEGIN { printf "%.1f", (a - b) * 10000 / n }'; }
+
 base=$(session 0)
-one=$(session 1)
 many=$(session "$STEPS")
-echo "gdb session without steps: $((base * 10)) ms; with 1 stepi: $((one * 10)) ms"
-echo "$STEPS stepi: $((many * 10)) ms; per step: $(awk -v a="$many" -v b="$base" -v n="$STEPS" \
-	'BEGIN { printf "%.1f", (a - b) * 10000 / n }') us"
+echo "fpvm: gdb session without steps $((base * 10)) ms, with $STEPS stepi $((many * 10)) ms;" \
+	"per step $(per_step "$many" "$base") us"
+QEMU=${QEMU:-qemu-system-x86_64}
+if command -v "$QEMU" >/dev/null 2>&1; then
+	qbase=$(qemu_session 0)
+	qmany=$(qemu_session "$STEPS")
+	echo "QEMU: gdb session without steps $((qbase * 10)) ms, with $STEPS stepi $((qmany * 10))" \
+		"ms; per step $(per_step "$qmany" "$qbase") us"
+	echo "per step, QEMU/fpvm: $(awk -v q="$((qmany - qbase))" -v f="$((many - base))" \
+		'BEGIN { printf "%.2f", (f > 0) ? q / f : 0 }')"
+else
+	echo "QEMU: not measured (no $QEMU)"
+fi

@@ -10,7 +10,7 @@ integration tests.
 
   tcg_lane.py [OPTIONS] suites [SUITE...]      run integration suites inside;
                                                 TAP on stdout, one line per test
-  tcg_lane.py [OPTIONS] run [--add FILE]... [--with-gdb] -- COMMAND...
+  tcg_lane.py [OPTIONS] run [--add FILE]... [--with-gdb] [--with-qemu] -- COMMAND...
                                                 run COMMAND inside (in /add, with
                                                 fpvm on PATH); exit with its status
 
@@ -198,6 +198,7 @@ fi
 echo "@@FPVM@@ READY $(grep -c processor /proc/cpuinfo) CPUs, $(grep -o -w -E 'svm|npt' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 [ -f /fpvm/linux/bzImage ] && export LINUX_KERNEL=/fpvm/linux/bzImage LINUX_INITRD=/fpvm/linux/rootfs.cpio
 [ -x /fpvm/gdb/gdb ] && export GDB=/fpvm/gdb/gdb PYTHONHOME=/fpvm/gdb/python
+[ -x /fpvm/qemu/qemu-system-x86_64 ] && export QEMU=/fpvm/qemu/qemu-system-x86_64 QEMU_L=/fpvm/qemu
 export FPVM=/fpvm/fpvm GUEST_DIR=/fpvm/guest FPU_CHECK=/fpvm/fpu_check ORDER_CHECK=/fpvm/order_check SNAP_RELAYOUT=/fpvm/snap_relayout FIXTURE_DIR=/fpvm/fixtures TMPDIR=/tmp
 cd /tmp
 . /job
@@ -273,7 +274,22 @@ def add_gdb(c, libs):
         c.add_file('/%s/%s.py' % (dst, m), os.path.join(src, m + '.py'))
 
 
-def build_initramfs(build, mods, job, extra, linux=None, gdb=False):
+# What QEMU needs to boot SeaBIOS with -nodefaults (its -L directory).
+QEMU_FILES = ['/usr/share/seabios/bios-256k.bin', '/usr/share/qemu/kvmvapic.bin']
+
+
+def add_qemu(c, libs):
+    """The host's QEMU, for benchmarks against it on the lane's KVM."""
+    qemu = shutil.which('qemu-system-x86_64')
+    c.mkdir('fpvm/qemu')
+    c.add_file('/fpvm/qemu/qemu-system-x86_64', qemu, 0o100755)
+    libs.update(shared_libs(qemu))
+    for f in QEMU_FILES:
+        if os.path.exists(f):
+            c.add_file('/fpvm/qemu/' + os.path.basename(f), os.path.realpath(f))
+
+
+def build_initramfs(build, mods, job, extra, linux=None, gdb=False, qemu=False):
     c = Cpio()
     for d in ('bin', 'dev', 'proc', 'sys', 'tmp', 'fpvm/guest', 'fpvm/tests'):
         c.mkdir(d)
@@ -296,6 +312,8 @@ def build_initramfs(build, mods, job, extra, linux=None, gdb=False):
         libs.update(shared_libs(path))
     if gdb:
         add_gdb(c, libs)
+    if qemu:
+        add_qemu(c, libs)
     for lib in sorted(libs):
         c.add_file(lib, os.path.realpath(lib), 0o100755)
     for elf in glob.glob(os.path.join(build, 'guest', '*.elf')):
@@ -420,6 +438,8 @@ def main():
     pr = sub.add_parser('run')
     pr.add_argument('--add', action='append', default=[])
     pr.add_argument('--with-gdb', action='store_true', help="carry the host's gdb (as GDB)")
+    pr.add_argument('--with-qemu', action='store_true',
+                    help="carry the host's QEMU (as QEMU, its firmware in QEMU_L)")
     pr.add_argument('command', nargs=argparse.REMAINDER)
     args = p.parse_args()
     args.build = os.path.abspath(args.build)
@@ -454,7 +474,8 @@ def main():
             linux = linux_guest(args.build, cache)
         data = build_initramfs(args.build, mods, job, getattr(args, 'add', []), linux,
                                gdb=('gdb' in args.suites) if args.mode == 'suites'
-                               else args.with_gdb)
+                               else args.with_gdb,
+                               qemu=args.mode == 'run' and args.with_qemu)
         # One initramfs per lane run, so that lanes running side by side
         # do not overwrite each other's.
         with tempfile.NamedTemporaryFile(dir=cache, prefix='initrd-', suffix='.gz',
