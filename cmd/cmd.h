@@ -20,6 +20,7 @@
 #include "../vmm/stats.h"
 #include "../vmm/vm.h"
 #include "../vmm/vm_snapshot.h"
+#include "../gdb/stub.h"
 
 /* Exit statuses (README, "Exit status"); guest values 0-255 pass through. */
 enum fpvm_status {
@@ -72,6 +73,10 @@ struct run_opts {
 	/* fpvm restore: the snapshot to run instead of an image */
 	const struct vm_snapshot *restore;
 	const char *save_loaded_dir;	/* restore --save-loaded-fpstate */
+	/* --gdb and --gdb-wait: the gdb stub (gdb/stub.h) */
+	bool gdb;
+	bool gdb_wait;
+	struct gdb_spec gdb_spec;
 };
 
 /*
@@ -81,6 +86,7 @@ struct run_opts {
 int run_set_timeout(void *opts, const char *arg, struct fpvm_error *err);
 int run_set_exit_status(void *opts, const char *arg, struct fpvm_error *err);
 int run_set_stats(void *opts, const char *arg, struct fpvm_error *err);
+int run_set_gdb(void *opts, const char *arg, struct fpvm_error *err);
 /* run's defaults: one vCPU, 64 MiB, /dev/kvm, the direct exit status. */
 void run_opts_init(void *opts);
 
@@ -253,6 +259,8 @@ enum quirk_id {
 	Q_SYSCALL_CPL3,
 	Q_KVM_CPUID_NO_XSAVE,
 	Q_XSAVE_BEYOND_XCR0,
+	Q_SW_BREAKPOINT,
+	Q_HW_BREAKPOINT,
 	NR_QUIRKS,
 };
 

@@ -102,6 +102,10 @@ static const struct opt restore_opts[] = {
 		 "report setup and I/O statistics on stderr"),
 	OPT_STRING("snapshot-dir", 0, "DIR", struct restore_opts, run.vm.snapshot_dir,
 		   "snapshots of the restored guest go to DIR (as run)"),
+	OPT_CALL("gdb", 0, "tcp:[HOST:]PORT|unix:PATH", run_set_gdb,
+		 "serve gdb's remote protocol there, as for run"),
+	OPT_FLAG("gdb-wait", 0, struct restore_opts, run.gdb_wait,
+		 "with --gdb: the restored guest waits for gdb"),
 	OPT_SECTION("Guest FPU state:"),
 	OPT_STRING("save-loaded-fpstate", 0, "DIR", struct restore_opts, run.save_loaded_dir,
 		   "before the guest runs: every vCPU's XSAVE image as KVM\n"
@@ -135,6 +139,8 @@ static int restore_operands(void *opts, int argc, char **argv, struct fpvm_error
 	if (argc != 1)
 		return USAGE_FAIL(err, "restore: expected one snapshot directory");
 	o->path = argv[0];
+	if (o->run.gdb_wait && !o->run.gdb)
+		return USAGE_FAIL(err, "--gdb-wait: needs --gdb");
 	return 0;
 }
 

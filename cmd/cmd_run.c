@@ -97,10 +97,15 @@ int restore_check(const struct vm_snapshot *s, struct kvm *kvm,
 /* The snapshot's VM, its loaded fpstate saved if asked (before it runs), then run. */
 static int restore_vm(const struct run_opts *o, struct vm *vm, struct kvm *kvm,
 		      const struct guest_fpu_cfg *fpu_cfg, const struct vm_config *cfg,
-		      struct fpvm_error *err)
+		      struct gdb_stub *stub, struct fpvm_error *err)
 {
 	uint64_t t;
 	int r = vm_restore(vm, kvm, fpu_cfg, cfg, o->restore, err);
+
+	if (!r && stub) {
+		vm->ops = &gdb_stub_vm_ops;
+		vm->ops_data = stub;
+	}
 
 	if (!r && o->save_loaded_dir && mkdir(o->save_loaded_dir, 0755) && errno != EEXIST)
 		r = fpvm_fail(err, FPVM_ERR_OUTPUT, errno, "--save-loaded-fpstate %s: %s",
@@ -125,6 +130,7 @@ static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct guest_
 		  const struct vm_config *cfg, struct vm_run_stats *rs)
 {
 	struct fpvm_error err = { 0 };
+	struct gdb_stub *stub = NULL;
 	uint64_t t;
 	struct vm vm;
 	int status;
@@ -132,8 +138,16 @@ static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct guest_
 	/* Whether the snapshot fits, before there is a VM to tear down. */
 	if (o->restore && restore_check(o->restore, kvm, fpu_cfg, &err))
 		return report_error(&err);
-	if (o->restore ? restore_vm(o, &vm, kvm, fpu_cfg, cfg, &err)
-		       : vm_boot(&vm, kvm, fpu_cfg, cfg, &err)) {
+	/* The socket before the VM: a port in use is an error before the guest runs. */
+	if (o->gdb) {
+		if (gdb_stub_open(&stub, &o->gdb_spec, o->gdb_wait, &err))
+			return report_error(&err);
+		fprintf(stderr, "fpvm: gdb stub on %s%s\n", gdb_stub_address(stub),
+			o->gdb_wait ? ", the guest waits for gdb to continue it" : "");
+	}
+	if (o->restore ? restore_vm(o, &vm, kvm, fpu_cfg, cfg, stub, &err)
+		       : vm_boot_ops(&vm, kvm, fpu_cfg, cfg, stub ? &gdb_stub_vm_ops : NULL, stub,
+				     &err)) {
 		status = report_error(&err);
 	} else {
 		status = status_of_stop(vm.stop, vm.stop_value, o->exit_mode);
@@ -147,6 +161,7 @@ static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct guest_
 			status = FPVM_EXIT_HOST_FPSTATE;
 		}
 	}
+	gdb_stub_close(stub, status);
 	if (cfg->stats && vm_stats_collect(rs, &vm)) {
 		fprintf(stderr, "fpvm: --stats: out of memory\n");
 		status = status ?: FPVM_EXIT_SOFTWARE;
@@ -308,6 +323,16 @@ int run_set_stats(void *opts, const char *arg, struct fpvm_error *err)
 	return 0;
 }
 
+int run_set_gdb(void *opts, const char *arg, struct fpvm_error *err)
+{
+	struct run_opts *o = opts;
+
+	if (gdb_spec_parse(arg, &o->gdb_spec, err))
+		return usage_fail_after(err, "--gdb: ");
+	o->gdb = true;
+	return 0;
+}
+
 static int add_module(void *opts, const char *arg, struct fpvm_error *err)
 {
 	struct run_opts *o = opts;
@@ -385,6 +410,13 @@ static const struct opt run_opts[] = {
 	OPT_FLAG("no-seccomp", 0, struct run_opts, no_seccomp,
 		 "run without the system call allow-lists of the vCPU\n"
 		 "and main threads (for debugging; see docs/security.md)"),
+	OPT_SECTION("Debugging (docs/debugging.md):"),
+	OPT_CALL("gdb", 0, "tcp:[HOST:]PORT|unix:PATH", run_set_gdb,
+		 "serve gdb's remote protocol there (HOST: 127.0.0.1\n"
+		 "unless given; a unix socket is mode 0600); one client"),
+	OPT_FLAG("gdb-wait", 0, struct run_opts, gdb_wait,
+		 "with --gdb: the guest starts stopped, until gdb\n"
+		 "continues it"),
 	OPT_SECTION("Snapshots:"),
 	OPT_STRING("snapshot-dir", 0, "DIR", struct run_opts, vm.snapshot_dir,
 		   "on SIGUSR1, or when the guest asks, pause every vCPU\n"
@@ -427,6 +459,8 @@ static int run_operands(void *opts, int argc, char **argv, struct fpvm_error *er
 		i++;
 	o->vm.guest_nargs = argc - i;
 	o->vm.guest_args = &argv[i];
+	if (o->gdb_wait && !o->gdb)
+		return USAGE_FAIL(err, "--gdb-wait: needs --gdb");
 	/* After every option: --cpus may come after --affinity. */
 	if (o->vm.affinity && placement_check(o->vm.affinity, o->vm.nr_cpus, err))
 		return usage_fail_after(err, "--affinity: ");

@@ -48,6 +48,11 @@ const struct quirk quirk_defs[NR_QUIRKS] = {
 		.meaning = "KVM_GET_SUPPORTED_CPUID leaf 1 lacks XSAVE while leaf 0xD offers features" },
 	[Q_XSAVE_BEYOND_XCR0] = { .name = "xsave-beyond-xcr0",
 		.meaning = "KVM_GET_XSAVE2 returns state for features outside the guest's XCR0" },
+	[Q_SW_BREAKPOINT] = { .name = "sw-breakpoint-not-intercepted",
+		.meaning = "INT3 reaches the guest despite KVM_GUESTDBG_USE_SW_BP (gdb's break)" },
+	[Q_HW_BREAKPOINT] = { .name = "hw-breakpoint-not-intercepted",
+		.meaning = "a KVM_GUESTDBG_USE_HW_BP breakpoint never stops the guest (gdb's hbreak, "
+			   "watch)" },
 };
 
 /* What every probe guest runs on: this KVM and its guest FPU configuration. */
@@ -56,8 +61,8 @@ struct probe_env {
 	const struct guest_fpu_cfg *fpu;
 };
 
-static int run_guest(const struct probe_env *env, const char *mode, uint64_t xcr0,
-		     struct guest_run *gr)
+static int run_guest_ops(const struct probe_env *env, const char *mode, uint64_t xcr0,
+			 const struct vm_ops *ops, void *ops_data, struct guest_run *gr)
 {
 	char *args[] = { (char *)mode };
 	int fd = memfd_create("fpvm-probe", MFD_CLOEXEC);
@@ -78,7 +83,7 @@ static int run_guest(const struct probe_env *env, const char *mode, uint64_t xcr
 		snprintf(gr->reason, sizeof(gr->reason), "memfd_create: %s", strerror(errno));
 		return -1;
 	}
-	if (vm_boot(&vm, env->kvm, env->fpu, &cfg, &err)) {
+	if (vm_boot_ops(&vm, env->kvm, env->fpu, &cfg, ops, ops_data, &err)) {
 		gr->status = -1;
 		snprintf(gr->reason, sizeof(gr->reason), "%s", err.msg);
 	} else {
@@ -96,6 +101,12 @@ static int run_guest(const struct probe_env *env, const char *mode, uint64_t xcr
 	gr->out[n > 0 ? n : 0] = '\0';
 	close(fd);
 	return gr->status < 0 ? -1 : 0;
+}
+
+static int run_guest(const struct probe_env *env, const char *mode, uint64_t xcr0,
+		     struct guest_run *gr)
+{
+	return run_guest_ops(env, mode, xcr0, NULL, NULL, gr);
 }
 
 /* The value of a "key=value" line of the guest's output, or NULL. */
@@ -213,6 +224,94 @@ static void probe_kvm_cpuid(const struct kvm *kvm, struct quirk *q)
 	      l1 ? l1->ecx : 0, xsave ? "set" : "clear", d0 ? d0->eax : 0);
 }
 
+/* What the int3 probe's VM saw: KVM_SET_GUEST_DEBUG's answer, and the exits it took. */
+struct int3_probe {
+	int set_debug;
+	unsigned int exits;
+};
+
+/* Before the vCPU runs: software breakpoints to the VMM, as gdb's stub asks. */
+static void int3_start(struct vm *vm)
+{
+	struct int3_probe *p = vm->ops_data;
+	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP };
+
+	p->set_debug = kvm_vcpu_set_guest_debug(vm->kvm, vm->vcpus[0]->fd, &dbg);
+}
+
+/* The breakpoint taken: past the one-byte INT3, as gdb would after removing it. */
+static bool int3_exit(struct vm *vm, struct vcpu *vcpu)
+{
+	struct int3_probe *p = vm->ops_data;
+	struct kvm_regs regs;
+
+	p->exits++;
+	if (kvm_vcpu_get_regs(vcpu->kvm, vcpu->fd, &regs))
+		return false;
+	if (regs.rip == vcpu->run->debug.arch.pc)
+		regs.rip++;
+	return !kvm_vcpu_set_regs(vcpu->kvm, vcpu->fd, &regs);
+}
+
+/* An execution breakpoint in DR0 at the guest's first instruction (SDM vol. 3, 18.2). */
+static void hwbp_start(struct vm *vm)
+{
+	struct int3_probe *p = vm->ops_data;
+	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP };
+	struct kvm_regs regs;
+
+	p->set_debug = kvm_vcpu_get_regs(vm->kvm, vm->vcpus[0]->fd, &regs);
+	dbg.arch.debugreg[0] = regs.rip;
+	dbg.arch.debugreg[7] = 0x1;	/* L0, execute, one byte */
+	if (!p->set_debug)
+		p->set_debug = kvm_vcpu_set_guest_debug(vm->kvm, vm->vcpus[0]->fd, &dbg);
+}
+
+/* Taken: the breakpoint goes, and the instruction it stopped before runs. */
+static bool hwbp_exit(struct vm *vm, struct vcpu *vcpu)
+{
+	struct int3_probe *p = vm->ops_data;
+	const struct kvm_guest_debug off = { .control = 0 };
+
+	p->exits++;
+	return !kvm_vcpu_set_guest_debug(vcpu->kvm, vcpu->fd, &off);
+}
+
+static void probe_hwbp(const struct probe_env *env, struct quirk *q)
+{
+	static const struct vm_ops ops = { .start = hwbp_start, .debug_exit = hwbp_exit };
+	struct int3_probe p = { 0 };
+	struct guest_run gr;
+
+	if (run_guest_ops(env, "report", 0x3, &ops, &p, &gr))
+		found(q, UNKNOWN, "probe guest failed: %s", gr.reason);
+	else if (p.set_debug)
+		found(q, YES, "KVM_SET_GUEST_DEBUG: %s", strerror(-p.set_debug));
+	else if (gr.stop != VM_STOP_GUEST_EXIT)
+		found(q, UNKNOWN, "probe guest stopped: %s", gr.reason);
+	else
+		found(q, p.exits == 0, "an execution breakpoint at the entry point: %u debug exits",
+		      p.exits);
+}
+
+static void probe_int3(const struct probe_env *env, struct quirk *q)
+{
+	static const struct vm_ops ops = { .start = int3_start, .debug_exit = int3_exit };
+	struct int3_probe p = { 0 };
+	struct guest_run gr;
+	char v[32];
+
+	if (run_guest_ops(env, "int3", 0x3, &ops, &p, &gr))
+		found(q, UNKNOWN, "probe guest failed: %s", gr.reason);
+	else if (p.set_debug)
+		found(q, YES, "KVM_SET_GUEST_DEBUG: %s", strerror(-p.set_debug));
+	else if (!value_of(&gr, "int3", v, sizeof(v)))
+		found(q, UNKNOWN, "probe guest stopped: %s", gr.reason);
+	else
+		found(q, strcmp(v, "ok") != 0, "INT3 at CPL3 with KVM_GUESTDBG_USE_SW_BP: %s, "
+		      "%u debug exits", !strcmp(v, "ok") ? "taken by the VMM" : v, p.exits);
+}
+
 /* Every quirk, found by running the probe guests on @kvm (what 'fpvm probe' shows). */
 void probe_quirks(struct kvm *kvm, const struct guest_fpu_cfg *fpu, struct quirk q[NR_QUIRKS])
 {
@@ -226,6 +325,8 @@ void probe_quirks(struct kvm *kvm, const struct guest_fpu_cfg *fpu, struct quirk
 	probe_cpl0(&env, "cpl0-x87", &q[Q_CPL0_X87]);
 	probe_syscall(&env, &q[Q_SYSCALL_CPL3]);
 	probe_kvm_cpuid(kvm, &q[Q_KVM_CPUID_NO_XSAVE]);
+	probe_int3(&env, &q[Q_SW_BREAKPOINT]);
+	probe_hwbp(&env, &q[Q_HW_BREAKPOINT]);
 }
 
 int quirk_find(const char *name)

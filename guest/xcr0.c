@@ -11,6 +11,8 @@
  *   cpl0-x87     FLD1 at CPL0
  *   syscall      SYSCALL with STAR/LSTAR set: reports the CS the handler
  *                ran with (architecturally 0x8, i.e. CPL0)
+ *   int3         INT3 at CPL3: "ok" when the VMM took it (a debugger's
+ *                breakpoint, KVM_GUESTDBG_USE_SW_BP) and moved past it
  */
 #include "runtime.h"
 
@@ -29,6 +31,12 @@ static void do_xgetbv(void *arg)
 	(void)arg;
 	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
 	xgetbv_result = ((uint64_t)hi << 32) | lo;
+}
+
+static void do_int3(void *arg)
+{
+	(void)arg;
+	__asm__ volatile("int3" ::: "memory");
 }
 
 static void do_avx(void *arg)
@@ -161,6 +169,12 @@ int guest_main(void)
 		__asm__ volatile("syscall" ::: "rax", "rcx", "r11", "memory");
 		guest_printf("syscall.cs=0x%llx\n", (unsigned long long)syscall_cs);
 		return (syscall_cs & 3) == 0 ? 0 : 1;
+	}
+	if (!strcmp(mode, "int3")) {
+		int v = guest_catch(do_int3, NULL, &trap);
+
+		guest_printf("int3=%s\n", v < 0 ? "ok" : v == 3 ? "#BP" : "other-fault");
+		return v < 0 ? 0 : 1;
 	}
 	guest_printf("xcr0: unknown mode '%s'\n", mode);
 	return 2;

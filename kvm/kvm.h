@@ -165,6 +165,13 @@ static inline int kvm_vcpu_set_xsave(const struct kvm *kvm, int fd, const void *
 	return kvm_fd_ioctl(kvm, fd, KVM_SET_XSAVE, buf);
 }
 
+/* Breakpoints, single steps and debug registers under a debugger's control (api.rst). */
+static inline int kvm_vcpu_set_guest_debug(const struct kvm *kvm, int fd,
+					   const struct kvm_guest_debug *dbg)
+{
+	return kvm_fd_ioctl(kvm, fd, KVM_SET_GUEST_DEBUG, dbg);
+}
+
 static inline int kvm_vcpu_run(const struct kvm *kvm, int fd)
 {
 	return kvm_fd_ioctl(kvm, fd, KVM_RUN, 0);

@@ -155,7 +155,12 @@ enum vcpu_action vm_handle_exit(struct vm *vm, struct vcpu *vcpu)
 		return handle_internal_error(vm, vcpu);
 	case KVM_EXIT_SYSTEM_EVENT:
 		return handle_system_event(vm, vcpu);
+	case KVM_EXIT_DEBUG:
+		if (vm->ops && vm->ops->debug_exit && vm->ops->debug_exit(vm, vcpu))
+			return vm_stopping(vm) ? VCPU_STOP : VCPU_CONTINUE;
+		goto unexpected;
 	default:
+unexpected:
 		snprintf(why, sizeof(why), "unexpected KVM exit reason %u (%s)", run->exit_reason,
 			 kvm_exit_reason_name(run->exit_reason));
 		vm_report_vcpu(vm, vcpu, why);

@@ -24,9 +24,26 @@ void vm_pause_vcpus(struct vm *vm)
 	pthread_mutex_unlock(&vm->pause_lock);
 }
 
+bool vm_vcpu_held(struct vm *vm, const struct vcpu *vcpu)
+{
+	unsigned int solo = atomic_load(&vm->solo);
+
+	return atomic_load(&vm->pausing) || (solo && solo != vcpu->id + 1);
+}
+
+void vm_resume_solo(struct vm *vm, int cpu)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->solo, cpu < 0 ? 0U : (unsigned int)cpu + 1);
+	atomic_store(&vm->pausing, false);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
 void vm_resume_vcpus(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->pause_lock);
+	atomic_store(&vm->solo, 0U);
 	atomic_store(&vm->pausing, false);
 	pthread_cond_broadcast(&vm->pause_cond);
 	pthread_mutex_unlock(&vm->pause_lock);
@@ -62,7 +79,7 @@ void vm_park_vcpu(struct vm *vm, struct vcpu *vcpu)
 	pthread_mutex_lock(&vm->pause_lock);
 	vm->paused++;
 	pthread_cond_broadcast(&vm->pause_cond);
-	while (atomic_load(&vm->pausing) && !vm_stopping(vm))
+	while (vm_vcpu_held(vm, vcpu) && !vm_stopping(vm))
 		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
 	vm->paused--;
 	pthread_mutex_unlock(&vm->pause_lock);

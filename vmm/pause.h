@@ -8,6 +8,7 @@
 #define FPVM_VMM_PAUSE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 
 struct vm;
 struct vcpu;
@@ -23,5 +24,12 @@ void vm_resume_vcpus(struct vm *vm);
 void vm_request_pause(struct vm *vm, atomic_bool *flag);
 /* On a vCPU thread that found vm->pausing: parks until the pause ends or the VM stops. */
 void vm_park_vcpu(struct vm *vm, struct vcpu *vcpu);
+/*
+ * vm_resume_vcpus() for @cpu alone (a debugger's single step), the others
+ * parked until the next resume; @cpu < 0: every vCPU, as vm_resume_vcpus().
+ */
+void vm_resume_solo(struct vm *vm, int cpu);
+/* Whether @vcpu must stay parked: the VM pauses, or another vCPU runs alone. */
+bool vm_vcpu_held(struct vm *vm, const struct vcpu *vcpu);
 
 #endif

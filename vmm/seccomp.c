@@ -63,6 +63,8 @@ static const uint32_t ioctls[] = {
 	/* a snapshot, on the main thread with every vCPU paused (snapshot.c) */
 	KVM_GET_DEBUGREGS, KVM_GET_MP_STATE, KVM_GET_LAPIC, KVM_GET_IRQCHIP, KVM_GET_PIT2,
 	KVM_GET_CLOCK,
+	/* the gdb stub's thread: breakpoints, steps and debug registers */
+	KVM_SET_GUEST_DEBUG,
 };
 static const uint32_t prot_exec[] = { PROT_EXEC };
 
@@ -103,6 +105,16 @@ static const struct rule vmm_rules[] = {
 	RULE_ANY(__NR_fsync), RULE_ANY(__NR_fdatasync), RULE_ANY(__NR_renameat),
 	RULE_ANY(__NR_renameat2), RULE_ANY(__NR_unlinkat), RULE_ANY(__NR_rename),
 	RULE_ANY(__NR_unlink), RULE_ANY(__NR_syncfs), RULE_ANY(__NR_getdents64),
+};
+
+/*
+ * The gdb stub's thread, on top of the VMM's (its monitor takes snapshots):
+ * its one client's socket.  It listens before the filter, so no bind or
+ * listen here, and it never connects anywhere.
+ */
+static const struct rule gdb_rules[] = {
+	RULE_ANY(__NR_accept4), RULE_ANY(__NR_recvfrom), RULE_ANY(__NR_sendto),
+	RULE_ANY(__NR_setsockopt),
 };
 
 static __thread const char *thread_kind;
@@ -277,8 +289,10 @@ int seccomp_filter_thread_reading(enum seccomp_thread which, const int *fds, uns
 		own[i] = (uint32_t)fds[i];
 	if (fds)
 		emit_rules(&p, reading, sizeof(reading) / sizeof(reading[0]));
-	if (which == SECCOMP_THREAD_VMM)
+	if (which == SECCOMP_THREAD_VMM || which == SECCOMP_THREAD_GDB)
 		emit_rules(&p, vmm_rules, sizeof(vmm_rules) / sizeof(vmm_rules[0]));
+	if (which == SECCOMP_THREAD_GDB)
+		emit_rules(&p, gdb_rules, sizeof(gdb_rules) / sizeof(gdb_rules[0]));
 	emit(&p, RET_TRAP);
 	if (p.overflow)
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, E2BIG, "seccomp: filter too long");
@@ -288,6 +302,7 @@ int seccomp_filter_thread_reading(enum seccomp_thread which, const int *fds, uns
 	    syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog))
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, errno, "seccomp: cannot install the filter: %s",
 				 strerror(errno));
-	thread_kind = which == SECCOMP_THREAD_VCPU ? "vCPU" : "VMM";
+	thread_kind = which == SECCOMP_THREAD_VCPU ? "vCPU" : which == SECCOMP_THREAD_GDB ?
+		      "gdb stub" : "VMM";
 	return 0;
 }

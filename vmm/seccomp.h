@@ -29,6 +29,7 @@ enum seccomp_policy seccomp_policy_for(enum seccomp_policy wanted);
 enum seccomp_thread {
 	SECCOMP_THREAD_VCPU,
 	SECCOMP_THREAD_VMM,
+	SECCOMP_THREAD_GDB,	/* the gdb stub's (gdb/stub.c): a vCPU's and the VMM's, and its socket */
 };
 
 /*

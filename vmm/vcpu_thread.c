@@ -151,7 +151,7 @@ static void *vcpu_thread(void *arg)
 
 		if (vm_stopping(vm))
 			break;
-		if (atomic_load(&vm->pausing)) {
+		if (vm_vcpu_held(vm, vcpu)) {
 			vm_park_vcpu(vm, vcpu);
 			continue;
 		}

@@ -95,6 +95,12 @@ struct vm_ops {
 	/* On the main thread, every tick_ms while the VM runs. */
 	void (*tick)(struct vm *vm);
 	unsigned int tick_ms;
+	/*
+	 * On the vCPU thread, for KVM_EXIT_DEBUG (a debugger's breakpoint or
+	 * step, gdb/stub.c): returns true when it took the exit, which then
+	 * ends no VM.  Without it, the exit is an unexpected one.
+	 */
+	bool (*debug_exit)(struct vm *vm, struct vcpu *vcpu);
 };
 
 /* The steps of vm_boot(), each timed when the VM keeps statistics. */
@@ -173,6 +179,7 @@ struct vm {
 	pthread_cond_t pause_cond;
 	atomic_bool pausing;
 	unsigned int paused;
+	atomic_uint solo;		/* 0, or N: only vCPU N-1 runs (a debugger's step) */
 	bool *vcpu_halted;		/* per vCPU: its thread ended on a halt */
 	atomic_bool snapshot_requested;	/* by the guest (ctl.c) or SIGUSR1 */
 	uint64_t snapshot_result_gpa;	/* the guest's request: where its result goes */

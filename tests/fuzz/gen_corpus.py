@@ -218,6 +218,8 @@ CLI_SEEDS = {
                    '--exit-status=qemu', 'hello.elf'],
     'run-fpu': ['run', '--xcr0', 'x87,sse,avx', '--save-fpstate', 'fs', '--dump-fpstate',
                 '--check-host-fpstate', 'fpu.elf'],
+    'run-gdb': ['run', '--gdb', 'tcp:127.0.0.1:1234', '--gdb-wait', 'g.elf'],
+    'restore-gdb-unix': ['restore', '--gdb=unix:/tmp/g.sock', 'snap'],
     'run-amx': ['run', '--xcr0=0x60003', '--amx', '--strict-io', '--serial', 'out.txt',
                 '--dump-dtb', 'g.dtb', '--kvm', '/dev/kvm', 'fpu.elf'],
     'run-stats': ['run', '--stats=json', '--stats-file', 'stats.json', 'hello.elf'],
@@ -534,6 +536,39 @@ def linux_corpus(out):
         write(out, name, data)
 
 
+def rsp(data):
+    """One GDB remote protocol packet as gdb frames it: $data#checksum."""
+    return b'$%s#%02x' % (data, sum(data) & 0xff)
+
+
+def gdb_packet_corpus(out):
+    """What gdb sends the stub (gdb/packet.c, gdb/server.c): a session as
+    gdb opens it, and the malformed packets the stub must refuse."""
+    hello = [b'qSupported:multiprocess+;swbreak+;hwbreak+;qRelocInsn+;xmlRegisters=i386',
+             b'QStartNoAckMode', b'qXfer:features:read:target.xml:0,ffb', b'?', b'Hg0',
+             b'qfThreadInfo', b'qsThreadInfo', b'qC', b'qAttached', b'g']
+    seeds = {
+        'session': [b'+'] + hello,
+        'break-step': [b'Z0,100,1', b'm100,4', b'vCont;s:1;c', b'z0,100,1', b'vCont;c'],
+        'registers': [b'p10', b'P10=0010000000000000', b'p6b', b'P6b=0807060504030201',
+                      b'G' + b'00' * 16, b'p3e8'],
+        'memory': [b'm0,10', b'M20,4:deadbeef', b'mffff,2', b'm0,ffffffffffffffff', b'Mzz'],
+        'watch': [b'Z2,400,4', b'Z3,408,8', b'Z4,410,2', b'Z1,420,1', b'Z2,401,4', b'z2,400,4'],
+        'monitor': [b'qRcmd,' + b'fpstate'.hex().encode(), b'qRcmd,' + b'xcr0'.hex().encode(),
+                    b'qRcmd,6', b'qRcmd,zz'],
+        'threads': [b'Hg2', b'Hc-1', b'T1', b'T9', b'qThreadExtraInfo,1', b'vCont?',
+                    b'vCont;S05:1;C05', b'vCont;x'],
+        'detach': [b'D'],
+        'kill': [b'vKill;1', b'k'],
+    }
+    for i, (name, pkts) in enumerate(seeds.items()):
+        data = bytes([i & 3]) + b''.join(p if p == b'+' else rsp(p) for p in pkts)
+        write(out, name, data)
+    write(out, 'escapes', b'\x00' + rsp(b'M0,2:}\x03}\x04') + b'\x03' + rsp(b'qRcmd,}]'))
+    write(out, 'bad-checksum', b'\x01$g#00$?#3f')
+    write(out, 'overlong', b'\x02$' + b'a' * 20000 + b'#00' + rsp(b'g'))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default=os.path.join(HERE, 'corpus'),
@@ -542,7 +577,8 @@ def main():
     ap.add_argument('--guest-dir', help="where fpu.elf and smp.elf are (with --fpvm)")
     a = ap.parse_args()
 
-    targets = ['elf', 'linux', 'xcr0', 'cli', 'manifest', 'snapshot_manifest', 'layout'] + (
+    targets = ['elf', 'linux', 'xcr0', 'cli', 'manifest', 'snapshot_manifest', 'layout',
+               'gdb_packet'] + (
         ['fpstate_file'] if a.fpvm else [])
     # Start from nothing, so a seed removed here goes away there too; but
     # keep what libFuzzer found: found-*, inputs that reach code no seed
@@ -562,6 +598,7 @@ def main():
     manifest_corpus(os.path.join(a.out, 'manifest'))
     snapshot_manifest_corpus(os.path.join(a.out, 'snapshot_manifest'))
     layout_corpus(os.path.join(a.out, 'layout'))
+    gdb_packet_corpus(os.path.join(a.out, 'gdb_packet'))
     if a.fpvm:
         if not a.guest_dir:
             sys.exit('--fpvm needs --guest-dir')

@@ -9,14 +9,14 @@
 #
 #   tests/fuzz/run.sh BUILD-DIR SECONDS [TARGET...]
 #
-# TARGET is elf, linux, fpstate_file, layout, xcr0, cli, manifest, report
-# or snapshot_manifest; default all nine.
+# TARGET is elf, linux, fpstate_file, layout, xcr0, cli, manifest, report,
+# snapshot_manifest or gdb_packet; default all ten.
 
 set -u
 
 usage() {
 	echo "usage: $0 BUILD-DIR SECONDS [TARGET...]" >&2
-	echo "targets: elf linux fpstate_file layout xcr0 cli manifest report snapshot_manifest" >&2
+	echo "targets: elf linux fpstate_file layout xcr0 cli manifest report snapshot_manifest gdb_packet" >&2
 	exit 2
 }
 
@@ -27,7 +27,7 @@ shift 2
 case $seconds in
 '' | *[!0-9]*) usage ;;
 esac
-[ $# -gt 0 ] || set -- elf linux fpstate_file layout xcr0 cli manifest report snapshot_manifest
+[ $# -gt 0 ] || set -- elf linux fpstate_file layout xcr0 cli manifest report snapshot_manifest gdb_packet
 
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/fpvm-fuzz-run.XXXXXX") || exit 2
@@ -39,6 +39,7 @@ for t in "$@"; do
 	elf | linux | fpstate_file) max_len=65536 ;;
 	xcr0 | cli | manifest) max_len=4096 ;;
 	snapshot_manifest | layout | report) max_len=8192 ;;
+	gdb_packet) max_len=20480 ;;
 	*) echo "$0: unknown target '$t'" >&2; usage ;;
 	esac
 	if [ ! -x "$bin" ]; then

@@ -9,7 +9,7 @@ dir=$(dirname "$0")
 : >"$TMP/plain-file"
 for dev in "$TMP/no-kvm:no such device" "$TMP/plain-file:not a character device"; do
 	path=${dev%%:*}
-	for s in boot errors failures fpstate leakcheck hostile valgrind; do
+	for s in boot errors failures fpstate leakcheck hostile valgrind gdb; do
 		FPVM_KVM=$path sh "$dir/test_$s.sh" >"$TMP/out" 2>"$TMP/err"
 		status=$?
 		check "$s skips when the KVM device is ${dev#*:}" 0 \

@@ -10,7 +10,7 @@ integration tests.
 
   tcg_lane.py [OPTIONS] suites [SUITE...]      run integration suites inside;
                                                 TAP on stdout, one line per test
-  tcg_lane.py [OPTIONS] run [--add FILE]... -- COMMAND...
+  tcg_lane.py [OPTIONS] run [--add FILE]... [--with-gdb] [--with-qemu] -- COMMAND...
                                                 run COMMAND inside (in /add, with
                                                 fpvm on PATH); exit with its status
 
@@ -198,6 +198,8 @@ fi
 echo "@@FPVM@@ READY $(grep -c processor /proc/cpuinfo) CPUs, $(grep -o -w -E 'svm|npt' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 [ -f /fpvm/linux/bzImage ] && export LINUX_KERNEL=/fpvm/linux/bzImage LINUX_INITRD=/fpvm/linux/rootfs.cpio
 [ -f /fpvm/linux/vmlinux ] && export LINUX_VMLINUX=/fpvm/linux/vmlinux
+[ -x /fpvm/gdb/gdb ] && export GDB=/fpvm/gdb/gdb PYTHONHOME=/fpvm/gdb/python
+[ -x /fpvm/qemu/qemu-system-x86_64 ] && export QEMU=/fpvm/qemu/qemu-system-x86_64 QEMU_L=/fpvm/qemu
 export FPVM=/fpvm/fpvm GUEST_DIR=/fpvm/guest FPU_CHECK=/fpvm/fpu_check ORDER_CHECK=/fpvm/order_check SNAP_RELAYOUT=/fpvm/snap_relayout FIXTURE_DIR=/fpvm/fixtures TMPDIR=/tmp
 cd /tmp
 . /job
@@ -252,7 +254,52 @@ def linux_guest(build, cache):
     return bzimage, linux_initramfs(init), vmlinux
 
 
-def build_initramfs(build, mods, job, extra, linux=None):
+# What gdb's embedded Python needs to start: the codecs and the modules
+# site imports.  gdb's own Python package is left out; gdb then warns and
+# goes on without its Python commands, which the gdb suite does not use.
+PYTHON_MODULES = ['codecs', 'io', 'abc', 'site', 'os', 'stat', 'posixpath', 'genericpath',
+                  '_collections_abc', '_sitebuiltins']
+
+
+def add_gdb(c, libs):
+    """The host's gdb and what it loads, for the gdb suite (test_gdb.sh)."""
+    gdb = shutil.which('gdb')
+    if not gdb:
+        return
+    c.mkdir('fpvm/gdb')
+    c.add_file('/fpvm/gdb/gdb', gdb, 0o100755)
+    gdb_libs = shared_libs(gdb)
+    libs.update(gdb_libs)
+    pylib = [l for l in gdb_libs if os.path.basename(l).startswith('libpython3')]
+    if not pylib:
+        return
+    ver = re.match(r'libpython(3\.\d+)', os.path.basename(pylib[0])).group(1)
+    src = '/usr/lib/python' + ver
+    dst = 'fpvm/gdb/python/lib/python' + ver
+    for d in ('fpvm/gdb/python', 'fpvm/gdb/python/lib', dst, dst + '/encodings'):
+        c.mkdir(d)
+    for f in sorted(glob.glob(os.path.join(src, 'encodings', '*.py'))):
+        c.add_file('/%s/encodings/%s' % (dst, os.path.basename(f)), f)
+    for m in PYTHON_MODULES:
+        c.add_file('/%s/%s.py' % (dst, m), os.path.join(src, m + '.py'))
+
+
+# What QEMU needs to boot SeaBIOS with -nodefaults (its -L directory).
+QEMU_FILES = ['/usr/share/seabios/bios-256k.bin', '/usr/share/qemu/kvmvapic.bin']
+
+
+def add_qemu(c, libs):
+    """The host's QEMU, for benchmarks against it on the lane's KVM."""
+    qemu = shutil.which('qemu-system-x86_64')
+    c.mkdir('fpvm/qemu')
+    c.add_file('/fpvm/qemu/qemu-system-x86_64', qemu, 0o100755)
+    libs.update(shared_libs(qemu))
+    for f in QEMU_FILES:
+        if os.path.exists(f):
+            c.add_file('/fpvm/qemu/' + os.path.basename(f), os.path.realpath(f))
+
+
+def build_initramfs(build, mods, job, extra, linux=None, gdb=False, qemu=False):
     c = Cpio()
     for d in ('bin', 'dev', 'proc', 'sys', 'tmp', 'fpvm/guest', 'fpvm/tests'):
         c.mkdir(d)
@@ -273,6 +320,10 @@ def build_initramfs(build, mods, job, extra, linux=None):
             raise LaneError('%s is not built (ninja -C %s)' % (path, build))
         c.add_file('/fpvm/' + name, path, 0o100755)
         libs.update(shared_libs(path))
+    if gdb:
+        add_gdb(c, libs)
+    if qemu:
+        add_qemu(c, libs)
     for lib in sorted(libs):
         c.add_file(lib, os.path.realpath(lib), 0o100755)
     for elf in glob.glob(os.path.join(build, 'guest', '*.elf')):
@@ -398,6 +449,9 @@ def main():
     ps.add_argument('suites', nargs='*', default=['boot', 'failures', 'errors', 'fpstate', 'leakcheck'])
     pr = sub.add_parser('run')
     pr.add_argument('--add', action='append', default=[])
+    pr.add_argument('--with-gdb', action='store_true', help="carry the host's gdb (as GDB)")
+    pr.add_argument('--with-qemu', action='store_true',
+                    help="carry the host's QEMU (as QEMU, its firmware in QEMU_L)")
     pr.add_argument('command', nargs=argparse.REMAINDER)
     args = p.parse_args()
     args.build = os.path.abspath(args.build)
@@ -430,7 +484,10 @@ def main():
         linux = None
         if args.mode == 'suites' and 'linux' in args.suites:
             linux = linux_guest(args.build, cache)
-        data = build_initramfs(args.build, mods, job, getattr(args, 'add', []), linux)
+        data = build_initramfs(args.build, mods, job, getattr(args, 'add', []), linux,
+                               gdb=('gdb' in args.suites) if args.mode == 'suites'
+                               else args.with_gdb,
+                               qemu=args.mode == 'run' and args.with_qemu)
         # One initramfs per lane run, so that lanes running side by side
         # do not overwrite each other's.
         with tempfile.NamedTemporaryFile(dir=cache, prefix='initrd-', suffix='.gz',

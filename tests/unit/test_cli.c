@@ -227,6 +227,34 @@ START_TEST(value_errors)
 }
 END_TEST
 
+/* --gdb: loopback unless told otherwise; every malformed spec refused as a usage error. */
+START_TEST(gdb_options)
+{
+	ck_assert_int_eq(PARSE("run", "--gdb", "tcp:1234", "--gdb-wait", "g"), 0);
+	ck_assert(cli.opts.run.gdb && cli.opts.run.gdb_wait && !cli.opts.run.gdb_spec.unix_socket);
+	ck_assert_str_eq(cli.opts.run.gdb_spec.host, "127.0.0.1");
+	ck_assert_uint_eq(cli.opts.run.gdb_spec.port, 1234);
+	ck_assert_int_eq(PARSE("run", "--gdb=tcp::99", "g"), 0);
+	ck_assert_str_eq(cli.opts.run.gdb_spec.host, "127.0.0.1");
+	ck_assert_int_eq(PARSE("run", "--gdb", "tcp:0.0.0.0:65535", "g"), 0);
+	ck_assert_str_eq(cli.opts.run.gdb_spec.host, "0.0.0.0");
+	ck_assert_int_eq(PARSE("restore", "--gdb", "unix:/tmp/g.sock", "snap"), 0);
+	ck_assert(cli.opts.restore.run.gdb_spec.unix_socket);
+	ck_assert_str_eq(cli.opts.restore.run.gdb_spec.path, "/tmp/g.sock");
+	ck_assert_int_eq(PARSE("run", "g"), 0);
+	ck_assert(!cli.opts.run.gdb);
+	expect_usage_error(PARSE("run", "--gdb", "tcp:0", "g"), "from 1 to 65535");
+	expect_usage_error(PARSE("run", "--gdb", "tcp:65536", "g"), "from 1 to 65535");
+	expect_usage_error(PARSE("run", "--gdb", "tcp:-1", "g"), "from 1 to 65535");
+	expect_usage_error(PARSE("run", "--gdb", "tcp:12x", "g"), "from 1 to 65535");
+	expect_usage_error(PARSE("run", "--gdb", "tcp:localhost:1", "g"), "not an IPv4 address");
+	expect_usage_error(PARSE("run", "--gdb", "unix:", "g"), "no path");
+	expect_usage_error(PARSE("run", "--gdb", "1234", "g"), "not tcp:HOST:PORT or unix:PATH");
+	expect_usage_error(PARSE("run", "--gdb-wait", "g"), "--gdb-wait: needs --gdb");
+	expect_usage_error(PARSE("restore", "--gdb-wait", "snap"), "--gdb-wait: needs --gdb");
+}
+END_TEST
+
 START_TEST(fpstate_run_options)
 {
 	ck_assert_int_eq(PARSE("run", "--xcr0", "x87,sse,avx", "--amx", "--dump-fpstate",
@@ -466,6 +494,7 @@ int main(void)
 
 	tcase_add_test(tc, run_defaults);
 	tcase_add_test(tc, option_forms);
+	tcase_add_test(tc, gdb_options);
 	tcase_add_test(tc, guest_arguments);
 	tcase_add_test(tc, commands);
 	tcase_add_test(tc, usage_errors);

@@ -33,6 +33,7 @@ enum action {
 	IOCTL_KVM_RUN,		/* allowed; fails with EBADF on fd -1 */
 	KILL_OTHER,		/* tgkill to another process */
 	SOCKET,
+	SENDTO,			/* on fd -1: allowed only to the gdb stub, fails with EBADF */
 };
 
 /* What the command tells seccomp to say about turning the filters off, as fpvm run does. */
@@ -89,6 +90,10 @@ static int in_child(enum seccomp_thread which, enum action a, char *msg, size_t 
 		case SOCKET:
 			syscall(__NR_socket, 2, 1, 0);
 			break;
+		case SENDTO:
+			if (syscall(__NR_sendto, -1, "", 0, 0, NULL, 0) != -1)
+				_exit(95);
+			break;
 		}
 		_exit(0);
 	}
@@ -120,6 +125,10 @@ START_TEST(what_a_vcpu_thread_needs_passes)
 	ck_assert_str_eq(msg, "ok\n");
 	ck_assert_int_eq(in_child(SECCOMP_THREAD_VCPU, IOCTL_KVM_RUN, msg, sizeof(msg)), 0);
 	ck_assert_int_eq(in_child(SECCOMP_THREAD_VMM, OPEN_FILE, msg, sizeof(msg)), 0);
+	/* The gdb stub's thread: its socket, a vCPU's ioctls, the monitor's snapshot files. */
+	ck_assert_int_eq(in_child(SECCOMP_THREAD_GDB, SENDTO, msg, sizeof(msg)), 0);
+	ck_assert_int_eq(in_child(SECCOMP_THREAD_GDB, IOCTL_KVM_RUN, msg, sizeof(msg)), 0);
+	ck_assert_int_eq(in_child(SECCOMP_THREAD_GDB, OPEN_FILE, msg, sizeof(msg)), 0);
 }
 END_TEST
 
@@ -131,6 +140,9 @@ START_TEST(anything_else_is_named_and_stops)
 	expect_forbidden(SECCOMP_THREAD_VCPU, MMAP_EXEC, "mmap");
 	expect_forbidden(SECCOMP_THREAD_VMM, IOCTL_OTHER, "ioctl");
 	expect_forbidden(SECCOMP_THREAD_VCPU, SOCKET, "socket");
+	expect_forbidden(SECCOMP_THREAD_VMM, SENDTO, "sendto");
+	expect_forbidden(SECCOMP_THREAD_GDB, SOCKET, "socket");
+	expect_forbidden(SECCOMP_THREAD_GDB, GETPPID, "getppid");
 }
 END_TEST
 
