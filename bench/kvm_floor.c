@@ -9,6 +9,10 @@
  * supported table (without it the guest's CPUID is empty), identity page
  * tables, a 64-bit GDT, and KVM_GET_XSAVE at the end.  Usage: kvm_floor
  * GUEST.elf; its status is the value the guest writes to port 0xf4.
+ *
+ * It is also the raw exit loop of bench_exits (guest/exits.S): every other
+ * port I/O and every MMIO exit goes straight back into KVM_RUN, so the
+ * first GiB is identity-mapped for the guest's MMIO address.
  */
 #include <elf.h>
 #include <fcntl.h>
@@ -76,7 +80,8 @@ static void long_mode(uint8_t *mem, struct kvm_sregs *s)
 	gdt[2] = 0x00cf93000000ffffULL;		/* data */
 	*(uint64_t *)(mem + PML4) = PDPT | 3;
 	*(uint64_t *)(mem + PDPT) = PD | 3;
-	*(uint64_t *)(mem + PD) = 0x83;		/* 2 MiB page at 0 */
+	for (uint64_t i = 0; i < 512; i++)	/* 2 MiB pages: the first GiB */
+		((uint64_t *)(mem + PD))[i] = (i << 21) | 0x83;
 	s->cs = code;
 	s->ds = s->es = s->fs = s->gs = s->ss = data;
 	s->gdt.base = GDT;
@@ -139,6 +144,8 @@ int main(int argc, char **argv)
 			return fail("KVM_RUN");
 		if (run->exit_reason == KVM_EXIT_HLT)
 			break;
+		if (run->exit_reason == KVM_EXIT_MMIO)
+			continue;
 		if (run->exit_reason != KVM_EXIT_IO) {
 			fprintf(stderr, "kvm_floor: exit reason %u\n", run->exit_reason);
 			return 70;

@@ -425,9 +425,9 @@ static const struct opt run_opts[] = {
 	OPT_SECTION("Statistics:"),
 	OPT_CALL_OPTIONAL("stats", 0, "json", run_set_stats,
 			  "at exit: time per phase, exits by reason per vCPU,\n"
-			  "KVM_RUN against VMM time, each vCPU thread's host\n"
-			  "CPUs, context switches and migrations, RSS/PSS/USS;\n"
-			  "on stderr"),
+			  "KVM_RUN against VMM time (and per exit), each vCPU\n"
+			  "thread's host CPUs, context switches and\n"
+			  "migrations, RSS/PSS/USS; on stderr"),
 	OPT_STRING("stats-file", 0, "FILE", struct run_opts, stats_path,
 		   "write the --stats report to FILE instead"),
 };

@@ -156,6 +156,17 @@ static void print_host_text(FILE *f, unsigned int i, const struct vcpu_stats *v)
 		      "CONFIG_SCHED_DEBUG)\n", f);
 }
 
+/*
+ * The VMM's own time per exit, what the exit benchmark (bench/bench_exits.c)
+ * sets against a raw KVM loop: the time between KVM_RUN calls over the exits.
+ */
+static double us_per_exit(const struct vcpu_stats *v)
+{
+	uint64_t n = vcpu_exits(v);
+
+	return n ? (double)v->vmm_ns / 1e3 / (double)n : 0;
+}
+
 static void print_json(FILE *f, const struct vm_run_stats *rs)
 {
 	const struct mem_figures *m = &rs->mem;
@@ -172,7 +183,8 @@ static void print_json(FILE *f, const struct vm_run_stats *rs)
 		fprintf(f, "%s{\"id\": %u, \"exits\": %" PRIu64 ", \"exits_by_reason\": {", i ? ", " : "",
 			i, vcpu_exits(v));
 		print_exits(f, true, v);
-		fprintf(f, "}, \"kvm_run_ms\": %.3f, \"vmm_ms\": %.3f", ms(v->run_ns), ms(v->vmm_ns));
+		fprintf(f, "}, \"kvm_run_ms\": %.3f, \"vmm_ms\": %.3f, \"vmm_us_per_exit\": %.3f",
+			ms(v->run_ns), ms(v->vmm_ns), us_per_exit(v));
 		print_host_json(f, v);
 		fputs("}", f);
 	}
@@ -201,8 +213,8 @@ static void print_text(FILE *f, const struct vm_run_stats *rs)
 
 		fprintf(f, "fpvm: stats: vcpu %u: %" PRIu64 " exits (", i, vcpu_exits(v));
 		print_exits(f, false, v);
-		fprintf(f, "), %.3f ms in KVM_RUN, %.3f ms in the VMM\n", ms(v->run_ns),
-			ms(v->vmm_ns));
+		fprintf(f, "), %.3f ms in KVM_RUN, %.3f ms in the VMM (%.3f us per exit)\n",
+			ms(v->run_ns), ms(v->vmm_ns), us_per_exit(v));
 		print_host_text(f, i, v);
 	}
 	if (rs->have_mem)

@@ -171,8 +171,15 @@ class Cpio:
 
 
 def shared_libs(binary):
-    """The dynamic loader and libraries a host binary needs, from ldd."""
-    out = run(['ldd', binary]).stdout
+    """The dynamic loader and libraries a host binary needs, from ldd; none
+    for a static one (fpvm's default build), where ldd fails and says so."""
+    p = subprocess.run(['ldd', binary], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    if p.returncode and 'not a dynamic executable' in p.stdout:
+        return []
+    if p.returncode:
+        raise LaneError('ldd %s: %s' % (binary, p.stdout.strip()))
+    out = p.stdout
     libs = []
     for line in out.splitlines():
         m = re.search(r'(/\S+) \(0x', line)
