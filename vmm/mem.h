@@ -13,5 +13,7 @@
 
 int guest_mem_alloc(struct guest_mem *mem, uint64_t size, struct fpvm_error *err);
 void guest_mem_free(struct guest_mem *mem);
+/* No transparent huge pages for guest RAM: a hint (mem.c says why). */
+void guest_mem_small_pages(const struct guest_mem *mem);
 
 #endif

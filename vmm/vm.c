@@ -64,6 +64,12 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 	r = guest_mem_alloc(&vm->mem, cfg->mem_size, err);
 	if (r)
 		return r;
+	/*
+	 * Test guests touch a few KiB here and there: 4 KiB pages (mem.c).  A
+	 * Linux kernel fills its memory, and keeps the host's THP policy.
+	 */
+	if (!cfg->image || image_detect(cfg->image, cfg->image_len) != IMAGE_LINUX)
+		guest_mem_small_pages(&vm->mem);
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
 		struct kvm_userspace_memory_region slot = {
 			.slot = i,
