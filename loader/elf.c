@@ -58,6 +58,14 @@ static int elf64_validate(const void *buf, size_t len, const struct load_limits 
 
 		if (ph.p_type == PT_INTERP || ph.p_type == PT_DYNAMIC)
 			return BAD(err, "dynamically linked (fpvm loads static images only)");
+		/*
+		 * A static host program (static glibc, fpvm itself as built by
+		 * default) is an ET_EXEC with no interpreter, but its libc keeps
+		 * errno in thread-local storage, which no freestanding guest has.
+		 */
+		if (ph.p_type == PT_TLS)
+			return BAD(err, "a host program, not a guest (it has thread-local storage, "
+				   "PT_TLS)");
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		if (img->nr_segments == IMAGE_MAX_SEGMENTS)

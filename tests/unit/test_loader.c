@@ -187,6 +187,18 @@ START_TEST(rejects_interpreter)
 }
 END_TEST
 
+/* A static host program is ET_EXEC without an interpreter: its TLS tells it. */
+START_TEST(rejects_thread_local_storage)
+{
+	const struct seg s[] = {
+		{ PT_LOAD, PF_R | PF_X, 0x100000, 64, 0x1000, 0 },
+		{ PT_TLS, PF_R, 0x100040, 0, 16, 0 },
+	};
+
+	expect_bad(build(s, 2, 0x100000), "a host program, not a guest");
+}
+END_TEST
+
 START_TEST(rejects_segment_outside_ram)
 {
 	const struct seg s[] = { { PT_LOAD, PF_R | PF_X, RAM_SIZE + 0x1000, 64, 0x1000, 0 } };
@@ -571,6 +583,7 @@ int main(void)
 	tcase_add_test(tc, rejects_wrong_machine);
 	tcase_add_test(tc, rejects_pie);
 	tcase_add_test(tc, rejects_interpreter);
+	tcase_add_test(tc, rejects_thread_local_storage);
 	tcase_add_test(tc, rejects_segment_outside_ram);
 	tcase_add_test(tc, rejects_segment_crossing_ram_end);
 	tcase_add_test(tc, rejects_segment_in_boot_area);
