@@ -118,4 +118,21 @@ static inline bool bench_kvm_usable(const char *name, const char *path)
 	return true;
 }
 
+/*
+ * The arguments FPVM KVM_FLOOR GUEST_DIR [ROUNDS] of the benchmarks that set
+ * fpvm against the raw floor: 0 and *@rounds, or the status to exit with
+ * (a usage error, or a skip without KVM).
+ */
+static inline int bench_floor_args(const char *name, int argc, char **argv, unsigned int def,
+				   unsigned int *rounds)
+{
+	*rounds = argc > 4 ? (unsigned int)atoi(argv[4]) : def;
+	if (argc < 4 || *rounds < 3 || *rounds > BENCH_MAX_ROUNDS) {
+		fprintf(stderr, "usage: bench_%s FPVM KVM_FLOOR GUEST_DIR [ROUNDS 3..%d]\n", name,
+			BENCH_MAX_ROUNDS);
+		return 64;
+	}
+	return bench_kvm_usable(name, "/dev/kvm") ? 0 : BENCH_SKIP;
+}
+
 #endif

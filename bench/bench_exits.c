@@ -51,17 +51,13 @@ int main(int argc, char **argv)
 {
 	static double t[2][NR_GUESTS][BENCH_MAX_ROUNDS];
 	static const char *const who[2] = { "raw KVM loop", "fpvm run" };
-	unsigned int rounds = argc > 4 ? (unsigned int)atoi(argv[4]) : 9;
 	char path[NR_GUESTS][4096];
 	double med[2][NR_GUESTS], per[2][NR_GUESTS];
+	unsigned int rounds;
+	int status = bench_floor_args("exits", argc, argv, 9, &rounds);
 
-	if (argc < 4 || rounds < 3 || rounds > BENCH_MAX_ROUNDS) {
-		fprintf(stderr, "usage: bench_exits FPVM KVM_FLOOR GUEST_DIR [ROUNDS 3..%d]\n",
-			BENCH_MAX_ROUNDS);
-		return 64;
-	}
-	if (!bench_kvm_usable("exits", "/dev/kvm"))
-		return BENCH_SKIP;
+	if (status)
+		return status;
 	for (unsigned int g = 0; g < NR_GUESTS; g++)
 		snprintf(path[g], sizeof(path[g]), "%s/%s", argv[3], guests[g]);
 	for (unsigned int r = 0; r < rounds; r++)

@@ -67,17 +67,13 @@ int main(int argc, char **argv)
 {
 	static struct contender c[4];
 	char min[4096], hello[4096], smp[4096];
-	unsigned int rounds = argc > 4 ? (unsigned int)atoi(argv[4]) : 30;
+	unsigned int rounds;
 	double med[4], ph[NR_PHASES], private_kib[3];
 	static const char *const cpus[] = { "1", "2", "8" };
+	int status = bench_floor_args("startup", argc, argv, 30, &rounds);
 
-	if (argc < 4 || rounds < 3 || rounds > MAX_ROUNDS) {
-		fprintf(stderr, "usage: bench_startup FPVM KVM_FLOOR GUEST_DIR [ROUNDS 3..%d]\n",
-			MAX_ROUNDS);
-		return 64;
-	}
-	if (!bench_kvm_usable("startup", "/dev/kvm"))
-		return BENCH_SKIP;
+	if (status)
+		return status;
 	snprintf(min, sizeof(min), "%s/min.elf", argv[3]);
 	snprintf(hello, sizeof(hello), "%s/hello.elf", argv[3]);
 	snprintf(smp, sizeof(smp), "%s/smp.elf", argv[3]);
