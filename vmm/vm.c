@@ -106,7 +106,17 @@ int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
 		{ "fpvm-ctl", FPVM_PORT_CTL, 4, &fpvm_ctl_ops, vm },
 	};
 
-	vm->serial = serial8250_create(vm->cfg->serial_fd, vm->cfg->nr_cpus);
+	/*
+	 * A test guest's vCPUs each print their own lines, kept whole by one
+	 * line buffer per vCPU.  A Linux kernel's console is one stream that
+	 * any CPU goes on sending (its TTY sends from the THRE interrupt,
+	 * wherever the irqchip delivers it, mid-line too), so it gets one
+	 * buffer, or the lines of 2 CPUs come out in pieces and out of order.
+	 */
+	bool one_stream = vm->cfg->image &&
+			  image_detect(vm->cfg->image, vm->cfg->image_len) == IMAGE_LINUX;
+
+	vm->serial = serial8250_create(vm->cfg->serial_fd, one_stream ? 1 : vm->cfg->nr_cpus);
 	if (!vm->serial)
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
 	vm->exit_dev = (struct debug_exit){ .exit = debug_exit_write, .opaque = vm };
