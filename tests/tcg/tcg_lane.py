@@ -207,6 +207,10 @@ echo "@@FPVM@@ READY $(grep -c processor /proc/cpuinfo) CPUs, $(grep -o -w -E 's
 [ -f /fpvm/linux/vmlinux ] && export LINUX_VMLINUX=/fpvm/linux/vmlinux
 [ -x /fpvm/gdb/gdb ] && export GDB=/fpvm/gdb/gdb PYTHONHOME=/fpvm/gdb/python
 [ -x /fpvm/qemu/qemu-system-x86_64 ] && export QEMU=/fpvm/qemu/qemu-system-x86_64 QEMU_L=/fpvm/qemu
+# This QEMU now and then gives a nested Linux guest an interrupt while its
+# IF is 0, and it deadlocks (docs/linux.md, "The early-boot hang"): the
+# linux suite boots again after a timeout, twice at most, and says so.
+export LINUX_BOOT_RETRIES=2
 export FPVM=/fpvm/fpvm GUEST_DIR=/fpvm/guest FPU_CHECK=/fpvm/fpu_check ORDER_CHECK=/fpvm/order_check SNAP_RELAYOUT=/fpvm/snap_relayout FIXTURE_DIR=/fpvm/fixtures TMPDIR=/tmp
 cd /tmp
 . /job
@@ -490,7 +494,12 @@ def main():
             job = RUN_JOB % ' '.join("'%s'" % a.replace("'", "'\\''") for a in cmd)
         linux = None
         if args.mode == 'suites' and 'linux' in args.suites:
-            linux = linux_guest(args.build, cache)
+            # Without the cloud kernel the linux suite skips with its reason,
+            # and the other suites still run.
+            try:
+                linux = linux_guest(args.build, cache)
+            except (LaneError, subprocess.CalledProcessError, OSError) as e:
+                log('linux suite without a kernel: %s' % e)
         data = build_initramfs(args.build, mods, job, getattr(args, 'add', []), linux,
                                gdb=('gdb' in args.suites) if args.mode == 'suites'
                                else args.with_gdb,
