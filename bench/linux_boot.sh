@@ -58,14 +58,14 @@ start() {
 
 now_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
 
-# The init's first line, or nothing after WAIT seconds.
+# The init's first line, or nothing after WAIT seconds (of the clock: a
+# loaded machine's sleeps and greps take longer than they say).
 wait_init() {
-	j=0
+	end=$(( $(now_cs) + WAIT * 100 ))
 	while ! grep -q 'fpvm-init: started' "$TMP/out" 2>/dev/null; do
 		kill -0 "$pid" 2>/dev/null || return 1
-		[ $j -ge $((WAIT * 50)) ] && return 1
+		[ "$(now_cs)" -ge $end ] && return 1
 		sleep 0.02
-		j=$((j + 1))
 	done
 }
 
