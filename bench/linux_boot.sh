@@ -24,7 +24,7 @@ ROUNDS=${4:-5}
 LKVM=${LKVM:-/tmp/kvmtool/lkvm-static}
 QEMU=${QEMU:-qemu-system-x86_64}
 MEM=256
-WAIT=60		# seconds a boot may take to reach the init
+WAIT=${WAIT:-90}	# seconds a boot may take to reach the init
 
 skip() { echo "linux_boot: skipped: $1"; exit 77; }
 { [ -f "$K" ] && [ -f "$I" ]; } || skip "no bzImage or initramfs (BZIMAGE INITRD)"
@@ -37,22 +37,28 @@ if [ -x "$LKVM" ]; then vmms="$vmms kvmtool"; else echo "# kvmtool: skipped: no 
 # shellcheck disable=SC2086
 if $QEMU -version >/dev/null 2>&1; then vmms="$vmms qemu"; else echo "# qemu: skipped: '$QEMU' does not run (QEMU)"; fi
 
-# start VMM INIT-ARGS...: the VMM in the background, its console in $TMP/out.
-start() {
-	vmm=$1
+# vmm VMM INIT-ARGS...: becomes the VMM (exec), so that its PID is the one
+# start() gives, to stop and to measure.
+vmm() {
+	v=$1
 	shift
-	case $vmm in
+	case $v in
 	fpvm)
-		"$FPVM" run --mem ${MEM}M --timeout $((WAIT * 2)) --initrd "$I" "$K" -- quiet -- "$@" ;;
+		exec "$FPVM" run --mem ${MEM}M --timeout $((WAIT * 2)) --initrd "$I" "$K" -- quiet -- "$@" ;;
 	kvmtool)
 		# kvmtool's own command line (console=ttyS0, noapic, noacpi, ...) plus quiet.
-		HOME=$TMP "$LKVM" run -m $MEM -c 1 -k "$K" -i "$I" -p "quiet -- $*" ;;
+		HOME=$TMP exec "$LKVM" run -m $MEM -c 1 -k "$K" -i "$I" -p "quiet -- $*" ;;
 	qemu)
 		# shellcheck disable=SC2086
-		$QEMU -accel kvm -cpu host -m $MEM -nodefaults -no-user-config -display none \
+		exec $QEMU -accel kvm -cpu host -m $MEM -nodefaults -no-user-config -display none \
 			-serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
 			-kernel "$K" -initrd "$I" -append "console=ttyS0 panic=-1 quiet -- $*" ;;
-	esac </dev/null >"$TMP/out" 2>"$TMP/err" &
+	esac
+}
+
+# start VMM INIT-ARGS...: the VMM in the background, its console in $TMP/out.
+start() {
+	vmm "$@" </dev/null >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
 }
 
@@ -71,6 +77,8 @@ wait_init() {
 
 stop() {
 	kill "$pid" 2>/dev/null
+	sleep 1
+	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 }
 
