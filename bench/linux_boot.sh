@@ -12,11 +12,11 @@
 #
 # INITRD holds the test init (tests/linux/mkinitramfs.py).  LKVM is
 # kvmtool's lkvm-static, built from its public source outside this
-# repository (never committed); QEMU is the command that runs
-# qemu-system-x86_64 (default: the one on PATH; on the faithful lane, the
-# dynamic loader with QEMU's libraries and -L for its firmware:
-# bench/linux_boot_lane.sh).  A VMM that is not there is skipped with the
-# reason; without /dev/kvm or the images the benchmark stops with 77.
+# repository (never committed); QEMU is qemu-system-x86_64 (default: the
+# one on PATH), QEMU_L a directory with its firmware for -L (the faithful
+# lane's run --with-qemu sets both: bench/linux_boot_lane.sh).  A VMM that
+# is not there is skipped with the reason; without /dev/kvm or the images
+# the benchmark stops with 77.
 K=$1
 I=$2
 FPVM=${3:-build/fpvm}
@@ -50,7 +50,7 @@ vmm() {
 		HOME=$TMP exec "$LKVM" run -m $MEM -c 1 -k "$K" -i "$I" -p "quiet -- $*" ;;
 	qemu)
 		# shellcheck disable=SC2086
-		exec $QEMU -accel kvm -cpu host -m $MEM -nodefaults -no-user-config -display none \
+		exec $QEMU ${QEMU_L:+-L "$QEMU_L"} -accel kvm -cpu host -m $MEM -nodefaults -no-user-config -display none \
 			-serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
 			-kernel "$K" -initrd "$I" -append "console=ttyS0 panic=-1 quiet -- $*" ;;
 	esac

@@ -1,13 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # bench/linux_boot.sh on the faithful lane (tests/tcg/tcg_lane.py), where
-# the only KVM of a machine without /dev/kvm is.  Everything it needs
-# travels into the lane beside the script: Debian's cloud kernel
+# the only KVM of a machine without /dev/kvm is.  What it needs travels
+# into the lane beside the script: Debian's cloud kernel
 # (tests/linux/kernel.py), an initramfs with the test init, kvmtool's
 # lkvm-static (LKVM, built outside this repository; skipped without it),
-# and this host's qemu-system-x86_64 with its shared libraries, its dynamic
-# loader and the firmware -kernel needs (SeaBIOS, linuxboot_dma.bin,
-# kvmvapic.bin), run there as `ld.so --library-path /add qemu -L /add`.
+# and, by the lane's run --with-qemu, this host's qemu-system-x86_64 with
+# its libraries and firmware (QEMU and QEMU_L inside).
 #
 #   bench/linux_boot_lane.sh [BUILD [ROUNDS [CACHE]]]
 BUILD=${1:-build}
@@ -30,16 +29,8 @@ if [ -x "$LKVM" ]; then
 	set -- "$@" --add "$LKVM"
 	lkvm_env="LKVM=/add/$(basename "$LKVM")"
 fi
-qemu_env=QEMU=false
-q=$(command -v qemu-system-x86_64)
-if [ -n "$q" ]; then
-	for f in "$q" $(ldd "$q" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }') \
-		/usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin \
-		/usr/share/qemu/kvmvapic.bin; do
-		# --add keeps the name it is given: libraries by their soname.
-		[ -e "$f" ] && cp -L "$f" "$TMP/" && set -- "$@" --add "$TMP/$(basename "$f")"
-	done
-	qemu_env="QEMU=/add/ld-linux-x86-64.so.2 --library-path /add /add/qemu-system-x86_64 -L /add"
-fi
-exec python3 "$SRC/tests/tcg/tcg_lane.py" --build "$BUILD" --cache "$CACHE" --timeout 1800 \
-	run "$@" -- env "$lkvm_env" "$qemu_env" sh linux_boot.sh bzImage rootfs.cpio fpvm "$ROUNDS"
+with_qemu=
+command -v qemu-system-x86_64 >/dev/null && with_qemu=--with-qemu
+# shellcheck disable=SC2086
+python3 "$SRC/tests/tcg/tcg_lane.py" --build "$BUILD" --cache "$CACHE" --timeout 1800 \
+	run "$@" $with_qemu -- env "$lkvm_env" sh linux_boot.sh bzImage rootfs.cpio fpvm "$ROUNDS"

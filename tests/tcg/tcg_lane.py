@@ -295,8 +295,10 @@ def add_gdb(c, libs):
         c.add_file('/%s/%s.py' % (dst, m), os.path.join(src, m + '.py'))
 
 
-# What QEMU needs to boot SeaBIOS with -nodefaults (its -L directory).
-QEMU_FILES = ['/usr/share/seabios/bios-256k.bin', '/usr/share/qemu/kvmvapic.bin']
+# What QEMU needs to boot SeaBIOS with -nodefaults (its -L directory), and
+# -kernel's option ROM (bench/linux_boot.sh).
+QEMU_FILES = ['/usr/share/seabios/bios-256k.bin', '/usr/share/qemu/kvmvapic.bin',
+              '/usr/share/qemu/linuxboot_dma.bin']
 
 
 def add_qemu(c, libs):
