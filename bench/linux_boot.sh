@@ -111,7 +111,10 @@ for v in $vmms; do
 	start "$v" sleep=4 status=0
 	if wait_init; then
 		sleep 1
-		private_kib "$pid" >"$TMP/$v.kib"
+		private_kib "$pid" >"$TMP/$v.kib" ||
+			echo "# $v: $pid's smaps not read"
+	else
+		echo "# $v memory round: no init line within $WAIT s: $(tail -n 1 "$TMP/err")"
 	fi
 	stop
 done
