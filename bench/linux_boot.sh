@@ -84,6 +84,7 @@ stop() {
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+for v in $vmms; do : >"$TMP/$v.ms"; done
 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	r=$((r + 1))
