@@ -126,8 +126,37 @@ static int restore_vm(const struct run_opts *o, struct vm *vm, struct kvm *kvm,
 	return r;
 }
 
+/*
+ * The image and the modules (a Linux initrd) are in guest memory once the VM
+ * is prepared: let them go before the guest runs, or a Linux guest's 10+ MiB
+ * kernel and its initrd stay in fpvm's private memory for the whole run.
+ */
+static void release_inputs(struct vm_config *cfg, uint8_t **image)
+{
+	vm_release_modules(cfg);
+	free(*image);
+	*image = NULL;
+	cfg->image = NULL;
+}
+
+static int boot_vm(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
+		   struct vm_config *cfg, uint8_t **image, struct gdb_stub *stub,
+		   struct fpvm_error *err)
+{
+	uint64_t t;
+	int r = vm_prepare_ops(vm, kvm, fpu_cfg, cfg, stub ? &gdb_stub_vm_ops : NULL, stub, err);
+
+	if (r)
+		return r;
+	release_inputs(cfg, image);
+	t = vm_now_ns();
+	r = vm_run(vm, err);
+	vm->stats.phase_ns[VM_PHASE_RUN] = vm_now_ns() - t;
+	return r;
+}
+
 static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
-		  const struct vm_config *cfg, struct vm_run_stats *rs)
+		  struct vm_config *cfg, uint8_t **image, struct vm_run_stats *rs)
 {
 	struct fpvm_error err = { 0 };
 	struct gdb_stub *stub = NULL;
@@ -146,8 +175,7 @@ static int run_vm(const struct run_opts *o, struct kvm *kvm, const struct guest_
 			o->gdb_wait ? ", the guest waits for gdb to continue it" : "");
 	}
 	if (o->restore ? restore_vm(o, &vm, kvm, fpu_cfg, cfg, stub, &err)
-		       : vm_boot_ops(&vm, kvm, fpu_cfg, cfg, stub ? &gdb_stub_vm_ops : NULL, stub,
-				     &err)) {
+		       : boot_vm(&vm, kvm, fpu_cfg, cfg, image, stub, &err)) {
 		status = report_error(&err);
 	} else {
 		status = status_of_stop(vm.stop, vm.stop_value, o->exit_mode);
@@ -233,7 +261,7 @@ int run_with_opts(const struct run_opts *o)
 	if (cfg.snapshot_dir && kvm_msr_index_list(&kvm, &err))
 		status = report_error(&err);
 	else
-		status = run_vm(o, &kvm, &fpu_cfg, &cfg, &rs);
+		status = run_vm(o, &kvm, &fpu_cfg, &cfg, &image, &rs);
 	t = vm_now_ns();
 	guest_fpu_close(&kvm, &fpu_cfg);
 	rs.teardown_ns += vm_now_ns() - t;

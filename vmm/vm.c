@@ -68,7 +68,7 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 	 * Test guests touch a few KiB here and there: 4 KiB pages (mem.c).  A
 	 * Linux kernel fills its memory, and keeps the host's THP policy.
 	 */
-	if (!cfg->image || image_detect(cfg->image, cfg->image_len) != IMAGE_LINUX)
+	if (!cfg->image || !image_kind_linux(image_detect(cfg->image, cfg->image_len)))
 		guest_mem_small_pages(&vm->mem);
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
 		struct kvm_userspace_memory_region slot = {
@@ -114,7 +114,7 @@ int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
 	 * buffer, or the lines of 2 CPUs come out in pieces and out of order.
 	 */
 	bool one_stream = vm->cfg->image &&
-			  image_detect(vm->cfg->image, vm->cfg->image_len) == IMAGE_LINUX;
+			  image_kind_linux(image_detect(vm->cfg->image, vm->cfg->image_len));
 
 	vm->serial = serial8250_create(vm->cfg->serial_fd, one_stream ? 1 : vm->cfg->nr_cpus);
 	if (!vm->serial)
@@ -250,14 +250,13 @@ static void phase_done(struct vm *vm, enum vm_phase p, uint64_t *t)
 	*t = now;
 }
 
-int vm_boot_ops(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
-		const struct vm_config *cfg, const struct vm_ops *ops, void *ops_data,
-		struct fpvm_error *err)
+int vm_prepare_ops(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
+		   const struct vm_config *cfg, const struct vm_ops *ops, void *ops_data,
+		   struct fpvm_error *err)
 {
 	static int (*const steps[])(struct vm *, struct fpvm_error *) = {
 		[VM_PHASE_DEVICES] = vm_attach_devices, [VM_PHASE_LOAD] = vm_load_guest,
 		[VM_PHASE_FDT] = vm_write_fdt, [VM_PHASE_VCPUS] = vm_create_vcpus,
-		[VM_PHASE_RUN] = vm_run,
 	};
 	uint64_t t = vm_now_ns();
 	int r = vm_create(vm, kvm, cfg, err);
@@ -269,10 +268,24 @@ int vm_boot_ops(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_
 		return -EINVAL;
 	r = vm_setup_fpstate(vm, fpu_cfg, err);
 	phase_done(vm, VM_PHASE_FPSTATE, &t);
-	for (enum vm_phase p = VM_PHASE_DEVICES; !r && p < NR_VM_PHASES; p++) {
+	for (enum vm_phase p = VM_PHASE_DEVICES; !r && p < VM_PHASE_RUN; p++) {
 		r = steps[p](vm, err);
 		phase_done(vm, p, &t);
 	}
+	return r ? -EINVAL : 0;
+}
+
+int vm_boot_ops(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
+		const struct vm_config *cfg, const struct vm_ops *ops, void *ops_data,
+		struct fpvm_error *err)
+{
+	int r = vm_prepare_ops(vm, kvm, fpu_cfg, cfg, ops, ops_data, err);
+	uint64_t t = vm_now_ns();
+
+	if (r)
+		return r;
+	r = vm_run(vm, err);
+	vm->stats.phase_ns[VM_PHASE_RUN] += vm_now_ns() - t;
 	return r ? -EINVAL : 0;
 }
 

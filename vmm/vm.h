@@ -203,6 +203,13 @@ int vm_boot(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
 int vm_boot_ops(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
 		const struct vm_config *cfg, const struct vm_ops *ops, void *ops_data,
 		struct fpvm_error *err);
+/*
+ * vm_boot_ops() up to vm_run(): the guest is in its memory and the vCPUs
+ * are set up, so cfg's image and modules are no longer read.
+ */
+int vm_prepare_ops(struct vm *vm, struct kvm *kvm, const struct guest_fpu_cfg *fpu_cfg,
+		   const struct vm_config *cfg, const struct vm_ops *ops, void *ops_data,
+		   struct fpvm_error *err);
 int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg,
 	      struct fpvm_error *err);
 int vm_setup_fpstate(struct vm *vm, const struct guest_fpu_cfg *fpu_cfg, struct fpvm_error *err);
