@@ -17,7 +17,12 @@ integration tests.
 Options: --build DIR (fpvm's build directory, default ./build), --cache DIR
 (default BUILD/tcg-cache: the kernel package and its unpacked files are kept
 there between runs), --quiet (no progress lines on stderr in run mode), --smp N (2), --mem MiB (1024), --timeout SECONDS (900,
-the whole lane), --suite-timeout SECONDS (300, each suite inside).
+the whole lane), --suite-timeout SECONDS (300, each suite inside), --qemu
+PATH (the QEMU to run, default $FPVM_LANE_QEMU or the system's
+qemu-system-x86_64; one unpacked into a prefix runs with that prefix's
+firmware and libraries), --qemu backports (the Debian release's -backports
+QEMU, fetched into the cache at test time, never committed; the system's
+where that fails, said in a progress line).
 """
 
 import argparse
@@ -105,6 +110,108 @@ def fetch_kernel_locked(cache, meta, wanted):
     deb.wait()
     open(stamp, 'w').close()
     return kdir
+
+
+SYSTEM_QEMU = 'qemu-system-x86_64'
+# What --qemu backports fetches: QEMU with its own seabios (the release's
+# is older than that QEMU wants); the rest of its libraries are the
+# release's own.
+QEMU_PACKAGES = ['qemu-system-x86', 'qemu-system-common', 'qemu-system-data', 'seabios']
+
+
+class Qemu:
+    """The QEMU binary the lane runs, and what it needs beside it: for one
+    unpacked into a prefix (PREFIX/usr/bin/qemu-system-x86_64), the
+    prefix's firmware (-L, searched before the system's), libraries and
+    modules, so that it never loads the system QEMU's."""
+
+    def __init__(self, path):
+        self.path = shutil.which(path) or path
+        self.firmware = []
+        self.env = None
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(self.path))))
+        if root == '/' or not os.path.isdir(os.path.join(root, 'usr', 'share', 'qemu')):
+            return
+        for d in ('qemu', 'seabios'):
+            if os.path.isdir(os.path.join(root, 'usr', 'share', d)):
+                self.firmware += ['-L', os.path.join(root, 'usr', 'share', d)]
+        libdir = os.path.join(root, 'usr', 'lib', 'x86_64-linux-gnu')
+        self.env = dict(os.environ, QEMU_MODULE_DIR=os.path.join(libdir, 'qemu'),
+                        LD_LIBRARY_PATH=':'.join(
+                            [libdir] + [d for d in [os.environ.get('LD_LIBRARY_PATH')] if d]))
+
+    def version(self):
+        out = run([self.path, '--version'], env=self.env).stdout
+        m = re.search(r'version (\S+)', out)
+        return m.group(1) if m else '?'
+
+
+def debian_codename():
+    with open('/etc/os-release') as f:
+        m = re.search(r'^VERSION_CODENAME=(\w+)', f.read(), re.M)
+    if not m:
+        raise LaneError('/etc/os-release names no release codename')
+    return m.group(1)
+
+
+def fetch_backports_qemu(cache):
+    """qemu-system-x86_64 from the release's -backports, downloaded and
+    unpacked once per cache with an apt configuration of the cache's own
+    (its sources, lists and archives), so the system's QEMU and apt state
+    stay as they are."""
+    os.makedirs(cache, exist_ok=True)
+    with open(os.path.join(cache, '.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return fetch_backports_qemu_locked(os.path.join(cache, 'qemu-backports'))
+
+
+def fetch_backports_qemu_locked(top):
+    binary = os.path.join(top, 'root', 'usr', 'bin', SYSTEM_QEMU)
+    stamp = os.path.join(top, 'root', '.unpacked')
+    if os.path.exists(stamp):
+        return binary
+    release = debian_codename() + '-backports'
+    for d in ('lists/partial', 'cache/archives/partial', 'debs'):
+        os.makedirs(os.path.join(top, d), exist_ok=True)
+    sources = os.path.join(top, 'sources.list')
+    with open(sources, 'w') as f:
+        f.write('deb http://deb.debian.org/debian %s main\n' % release)
+    apt = ['apt-get', '-q', '-o', 'Dir::Etc::sourcelist=' + sources,
+           '-o', 'Dir::Etc::sourceparts=-', '-o', 'Dir::State::Lists=' + top + '/lists',
+           '-o', 'Dir::Cache=' + top + '/cache', '-o', 'APT::Sandbox::User=' + pwd_name()]
+    log('downloading QEMU from ' + release)
+    run(apt + ['update'])
+    debs = os.path.join(top, 'debs')
+    for f in os.listdir(debs):
+        os.unlink(os.path.join(debs, f))
+    run(apt + ['download'] + [p + '/' + release for p in QEMU_PACKAGES], cwd=debs)
+    shutil.rmtree(os.path.join(top, 'root'), ignore_errors=True)
+    for deb in sorted(glob.glob(os.path.join(debs, '*.deb'))):
+        run(['dpkg-deb', '-x', deb, os.path.join(top, 'root')])
+    if not os.path.exists(binary):
+        raise LaneError('%s lacks %s' % (release, binary))
+    open(stamp, 'w').close()
+    return binary
+
+
+def pwd_name():
+    import pwd
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def lane_qemu(spec, cache):
+    """The QEMU @spec names: a path or command name, or 'backports' for
+    the release's -backports one, fetched into @cache; the system's where
+    that cannot be had (a lane on the older QEMU beats no lane)."""
+    if spec != 'backports':
+        return Qemu(spec)
+    try:
+        return Qemu(fetch_backports_qemu(cache))
+    except (LaneError, subprocess.CalledProcessError, OSError) as e:
+        detail = (getattr(e, 'stderr', '') or '').strip().splitlines()
+        log('no QEMU from backports (%s%s); using the system\'s %s' %
+            (e, ': ' + detail[-1] if detail else '', SYSTEM_QEMU))
+        return Qemu(SYSTEM_QEMU)
 
 
 def kernel_files(kdir):
@@ -363,12 +470,13 @@ def build_initramfs(build, mods, job, extra, linux=None, gdb=False, qemu=False):
 
 
 def boot(args, vmlinuz, initrd_path):
-    cmd = ['qemu-system-x86_64', '-accel', args.accel, '-cpu', 'max', '-smp', str(args.smp),
-           '-m', str(args.mem), '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
+    cmd = [args.qemu.path] + args.qemu.firmware + [
+           '-accel', args.accel, '-cpu', 'max', '-smp', str(args.smp), '-m', str(args.mem), '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
            '-no-reboot', '-kernel', vmlinuz, '-initrd', initrd_path,
            '-append', 'console=ttyS0 panic=-1 quiet loglevel=' + str(args.loglevel)]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, bufsize=1, text=True, errors='replace')
+                            stdin=subprocess.DEVNULL, env=args.qemu.env, bufsize=1, text=True,
+                            errors='replace')
 
 
 def lines(proc, deadline):
@@ -456,6 +564,10 @@ def main():
     # SVM guest: the inner kernel then soft-locks in kvm_destroy_vm() waiting
     # for on_each_cpu(). One TCG thread for both CPUs keeps SMP and is stable.
     p.add_argument('--accel', default='tcg,thread=single', help='QEMU -accel value')
+    p.add_argument('--qemu', default=os.environ.get('FPVM_LANE_QEMU') or SYSTEM_QEMU,
+                   help='the QEMU to run: a path, or "backports" for the Debian release\'s '
+                   '-backports one, fetched into the cache (default: $FPVM_LANE_QEMU, else '
+                   + SYSTEM_QEMU + ')')
     p.add_argument('--loglevel', type=int, default=3, help='inner kernel console loglevel')
     sub = p.add_subparsers(dest='mode', required=True)
     ps = sub.add_parser('suites')
@@ -470,7 +582,7 @@ def main():
     args.build = os.path.abspath(args.build)
     cache = os.path.abspath(args.cache or os.path.join(args.build, 'tcg-cache'))
 
-    missing = [t for t in ('qemu-system-x86_64', 'busybox', 'apt-get', 'dpkg-deb')
+    missing = [t for t in (SYSTEM_QEMU, 'busybox', 'apt-get', 'dpkg-deb')
                if not shutil.which(t)]
     if missing:
         msg = 'missing %s (Debian: qemu-system-x86 busybox-static)' % ', '.join(missing)
@@ -487,6 +599,8 @@ def main():
     tap = Tap()
     try:
         vmlinuz, mods = kernel_files(fetch_kernel(cache))
+        args.qemu = lane_qemu(args.qemu, cache)
+        qemu_version = args.qemu.version()
         if args.mode == 'suites':
             job = SUITES_JOB % (' '.join(args.suites), args.suite_timeout)
         else:
@@ -520,7 +634,8 @@ def main():
         else:
             print('tcg_lane: %s %s' % (e, detail), file=sys.stderr)
         return 1
-    log('set-up %.1f s; booting %s' % (time.monotonic() - t0, os.path.basename(vmlinuz)))
+    log('set-up %.1f s; booting %s under QEMU %s' %
+        (time.monotonic() - t0, os.path.basename(vmlinuz), qemu_version))
     try:
         return boot_and_report(args, vmlinuz, initrd, t0, tap)
     finally:
