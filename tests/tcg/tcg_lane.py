@@ -206,11 +206,15 @@ def lane_qemu(spec, cache):
     if spec != 'backports':
         return Qemu(spec)
     try:
-        return Qemu(fetch_backports_qemu(cache))
+        qemu = Qemu(fetch_backports_qemu(cache))
+        qemu.version()      # it runs here, with the release's libraries
+        return qemu
     except (LaneError, subprocess.CalledProcessError, OSError) as e:
-        detail = (getattr(e, 'stderr', '') or '').strip().splitlines()
-        log('no QEMU from backports (%s%s); using the system\'s %s' %
-            (e, ': ' + detail[-1] if detail else '', SYSTEM_QEMU))
+        why = str(e)
+        if isinstance(e, subprocess.CalledProcessError):
+            last = (e.stderr or '').strip().splitlines()[-1:] or ['status %d' % e.returncode]
+            why = '%s failed: %s' % (os.path.basename(e.cmd[0]), last[0])
+        log('no QEMU from backports (%s); using the system\'s %s' % (why, SYSTEM_QEMU))
         return Qemu(SYSTEM_QEMU)
 
 
