@@ -22,7 +22,8 @@ PATH (the QEMU to run, default $FPVM_LANE_QEMU or the system's
 qemu-system-x86_64; one unpacked into a prefix runs with that prefix's
 firmware and libraries), --qemu backports (the Debian release's -backports
 QEMU, fetched into the cache at test time, never committed; the system's
-where that fails, said in a progress line).
+where that fails, said in a progress line), --accel VALUE (QEMU's -accel,
+default $FPVM_LANE_ACCEL or tcg,thread=single).
 """
 
 import argparse
@@ -567,7 +568,8 @@ def main():
     # Multi-threaded TCG (QEMU 7.2) loses IPIs to a CPU that is inside a nested
     # SVM guest: the inner kernel then soft-locks in kvm_destroy_vm() waiting
     # for on_each_cpu(). One TCG thread for both CPUs keeps SMP and is stable.
-    p.add_argument('--accel', default='tcg,thread=single', help='QEMU -accel value')
+    p.add_argument('--accel', default=os.environ.get('FPVM_LANE_ACCEL') or 'tcg,thread=single',
+                   help='QEMU -accel value (default: $FPVM_LANE_ACCEL, else tcg,thread=single)')
     p.add_argument('--qemu', default=os.environ.get('FPVM_LANE_QEMU') or SYSTEM_QEMU,
                    help='the QEMU to run: a path, or "backports" for the Debian release\'s '
                    '-backports one, fetched into the cache (default: $FPVM_LANE_QEMU, else '
