@@ -147,6 +147,13 @@ class Qemu:
         return m.group(1) if m else '?'
 
 
+# A QEMU in a prefix still tries the system QEMU's module directory for
+# modules its prefix lacks (ui-opengl) and refuses them, saying so on stderr:
+# harmless, and not the command's output.
+QEMU_FOREIGN_MODULE = re.compile(r'qemu-system-x86_64: failed to initialize module: |'
+                                 r'Only modules from the same build can be loaded\.$')
+
+
 def debian_codename():
     with open('/etc/os-release') as f:
         m = re.search(r'^VERSION_CODENAME=(\w+)', f.read(), re.M)
@@ -665,7 +672,8 @@ def boot_and_report(args, vmlinuz, initrd, t0, tap):
             status = int(line.split()[2])
         elif line.startswith(MARK + ' FATAL'):
             print('tcg_lane: ' + line, file=sys.stderr)
-        elif not line.startswith(MARK) and not re.match(r'\[ *[0-9.]+\] reboot: ', line):
+        elif not line.startswith(MARK) and not re.match(r'\[ *[0-9.]+\] reboot: ', line) \
+                and not (args.qemu.env and QEMU_FOREIGN_MODULE.match(line)):
             print(line, flush=True)
     return status
 
