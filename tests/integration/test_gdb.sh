@@ -5,6 +5,7 @@
 # (info registers, $ymm, and $zmm and $k where XCR0 has AVX-512), memory
 # read and written, a watchpoint, steps, Ctrl-C of a spinning guest, and
 # register and memory writes the guest checks and reports as its status.
+# Then the same guest from a snapshot, under restore --gdb.
 # Kept to one gdb session: the faithful lane is slow.
 . "$(dirname "$0")/lib.sh"
 require_kvm
@@ -172,4 +173,51 @@ grep -q "gdb's writes arrived" "$TMP/guest.out" && ok "the guest saw gdb's regis
 	not_ok "the guest saw gdb's register and memory writes" "$(tr '\n' ' ' <"$TMP/guest.out")"
 status=$fpvm_status
 check "fpvm's status is the guest's verdict" 0
+
+# restore --gdb: a SIGUSR1 snapshot of the debuggee spinning with no gdb
+# writes (its verdict 1), restored waiting for gdb, which reads what the
+# snapshot holds, overrules the verdict in memory and releases the guest.
+S=$TMP/snap
+"$FPVM" run --cpus 2 --timeout 600 --snapshot-dir "$S" "$GUEST_DIR/debuggee.elf" \
+	>"$TMP/snap.out" 2>"$TMP/snap.err" &
+fpvm_pid=$!
+wait_for "$TMP/snap.out" "gdb's writes" 120
+kill -USR1 "$fpvm_pid"
+wait_for "$S/manifest" "generation = 1" 120
+kill -TERM "$fpvm_pid"
+wait "$fpvm_pid"
+port=$((port + 1))
+"$FPVM" restore --gdb "tcp:127.0.0.1:$port" --gdb-wait --timeout 600 "$S" \
+	>"$TMP/restored.out" 2>"$TMP/restored.err" &
+fpvm_pid=$!
+wait_for "$TMP/restored.err" 'gdb stub on' 60
+cat >"$TMP/three.gdb" <<GDB
+set pagination off
+set confirm off
+set width 0
+target remote 127.0.0.1:$port
+info threads
+info registers rip
+p debuggee_result
+${avx:+p/x \$ymm3.v8_int32[7]}
+set var debuggee_result = 0
+set var debuggee_release = 1
+continue
+GDB
+timeout 300 "$GDB" -nx -batch -x "$TMP/three.gdb" "$GUEST_DIR/debuggee.elf" >"$TMP/out" 2>&1
+end "$fpvm_pid" 30
+wait "$fpvm_pid"
+fpvm_status=$?
+status=0
+check "restore --gdb: threads, rip and the snapshot's memory" 0 "out:Thread 2" \
+	"out:rip            0x" "out:\$1 = 1"
+if [ -n "$avx" ]; then
+	check "restore --gdb: \$ymm3 as the snapshot holds it" 0 "out:= 0x4f4e4d4c"
+else
+	skip "restore --gdb: \$ymm3" "XCR0 $xcr0 has no AVX"
+fi
+check "restore --gdb: the guest's exit reaches gdb" 0 "out:exited normally"
+cp "$TMP/restored.err" "$TMP/err"
+status=$fpvm_status
+check "restore --gdb: the guest's verdict as gdb wrote it" 0
 done_testing
