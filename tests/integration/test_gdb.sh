@@ -75,6 +75,10 @@ fi
 [ -n "$brk" ] || [ -z "$hw" ] || brk=hbreak
 
 port=$((20000 + $$ % 20000))
+# gdb_head: what every gdb session's script starts with.
+gdb_head() {
+	printf 'set pagination off\nset confirm off\nset width 0\ntarget remote 127.0.0.1:%s\n' "$port"
+}
 "$FPVM" run --cpus 2 --gdb "tcp:127.0.0.1:$port" --gdb-wait --timeout 600 \
 	"$GUEST_DIR/debuggee.elf" >"$TMP/guest.out" 2>"$TMP/guest.err" &
 fpvm_pid=$!
@@ -83,11 +87,7 @@ wait_for "$TMP/guest.err" 'gdb stub on' 60
 # Session 1, at the guest's first instruction: threads, registers, memory,
 # steps, the breakpoint and watchpoint this KVM can take; gdb writes
 # registers and memory the guest checks later; then it detaches.
-cat >"$TMP/one.gdb" <<GDB
-set pagination off
-set confirm off
-set width 0
-target remote 127.0.0.1:$port
+{ gdb_head; cat <<GDB
 info threads
 info registers rip
 set var debuggee_poke = 0x1234
@@ -105,13 +105,10 @@ ${hw:+continue}
 ${hw:+delete}
 detach
 GDB
+} >"$TMP/one.gdb"
 # Session 2, a new client: Ctrl-C of the spinning guest, the registers it
 # set, and its release; fpvm's status is then the guest's verdict.
-cat >"$TMP/two.gdb" <<GDB
-set pagination off
-set confirm off
-set width 0
-target remote 127.0.0.1:$port
+{ gdb_head; cat <<GDB
 continue
 ${avx:+p/x \$ymm3.v8_int32[0]}
 ${avx:+p/x \$ymm3.v8_int32[7]}
@@ -124,6 +121,7 @@ info threads
 set var debuggee_release = 1
 detach
 GDB
+} >"$TMP/two.gdb"
 
 timeout 300 "$GDB" -nx -batch -x "$TMP/one.gdb" "$GUEST_DIR/debuggee.elf" >"$TMP/one.out" 2>&1
 "$GDB" -nx -batch -x "$TMP/two.gdb" "$GUEST_DIR/debuggee.elf" >"$TMP/two.out" 2>&1 &
@@ -191,11 +189,7 @@ port=$((port + 1))
 	>"$TMP/restored.out" 2>"$TMP/restored.err" &
 fpvm_pid=$!
 wait_for "$TMP/restored.err" 'gdb stub on' 60
-cat >"$TMP/three.gdb" <<GDB
-set pagination off
-set confirm off
-set width 0
-target remote 127.0.0.1:$port
+{ gdb_head; cat <<GDB
 info threads
 info registers rip
 p debuggee_result
@@ -204,6 +198,7 @@ set var debuggee_result = 0
 set var debuggee_release = 1
 continue
 GDB
+} >"$TMP/three.gdb"
 timeout 300 "$GDB" -nx -batch -x "$TMP/three.gdb" "$GUEST_DIR/debuggee.elf" >"$TMP/out" 2>&1
 end "$fpvm_pid" 30
 wait "$fpvm_pid"
