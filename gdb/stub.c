@@ -371,10 +371,11 @@ static int t_resume(void *t, int step, const struct gdb_debug *dbg)
 
 static int monitor_xcr0(struct gdb_stub *stub, struct vcpu *v, FILE *f)
 {
-	struct {
+	/* struct kvm_msrs ends in a flexible array: room for one entry after it. */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} msrs = { .hdr.nmsrs = 1, .e.index = MSR_IA32_XSS };
+		uint8_t raw[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} msrs = { .hdr.nmsrs = 1 };
 	struct fpvm_error err = { 0 };
 	char names[256];
 	int r;
@@ -384,9 +385,11 @@ static int monitor_xcr0(struct gdb_stub *stub, struct vcpu *v, FILE *f)
 		return -EIO;
 	fprintf(f, "vcpu %u: XCR0 0x%llx (%s)\n", v->id, (unsigned long long)v->xcr0,
 		xfeatures_str(v->xcr0, names, sizeof(names)));
+	msrs.hdr.entries[0].index = MSR_IA32_XSS;
 	r = kvm_fd_ioctl(v->kvm, v->fd, KVM_GET_MSRS, &msrs);
 	if (r == 1)
-		fprintf(f, "vcpu %u: XSS 0x%llx\n", v->id, (unsigned long long)msrs.e.data);
+		fprintf(f, "vcpu %u: XSS 0x%llx\n", v->id,
+			(unsigned long long)msrs.hdr.entries[0].data);
 	else
 		fprintf(f, "vcpu %u: XSS not readable\n", v->id);
 	return 0;
