@@ -29,6 +29,9 @@ case $seconds in
 esac
 [ $# -gt 0 ] || set -- elf linux fpstate_file layout xcr0 cli manifest report snapshot_manifest gdb_packet
 
+# The targets it runs, built first: one list, this file's.
+ninja -C "$build" $(for t; do printf 'tests/fuzz/fuzz_%s ' "$t"; done) || exit 2
+
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/fpvm-fuzz-run.XXXXXX") || exit 2
 failed=0
