@@ -29,6 +29,30 @@ now_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gdb-step.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
+# gdb_steps STEPS PORT WHAT STUB-LOG [FILE]: gdb in batch mode steps the stub
+# at PORT STEPS times; prints its time in centiseconds (now_cs), and the
+# tails of gdb's output and STUB-LOG where the count did not come back.
+gdb_steps() {
+	cat >"$TMP/steps.gdb" <<GDB
+set pagination off
+set confirm off
+target remote 127.0.0.1:$2
+set \$i = 0
+while \$i < $1
+stepi
+set \$i = \$i + 1
+end
+p \$i
+kill
+GDB
+	t0=$(now_cs)
+	"$GDB" -nx -batch -x "$TMP/steps.gdb" ${5:+"$5"} >"$TMP/gdb.out" 2>&1
+	t1=$(now_cs)
+	grep -q "= $1\$" "$TMP/gdb.out" || { echo "gdb_step: $3 of $1 steps failed:" >&2;
+		tail -5 "$TMP/gdb.out" "$4" >&2; }
+	echo $((t1 - t0))
+}
+
 # session STEPS: centiseconds of one gdb session of STEPS stepi.
 session() {
 	port=$((30000 + ($$ + $1) % 20000))
@@ -40,25 +64,9 @@ session() {
 		sleep 1
 		i=$((i + 1))
 	done
-	cat >"$TMP/s.gdb" <<GDB
-set pagination off
-set confirm off
-target remote 127.0.0.1:$port
-set \$i = 0
-while \$i < $1
-stepi
-set \$i = \$i + 1
-end
-p \$i
-kill
-GDB
-	t0=$(now_cs)
-	"$GDB" -nx -batch -x "$TMP/s.gdb" "$GUEST_DIR/spin.elf" >"$TMP/gdb.out" 2>&1
-	t1=$(now_cs)
-	grep -q "= $1\$" "$TMP/gdb.out" || { echo "gdb_step: session of $1 steps failed:" >&2;
-		tail -5 "$TMP/gdb.out" >&2; }
+	elapsed=$(gdb_steps "$1" "$port" "session" "$TMP/fpvm.err" "$GUEST_DIR/spin.elf")
 	wait "$fpvm_pid" 2>/dev/null
-	echo $((t1 - t0))
+	echo "$elapsed"
 }
 
 # qemu_session STEPS: the same against QEMU's stub (-s -S) on the same KVM,
@@ -69,26 +77,10 @@ qemu_session() {
 		-gdb "tcp:127.0.0.1:$port" -S >/dev/null 2>"$TMP/qemu.err" &
 	qemu_pid=$!
 	sleep 3
-	cat >"$TMP/q.gdb" <<GDB
-set pagination off
-set confirm off
-target remote 127.0.0.1:$port
-set \$i = 0
-while \$i < $1
-stepi
-set \$i = \$i + 1
-end
-p \$i
-kill
-GDB
-	t0=$(now_cs)
-	"$GDB" -nx -batch -x "$TMP/q.gdb" >"$TMP/gdb.out" 2>&1
-	t1=$(now_cs)
-	grep -q "= $1\$" "$TMP/gdb.out" || { echo "gdb_step: QEMU session of $1 steps failed:" >&2;
-		tail -5 "$TMP/gdb.out" "$TMP/qemu.err" >&2; }
+	elapsed=$(gdb_steps "$1" "$port" "QEMU session" "$TMP/qemu.err")
 	kill "$qemu_pid" 2>/dev/null
 	wait "$qemu_pid" 2>/dev/null
-	echo $((t1 - t0))
+	echo "$elapsed"
 }
 
 per_step() { awk -v a="$1" -v b="$2" -v n="$STEPS" 'BEGIN { printf "%.1f", (a - b) * 10000 / n }'; }
