@@ -28,6 +28,7 @@
 #include <sys/klog.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,10 +37,23 @@
 #define SYSLOG_ACTION_READ_ALL	3
 #define CPUID_1_ECX_OSXSAVE	(1u << 27)
 
+/*
+ * Everything printed, out of the UART.  A write to the console returns once
+ * the TTY holds the bytes; the 8250 driver sends them from its THRE
+ * interrupt, which with 2 CPUs may run on the other one while this one
+ * goes on to the exit port, and the VM stops with the rest of the line
+ * still in guest memory.  tcdrain() waits until the UART has sent it all.
+ */
+static void flush_console(void)
+{
+	fflush(stdout);
+	tcdrain(STDOUT_FILENO);
+}
+
 /* The exit port ends the VM; what follows it runs only where it did not. */
 static void report(int status)
 {
-	fflush(stdout);
+	flush_console();
 	if (ioperm(FPVM_PORT_DEBUG_EXIT, 4, 1)) {
 		printf("fpvm-init: ioperm(0x%x): %s\n", FPVM_PORT_DEBUG_EXIT, strerror(errno));
 	} else {
@@ -168,11 +182,11 @@ int main(int argc, char **argv)
 			status = (int)v;
 		} else if (!strncmp(a, "exit=", 5)) {
 			printf("fpvm-init: exiting with %ld\n", v);
-			fflush(stdout);
+			flush_console();
 			return (int)v;
 		} else if (!strcmp(a, "poweroff") || !strcmp(a, "reboot")) {
 			printf("fpvm-init: %s\n", a);
-			fflush(stdout);
+			flush_console();
 			sync();
 			reboot(a[0] == 'p' ? RB_POWER_OFF : RB_AUTOBOOT);
 			printf("fpvm-init: reboot(2): %s\n", strerror(errno));
