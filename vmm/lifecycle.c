@@ -102,7 +102,14 @@ void vm_kick_vcpu(struct vcpu *vcpu)
 	/* Order matters: immediate_exit first, so a signal that arrives before
 	 * KVM_RUN still makes KVM_RUN return at once. */
 	vcpu_request_immediate_exit(vcpu);
-	pthread_kill(vcpu->thread, SIG_VCPU_KICK);
+	/*
+	 * The signal is for a thread inside KVM_RUN.  A vCPU thread that kicks
+	 * itself (its exit stopped the VM) is not in it, and immediate_exit
+	 * already turns its next KVM_RUN back: the signal would cost it
+	 * gettid, getpid, tgkill and a handler's return for nothing.
+	 */
+	if (!pthread_equal(vcpu->thread, pthread_self()))
+		pthread_kill(vcpu->thread, SIG_VCPU_KICK);
 }
 
 uint64_t vm_now_ns(void)
