@@ -61,6 +61,7 @@ static int save_cpuid(const char *path, const struct kvm *kvm, const struct host
 struct facts {
 	char brand[49];
 	int api, xsave2, nr_vcpus, max_vcpus;
+	bool coalesced_pio;
 	struct guest_fpu_cfg fpu;
 	uint32_t uabi_size;
 	struct quirk q[NR_QUIRKS];
@@ -72,8 +73,10 @@ static void print_text(const struct facts *f)
 	uint32_t xf = f->fpu.host.layout.xsave_features;
 
 	printf("KVM\n  API version            %d\n  KVM_CAP_XSAVE2         %d bytes\n"
-	       "  vCPUs                  %d recommended, %d maximum\n", f->api, f->xsave2,
-	       f->nr_vcpus, f->max_vcpus);
+	       "  vCPUs                  %d recommended, %d maximum\n"
+	       "  coalesced PIO          %s\n", f->api, f->xsave2, f->nr_vcpus, f->max_vcpus,
+	       f->coalesced_pio ? "yes (the UART's THR writes need no exit while quiet)" :
+	       "no (every THR write exits)");
 	printf("Host\n  CPU                    %s\n", f->brand);
 	printf("  XCR0                   0x%llx (%s)\n", (unsigned long long)f->fpu.host.xcr0,
 	       xfeatures_str(f->fpu.host.xcr0, n1, sizeof(n1)));
@@ -110,7 +113,8 @@ static void print_text(const struct facts *f)
 static void print_json(const struct facts *f)
 {
 	printf("{\"kvm\": {\"api_version\": %d, \"xsave2_size\": %d, \"nr_vcpus\": %d, "
-	       "\"max_vcpus\": %d},\n", f->api, f->xsave2, f->nr_vcpus, f->max_vcpus);
+	       "\"max_vcpus\": %d, \"coalesced_pio\": %s},\n", f->api, f->xsave2, f->nr_vcpus,
+	       f->max_vcpus, f->coalesced_pio ? "true" : "false");
 	printf(" \"host\": {\"cpu\": ");
 	json_str(stdout, f->brand);
 	printf(", \"xcr0\": \"0x%llx\", \"user_features\": \"0x%llx\", \"xss\": \"0x%llx\", "
@@ -157,6 +161,7 @@ static int probe(const void *opts)
 	f->api = kvm.api_version;
 	f->nr_vcpus = kvm.nr_vcpus;
 	f->max_vcpus = kvm.max_vcpus;
+	f->coalesced_pio = kvm.has_coalesced_pio;
 	/* KVM_CAP_XSAVE2 is a VM's answer (api.rst): ask a VM, as fpvm run does. */
 	vm_fd = kvm_create_vm(&kvm);
 	if (vm_fd < 0) {

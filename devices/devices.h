@@ -93,6 +93,13 @@ void serial8250_out(struct serial8250 *uart, unsigned int cpu, unsigned int reg,
 void serial8250_flush(struct serial8250 *uart);
 /* Bytes transmitted so far (for -v statistics and tests). */
 uint64_t serial8250_tx_bytes(struct serial8250 *uart);
+/*
+ * Whether a write to THR may be taken late, in order, before the guest's
+ * next access to the UART: nothing the guest can see follows from it
+ * sooner (no THRE interrupt enabled, no loopback into the receiver), and
+ * every byte goes to the one line buffer, whichever vCPU wrote it.
+ */
+bool serial8250_thr_write_is_quiet(struct serial8250 *uart);
 
 /*
  * What the UART's owner wants to know, called with the UART's lock held

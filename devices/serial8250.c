@@ -212,6 +212,17 @@ uint64_t serial8250_tx_bytes(struct serial8250 *uart)
 	return n;
 }
 
+bool serial8250_thr_write_is_quiet(struct serial8250 *uart)
+{
+	bool quiet;
+
+	pthread_mutex_lock(&uart->lock);
+	quiet = uart->nr_cpus == 1 && !(uart->ier & UART_IER_THRI) &&
+		!(uart->mcr & UART_MCR_LOOP);
+	pthread_mutex_unlock(&uart->lock);
+	return quiet;
+}
+
 static void rx_push(struct serial8250 *uart, uint8_t c)
 {
 	if (uart->rx_count == UART_FIFO_SIZE) {

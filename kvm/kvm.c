@@ -141,6 +141,9 @@ int kvm_open_ops(struct kvm *kvm, const char *path, const struct kvm_ops *ops,
 	kvm->sync_regs = kvm_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
 	if (kvm->sync_regs < 0)
 		kvm->sync_regs = 0;
+	/* The ring is the vCPU mapping's page KVM_COALESCED_MMIO_PAGE_OFFSET. */
+	kvm->has_coalesced_pio = kvm_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) > 0 &&
+				 kvm->vcpu_mmap_size >= (KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * 4096;
 	r = get_supported_cpuid(kvm, err);
 	if (r)
 		goto fail;

@@ -32,6 +32,7 @@ struct kvm {
 	int max_vcpus;
 	bool has_tss_addr;
 	int sync_regs;			/* KVM_CAP_SYNC_REGS: which KVM_SYNC_X86_* */
+	bool has_coalesced_pio;		/* KVM_CAP_COALESCED_PIO, and the ring's page mapped */
 	struct kvm_cpuid2 *cpuid;	/* KVM_GET_SUPPORTED_CPUID */
 	uint32_t *msr_index;		/* KVM_GET_MSR_INDEX_LIST, read by kvm_msr_index_list() */
 	uint32_t nr_msr_index;
@@ -85,6 +86,20 @@ static inline int kvm_vm_set_memory_region(const struct kvm *kvm, int vm_fd,
 					   const struct kvm_userspace_memory_region *slot)
 {
 	return kvm_fd_ioctl(kvm, vm_fd, KVM_SET_USER_MEMORY_REGION, slot);
+}
+
+/*
+ * Writes to @port that KVM completes itself, queued in order in the
+ * coalesced ring for the VMM to take later (api.rst, 4.116
+ * KVM_(UN)REGISTER_COALESCED_MMIO, with pio set).
+ */
+static inline int kvm_vm_coalesce_pio(const struct kvm *kvm, int vm_fd, uint16_t port,
+				      uint32_t size, bool on)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = port, .size = size, .pio = 1 };
+
+	return kvm_fd_ioctl(kvm, vm_fd, on ? KVM_REGISTER_COALESCED_MMIO :
+				       KVM_UNREGISTER_COALESCED_MMIO, &zone);
 }
 
 /* The PC platform: LAPIC per vCPU, IOAPIC and PIC in the kernel (api.rst). */

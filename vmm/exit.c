@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../guest/abi.h"
 #include "../vcpu/vcpu.h"
+#include "coalesced.h"
 #include "exit.h"
 #include "vm.h"
 
@@ -62,6 +64,10 @@ static enum vcpu_action handle_io(struct vm *vm, struct vcpu *vcpu)
 			    VCPU_STOP)
 			return VCPU_STOP;
 	}
+	/* IER or MCR may have made THR's writes observable at once: no more queuing. */
+	if (is_write && vm->coalesced && run->io.port >= FPVM_PORT_SERIAL &&
+	    run->io.port < FPVM_PORT_SERIAL + 8)
+		vm_coalesced_update(vm);
 	return vm_stopping(vm) ? VCPU_STOP : VCPU_CONTINUE;
 }
 

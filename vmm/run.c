@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coalesced.h"
 #include "pause.h"
 #include "pc.h"
 #include "run.h"
@@ -60,6 +61,8 @@ static void vm_wait(struct vm *vm, int sig_fd)
 
 		if (vm->ops && vm->ops->tick && (wait < 0 || wait > (int)vm->ops->tick_ms))
 			wait = (int)vm->ops->tick_ms;
+		if (vm->coalesced && (wait < 0 || wait > COALESCED_KICK_MS))
+			wait = COALESCED_KICK_MS;
 		wait = pc_s3_timeout(vm, wait);
 		if (deadline >= 0 && deadline - now_ms() <= 0) {
 			vm_request_stop(vm, VM_STOP_TIMEOUT, 0, STOP_DUMP_REGS, "timeout after %g s",
@@ -80,6 +83,7 @@ static void vm_wait(struct vm *vm, int sig_fd)
 		}
 		if (vm->ops && vm->ops->tick && !vm_stopping(vm))
 			vm->ops->tick(vm);
+		vm_coalesced_kick(vm);
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -123,6 +127,7 @@ int vm_run(struct vm *vm, struct fpvm_error *err)
 
 	if (vm->ops && vm->ops->start)
 		vm->ops->start(vm);
+	vm_coalesced_start(vm);
 	vm->stats.run_start_ns = vm_now_ns();
 	pthread_mutex_lock(&vm->lock);
 	/* A restored vCPU that had halted stays so: no thread, as before. */

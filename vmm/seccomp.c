@@ -65,6 +65,8 @@ static const uint32_t ioctls[] = {
 	KVM_GET_CLOCK,
 	/* the gdb stub's thread: breakpoints, steps and debug registers */
 	KVM_SET_GUEST_DEBUG,
+	/* the UART's THR queued by KVM or not, as its IER and MCR say (coalesced.c) */
+	KVM_REGISTER_COALESCED_MMIO, KVM_UNREGISTER_COALESCED_MMIO,
 };
 static const uint32_t prot_exec[] = { PROT_EXEC };
 

@@ -189,7 +189,8 @@ static void print_json(FILE *f, const struct vm_run_stats *rs)
 		fputs("}", f);
 	}
 	fputs("]", f);
-	fprintf(f, ", \"snapshot_ns\": %" PRIu64, rs->vm.snapshot_ns);
+	fprintf(f, ", \"snapshot_ns\": %" PRIu64 ", \"coalesced_serial_writes\": %" PRIu64,
+		rs->vm.snapshot_ns, rs->vm.coalesced_writes);
 	if (rs->have_mem)
 		fprintf(f, ", \"memory_kib\": {\"rss\": %" PRIu64 ", \"pss\": %" PRIu64 ", \"uss\": %"
 			PRIu64 ", \"guest_ram_rss\": %" PRIu64 ", \"guest_ram_private\": %" PRIu64
@@ -217,6 +218,9 @@ static void print_text(FILE *f, const struct vm_run_stats *rs)
 			ms(v->run_ns), ms(v->vmm_ns), us_per_exit(v));
 		print_host_text(f, i, v);
 	}
+	if (rs->vm.coalesced_writes)
+		fprintf(f, "fpvm: stats: serial: %" PRIu64 " THR writes without an exit (coalesced "
+			"PIO)\n", rs->vm.coalesced_writes);
 	if (rs->have_mem)
 		fprintf(f, "fpvm: stats: memory (KiB): RSS %" PRIu64 ", PSS %" PRIu64 ", USS %" PRIu64
 			"; guest RAM %" PRIu64 " resident, %" PRIu64 " private; fpvm's own private %"

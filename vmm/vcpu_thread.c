@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../vcpu/vcpu.h"
+#include "coalesced.h"
 #include "exit.h"
 #include "pause.h"
 #include "vcpu_host.h"
@@ -160,6 +161,8 @@ static void *vcpu_thread(void *arg)
 			t0 = account_vmm(vcpu, &t_exit);
 		}
 		r = vcpu_run(vcpu);
+		/* Whatever this exit is, the UART sees the writes before it first. */
+		vm_coalesced_drain(vm);
 		if (vm->cfg->stats)
 			account_run(vm, vcpu, t0, &t_exit, r);
 		/* A VM's own hook replaces the default check of the host images. */

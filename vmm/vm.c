@@ -40,6 +40,7 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->report_lock, NULL);
 	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_mutex_init(&vm->coalesced_lock, NULL);
 	pthread_cond_init(&vm->pause_cond, NULL);
 	if (cfg->nr_cpus > (unsigned int)kvm->max_vcpus || cfg->max_cpus > (unsigned int)kvm->max_vcpus)
 		return fpvm_fail_config(err, CFG_CPUS, "%u: this KVM allows at most %d vCPUs",
@@ -314,5 +315,6 @@ void vm_destroy(struct vm *vm)
 	pthread_mutex_destroy(&vm->lock);
 	pthread_mutex_destroy(&vm->report_lock);
 	pthread_mutex_destroy(&vm->pause_lock);
+	pthread_mutex_destroy(&vm->coalesced_lock);
 	pthread_cond_destroy(&vm->pause_cond);
 }

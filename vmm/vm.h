@@ -120,6 +120,7 @@ struct vm_stats {
 	uint64_t first_exit_ns;	/* vCPU 0's first KVM_RUN, from the start of the run phase */
 	uint64_t run_start_ns;
 	uint64_t snapshot_ns;	/* the last snapshot's vm_snapshot_save() */
+	uint64_t coalesced_writes;	/* THR writes taken from the coalesced ring */
 };
 
 struct vm {
@@ -132,6 +133,13 @@ struct vm {
 	struct bus pio;
 	struct bus mmio;
 	struct serial8250 *serial;
+	/*
+	 * THR's writes through KVM's coalesced PIO ring while they are quiet
+	 * (coalesced.c): NULL where KVM has none, or once registering failed.
+	 */
+	struct kvm_coalesced_mmio_ring *coalesced;
+	pthread_mutex_t coalesced_lock;
+	bool coalesced_on;		/* THR's zone is registered */
 	struct debug_exit exit_dev;
 	bool pc;			/* a Multiboot kernel's PC platform: irqchip, PIT, fw_cfg */
 	struct fw_cfg fw_cfg;

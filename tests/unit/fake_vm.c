@@ -24,6 +24,7 @@ void fake_vm_init(struct fake_vm *f, uint64_t mem_size)
 	};
 	pthread_mutex_init(&f->vm.lock, NULL);
 	pthread_mutex_init(&f->vm.report_lock, NULL);
+	pthread_mutex_init(&f->vm.coalesced_lock, NULL);
 	f->vm.done_fd = eventfd(0, EFD_CLOEXEC);
 	ck_assert_int_ge(f->vm.done_fd, 0);
 	ck_assert_int_eq(guest_mem_alloc(&f->vm.mem, mem_size, &err), 0);

@@ -5,10 +5,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../../guest/abi.h"
+#include "../../vmm/coalesced.h"
 #include "testutil.h"
 
 static struct fake_vm f;
@@ -405,6 +407,140 @@ START_TEST(ctl_warnings_are_bounded)
 }
 END_TEST
 
+/*
+ * KVM's coalesced ring (vmm/coalesced.c), filled as KVM fills it
+ * (virt/kvm/coalesced_mmio.c): entries in order, then last moves on.
+ */
+#define RING_ENTRIES	((4096 - sizeof(struct kvm_coalesced_mmio_ring)) / \
+			 sizeof(struct kvm_coalesced_mmio))
+
+static struct kvm_coalesced_mmio_ring *ring_alloc(void)
+{
+	struct kvm_coalesced_mmio_ring *ring = aligned_alloc(4096, 4096);
+
+	ck_assert_ptr_nonnull(ring);
+	memset(ring, 0, 4096);
+	return ring;
+}
+
+static void ring_queue(struct kvm_coalesced_mmio_ring *ring, uint16_t port, const char *s)
+{
+	for (; *s; s++) {
+		ring->coalesced_mmio[ring->last] = (struct kvm_coalesced_mmio){
+			.phys_addr = port, .len = 1, .pio = 1, .data = { (uint8_t)*s },
+		};
+		ring->last = (uint32_t)((ring->last + 1) % RING_ENTRIES);
+	}
+}
+
+START_TEST(coalesced_thr_writes_come_before_the_next_exit)
+{
+	struct kvm_coalesced_mmio_ring *ring = ring_alloc();
+	char buf[64];
+
+	/* Across the ring's end, as KVM wraps it. */
+	ring->first = ring->last = (uint32_t)RING_ENTRIES - 3;
+	ring_queue(ring, FPVM_PORT_SERIAL, "queued\n");
+	f.vm.coalesced = ring;
+	ck_assert(vm_coalesced_pending(&f.vm));
+	/* What the vCPU thread does after KVM_RUN: the ring, then the exit. */
+	vm_coalesced_drain(&f.vm);
+	ck_assert_int_eq(io(FPVM_PORT_SERIAL, true, 1, 4, "now\n"), VCPU_CONTINUE);
+	fake_vm_output(&f, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "queued\nnow\n");
+	ck_assert(!vm_coalesced_pending(&f.vm));
+	ck_assert_uint_eq(ring->first, 4);
+	ck_assert_uint_eq(f.vm.stats.coalesced_writes, 7);
+	/* An index that is not KVM's (past the ring) is never followed. */
+	ring->first = 4096;
+	ring->last = 1;
+	vm_coalesced_drain(&f.vm);
+	ck_assert_uint_eq(f.vm.stats.coalesced_writes, 7);
+	f.vm.coalesced = NULL;
+	free(ring);
+}
+END_TEST
+
+static unsigned long zone_calls[8];
+static unsigned int nr_zone_calls;
+static bool fail_zone_calls;
+
+static int zone_ioctl(int fd, unsigned long req, unsigned long arg)
+{
+	const struct kvm_coalesced_mmio_zone *z = (const void *)arg;
+
+	(void)fd;
+	ck_assert(req == KVM_REGISTER_COALESCED_MMIO || req == KVM_UNREGISTER_COALESCED_MMIO);
+	ck_assert_uint_eq(z->addr, FPVM_PORT_SERIAL);
+	ck_assert_uint_eq(z->size, 1);
+	ck_assert_uint_eq(z->pio, 1);
+	ck_assert_uint_lt(nr_zone_calls, 8);
+	zone_calls[nr_zone_calls++] = req;
+	if (fail_zone_calls) {
+		errno = EBADF;
+		return -1;
+	}
+	return 0;
+}
+
+static const struct kvm_ops zone_ops = { .ioctl = zone_ioctl };
+
+/* A ring in place and THR's zone asked for once, with the zone calls recorded. */
+static struct kvm_coalesced_mmio_ring *zone_start(bool fail)
+{
+	struct kvm_coalesced_mmio_ring *ring = ring_alloc();
+
+	nr_zone_calls = 0;
+	fail_zone_calls = fail;
+	f.kvm.ops = &zone_ops;
+	f.vm.coalesced = ring;
+	vm_coalesced_update(&f.vm);
+	ck_assert_uint_eq(nr_zone_calls, 1);
+	ck_assert_uint_eq(zone_calls[0], KVM_REGISTER_COALESCED_MMIO);
+	return ring;
+}
+
+/* THR's zone exists only while its writes are quiet: IER's THRI or MCR's loopback end it. */
+START_TEST(coalesced_zone_follows_ier_and_mcr)
+{
+	struct kvm_coalesced_mmio_ring *ring = zone_start(false);
+
+	io(FPVM_PORT_SERIAL + 7, true, 1, 1, "x");	/* the scratch register changes nothing */
+	ck_assert_uint_eq(nr_zone_calls, 1);
+	io(FPVM_PORT_SERIAL + 1, true, 1, 1, "\x02");	/* IER: THRE interrupt on */
+	ck_assert_uint_eq(nr_zone_calls, 2);
+	ck_assert_uint_eq(zone_calls[1], KVM_UNREGISTER_COALESCED_MMIO);
+	io(FPVM_PORT_SERIAL + 1, true, 1, 1, "\x00");
+	ck_assert_uint_eq(zone_calls[2], KVM_REGISTER_COALESCED_MMIO);
+	io(FPVM_PORT_SERIAL + 4, true, 1, 1, "\x10");	/* MCR: loopback */
+	ck_assert_uint_eq(nr_zone_calls, 4);
+	ck_assert_uint_eq(zone_calls[3], KVM_UNREGISTER_COALESCED_MMIO);
+	ck_assert(!f.vm.coalesced_on);
+	ck_assert(!vm_stopping(&f.vm));
+
+	/* A zone KVM will not remove would hide the THRE interrupt: the VM stops. */
+	io(FPVM_PORT_SERIAL + 4, true, 1, 1, "\x00");
+	fail_zone_calls = true;
+	ck_assert_int_eq(io(FPVM_PORT_SERIAL + 1, true, 1, 1, "\x02"), VCPU_STOP);
+	expect_stopped(VM_STOP_ERROR, "KVM_UNREGISTER_COALESCED_MMIO (serial THR)");
+	f.vm.coalesced = NULL;
+	f.kvm.ops = &kvm_sys_ops;
+	free(ring);
+}
+END_TEST
+
+/* A zone KVM will not add only costs the exits it would have saved. */
+START_TEST(coalesced_zone_refused_means_plain_exits)
+{
+	struct kvm_coalesced_mmio_ring *ring = zone_start(true);
+
+	ck_assert_ptr_null(f.vm.coalesced);
+	ck_assert(!vm_stopping(&f.vm));
+	f.kvm.ops = &kvm_sys_ops;
+	free(ring);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exit");
@@ -427,6 +563,9 @@ int main(void)
 	tcase_add_test(tc, exit_internal_error_with_data);
 	tcase_add_test(tc, exit_system_event);
 	tcase_add_test(tc, exit_unexpected);
+	tcase_add_test(tc, coalesced_thr_writes_come_before_the_next_exit);
+	tcase_add_test(tc, coalesced_zone_follows_ier_and_mcr);
+	tcase_add_test(tc, coalesced_zone_refused_means_plain_exits);
 	tcase_add_checked_fixture(c, setup, teardown);
 	tcase_add_test(c, ctl_exception_report);
 	tcase_add_test(c, ctl_panic_is_sanitised);
