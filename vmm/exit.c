@@ -50,6 +50,12 @@ static enum vcpu_action unknown_access(struct vm *vm, struct vcpu *vcpu, bool pi
 	return VCPU_CONTINUE;
 }
 
+/* Whether the I/O exit's access reaches @port (a wider access covers several). */
+static bool io_covers(const struct kvm_run *run, uint16_t port)
+{
+	return run->io.port <= port && port < run->io.port + run->io.size;
+}
+
 static enum vcpu_action handle_io(struct vm *vm, struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -65,8 +71,8 @@ static enum vcpu_action handle_io(struct vm *vm, struct vcpu *vcpu)
 			return VCPU_STOP;
 	}
 	/* IER or MCR may have made THR's writes observable at once: no more queuing. */
-	if (is_write && vm->coalesced && run->io.port >= FPVM_PORT_SERIAL &&
-	    run->io.port < FPVM_PORT_SERIAL + 8)
+	if (is_write && vm->coalesced && (io_covers(run, FPVM_PORT_SERIAL + UART_IER) ||
+					  io_covers(run, FPVM_PORT_SERIAL + UART_MCR)))
 		vm_coalesced_update(vm);
 	return vm_stopping(vm) ? VCPU_STOP : VCPU_CONTINUE;
 }
