@@ -156,7 +156,14 @@ int fpstate_validate_uabi(struct fpstate *fps, const void *buf, size_t size,
 		diag_add(d, true, "XSTATE_BV: supervisor bits %s (0x%llx); the uABI format never "
 			 "carries supervisor state", xfeatures_str(sup, names, sizeof(names)),
 			 (unsigned long long)sup);
-	outside = xstate_bv & ~fps->xfeatures & ~XFEATURE_MASK_SUPERVISOR;
+	/*
+	 * x87 and SSE are always among the features a buffer may carry: the
+	 * kernel checks XSTATE_BV against fpstate->user_xfeatures
+	 * (validate_user_xstate_header()), which for a guest is what KVM may
+	 * give it and never lacks FP/SSE (fpu__init_system_xstate() needs
+	 * both), even while the guest's XCR0 is x87 alone.
+	 */
+	outside = xstate_bv & ~(fps->xfeatures | XFEATURE_MASK_FPSSE) & ~XFEATURE_MASK_SUPERVISOR;
 	if (outside)
 		diag_add(d, true, "XSTATE_BV 0x%llx: bits %s (0x%llx) outside the %s fpstate's "
 			 "features 0x%llx", (unsigned long long)xstate_bv,

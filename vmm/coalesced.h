@@ -22,6 +22,6 @@ void vm_coalesced_drain(struct vm *vm);
 bool vm_coalesced_pending(const struct vm *vm);
 /* On the main thread every COALESCED_KICK_MS: writes still queued make the vCPUs drain them. */
 void vm_coalesced_kick(struct vm *vm);
-#define COALESCED_KICK_MS	50
+#define COALESCED_KICK_MS	100
 
 #endif

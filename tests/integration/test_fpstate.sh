@@ -56,6 +56,10 @@ check "--dump-fpstate decodes every vCPU" 0 "out:--- vcpu 0 fpstate (XCR0 $defau
 	"out:st0        0x4008fc00000000000000  1008 (valid)" "out:st7        0x4008fa40000000000000  1001 (valid)"
 run run --xcr0 x87,sse --dump-fpstate "$GUEST_DIR/hello.elf"
 check "--dump-fpstate with --xcr0 x87,sse" 0 "out:features   0x3 (x87,sse)" "!out:ymm0" "out:xmm15 "
+# x87 alone is a valid XCR0 (SDM: only bit 0 is required): the buffer still
+# carries x87 and SSE, as the kernel's always does.
+run run --xcr0 x87 --dump-fpstate "$GUEST_DIR/hello.elf"
+check "--xcr0 x87 alone boots" 0 "out:Hello from fpvm guest!" "out:features   0x1 (x87)"
 
 # --xcr0 rules reach the command line with their names.
 run run --xcr0 sse "$GUEST_DIR/hello.elf"

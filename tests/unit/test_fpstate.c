@@ -406,6 +406,14 @@ START_TEST(validate_xstate_bv)
 	expect_invalid(&narrow, "XSTATE_BV 0xe7: bits opmask,zmm_hi256,hi16_zmm (0xe0) outside "
 			"the guest fpstate's features 0x7");
 	fpstate_free(&narrow);
+	/* XCR0 x87 alone: the buffer still carries SSE, as the kernel's does. */
+	ck_assert_int_eq(fpstate_alloc(&narrow, &amd_layout, 0x1, 4096, true, &err), 0);
+	set64(512, 0x3);
+	expect_valid(&narrow);
+	set64(512, 0x7);
+	expect_invalid(&narrow, "XSTATE_BV 0x7: bits avx (0x4) outside the guest fpstate's "
+			"features 0x1");
+	fpstate_free(&narrow);
 	set64(512, 0x803);
 	expect_invalid(&guest, "XSTATE_BV: supervisor bits cet_user (0x800)");
 }
