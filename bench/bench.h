@@ -52,8 +52,8 @@ static inline double bench_median_of(const double *in, unsigned int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* One process, stdout and stderr to /dev/null; its wall time, or < 0. */
-static inline double bench_spawn_wait(char *const argv[], int *status)
+/* One process, stdout to @out and stderr to /dev/null; its wall time, or < 0. */
+static inline double bench_spawn_to(char *const argv[], const char *out, int *status)
 {
 	posix_spawn_file_actions_t fa;
 	double t0 = bench_now();
@@ -62,7 +62,7 @@ static inline double bench_spawn_wait(char *const argv[], int *status)
 
 	*status = -1;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ)) {
 		posix_spawn_file_actions_destroy(&fa);
@@ -73,6 +73,12 @@ static inline double bench_spawn_wait(char *const argv[], int *status)
 		return -1;
 	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	return bench_now() - t0;
+}
+
+/* One process, stdout and stderr to /dev/null; its wall time, or < 0. */
+static inline double bench_spawn_wait(char *const argv[], int *status)
+{
+	return bench_spawn_to(argv, "/dev/null", status);
 }
 
 /* A number after "key": in a --stats=json file, or -1. */

@@ -13,6 +13,12 @@
  * It is also the raw exit loop of bench_exits (guest/exits.S): every other
  * port I/O and every MMIO exit goes straight back into KVM_RUN, so the
  * first GiB is identity-mapped for the guest's MMIO address.
+ *
+ * kvm_floor --xcr0 HEX GUEST.elf gives the guest that XCR0 (CR4.OSXSAVE,
+ * KVM_SET_XCRS), as fpvm gives its guests their default XCR0: KVM then
+ * switches XCR0 and PKRU around every entry where they differ from the
+ * host's (kvm_load_guest_xsave_state()), a cost of the guest's state that
+ * any VMM giving it those features pays.
  */
 #include <elf.h>
 #include <fcntl.h>
@@ -99,6 +105,7 @@ int main(int argc, char **argv)
 	static struct kvm_xsave xsave;
 	struct kvm_regs regs = { .rflags = 2, .rsp = STACK_TOP };
 	struct kvm_sregs sregs;
+	struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
 	int kvm, vm, vcpu, status = -1;
 	char out[4096];
 	size_t n_out = 0;
@@ -107,8 +114,13 @@ int main(int argc, char **argv)
 	uint8_t *mem;
 	long run_size;
 
+	if (argc == 4 && !strcmp(argv[1], "--xcr0")) {
+		xcrs.xcrs[0].value = strtoull(argv[2], NULL, 16);
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 2 || !cpuid) {
-		fprintf(stderr, "usage: kvm_floor GUEST.elf\n");
+		fprintf(stderr, "usage: kvm_floor [--xcr0 HEX] GUEST.elf\n");
 		return 64;
 	}
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -137,8 +149,12 @@ int main(int argc, char **argv)
 	if (ioctl(vcpu, KVM_GET_SREGS, &sregs))
 		return fail("KVM_GET_SREGS");
 	long_mode(mem, &sregs);
+	if (xcrs.xcrs[0].value)
+		sregs.cr4 |= 1 << 18;	/* OSXSAVE */
 	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) || ioctl(vcpu, KVM_SET_REGS, &regs))
 		return fail("KVM_SET_SREGS");
+	if (xcrs.xcrs[0].value && ioctl(vcpu, KVM_SET_XCRS, &xcrs))
+		return fail("KVM_SET_XCRS");
 	while (status < 0) {
 		if (ioctl(vcpu, KVM_RUN, 0))
 			return fail("KVM_RUN");
