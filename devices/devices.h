@@ -91,6 +91,14 @@ uint8_t serial8250_in(struct serial8250 *uart, unsigned int cpu, unsigned int re
 void serial8250_out(struct serial8250 *uart, unsigned int cpu, unsigned int reg, uint8_t val);
 /* Write out every vCPU's partial line. */
 void serial8250_flush(struct serial8250 *uart);
+/*
+ * From now on a line waits for a reader that takes nothing at most as long
+ * as the last flush does: the VM stops, and a vCPU thread that writes
+ * after the kick it already spent in KVM_RUN (draining the coalesced ring)
+ * must not wait for ever.  Takes no lock: a line hook, which holds the
+ * UART's, may stop the VM.
+ */
+void serial8250_bound_waits(struct serial8250 *uart);
 /* Bytes transmitted so far (for -v statistics and tests). */
 uint64_t serial8250_tx_bytes(struct serial8250 *uart);
 /*

@@ -26,6 +26,7 @@ struct serial8250 {
 	unsigned int nr_cpus;
 	uint64_t tx_bytes;
 	bool no_wait;		/* stopping, reader stalled: never wait on out_fd again */
+	bool bounded;		/* the VM stops: a line waits UART_FLUSH_WAIT_MS at most */
 	uint8_t dll, dlm, ier, lcr, mcr, scr, fcr;
 	bool thri_pending;	/* THR empty interrupt not yet acknowledged */
 	uint8_t lsr_errors;	/* sticky LSR error bits, cleared on read */
@@ -136,10 +137,17 @@ static void line_flush(struct serial8250 *uart, struct line_buf *line, int wait_
 				 line->len);
 	if (uart->no_wait)
 		wait_ms = 0;
+	else if (wait_ms < 0 && __atomic_load_n(&uart->bounded, __ATOMIC_RELAXED))
+		wait_ms = UART_FLUSH_WAIT_MS;
 	r = write_all(uart->out_fd, line->buf, line->len, wait_ms);
 	if (r == -EINTR || (r == -EAGAIN && wait_ms > 0))
 		uart->no_wait = true;
 	line->len = 0;
+}
+
+void serial8250_bound_waits(struct serial8250 *uart)
+{
+	__atomic_store_n(&uart->bounded, true, __ATOMIC_RELAXED);
 }
 
 void serial8250_flush(struct serial8250 *uart)

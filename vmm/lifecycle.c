@@ -50,6 +50,8 @@ void vm_request_stop(struct vm *vm, enum vm_stop stop, uint32_t value, unsigned 
 	vsnprintf(vm->reason, sizeof(vm->reason), fmt, ap);
 	va_end(ap);
 	atomic_store(&vm->stopping, true);
+	if (vm->serial)
+		serial8250_bound_waits(vm->serial);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vm_kick_vcpu(vm->vcpus[i]);
 	pthread_mutex_unlock(&vm->lock);

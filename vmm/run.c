@@ -61,7 +61,7 @@ static void vm_wait(struct vm *vm, int sig_fd)
 
 		if (vm->ops && vm->ops->tick && (wait < 0 || wait > (int)vm->ops->tick_ms))
 			wait = (int)vm->ops->tick_ms;
-		if (vm->coalesced && (wait < 0 || wait > COALESCED_KICK_MS))
+		if (vm_coalesced_active(vm) && (wait < 0 || wait > COALESCED_KICK_MS))
 			wait = COALESCED_KICK_MS;
 		wait = pc_s3_timeout(vm, wait);
 		if (deadline >= 0 && deadline - now_ms() <= 0) {

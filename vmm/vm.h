@@ -135,11 +135,14 @@ struct vm {
 	struct serial8250 *serial;
 	/*
 	 * THR's writes through KVM's coalesced PIO ring while they are quiet
-	 * (coalesced.c): NULL where KVM has none, or once registering failed.
+	 * (coalesced.c): NULL where KVM has none, the VM has more than one
+	 * vCPU, or registering failed; atomic, the main thread reads it.
 	 */
 	struct kvm_coalesced_mmio_ring *coalesced;
 	pthread_mutex_t coalesced_lock;
 	bool coalesced_on;		/* THR's zone is registered */
+	bool coalesced_retired;		/* removed once, for good */
+	uint64_t coalesced_next_kick_ns;	/* the main thread's, vm_coalesced_kick() */
 	struct debug_exit exit_dev;
 	bool pc;			/* a Multiboot kernel's PC platform: irqchip, PIT, fw_cfg */
 	struct fw_cfg fw_cfg;

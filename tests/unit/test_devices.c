@@ -424,6 +424,26 @@ START_TEST(uart_last_flush_is_bounded)
 }
 END_TEST
 
+/*
+ * Once the VM stops, a whole line waits a bounded time too: the vCPU that
+ * drains the coalesced ring after KVM_RUN spent its stop kick there, and
+ * nothing would interrupt a write to a reader that takes nothing.
+ */
+START_TEST(uart_line_after_stop_is_bounded)
+{
+	unsigned int cpu0 = 0;
+	pthread_t t0;
+	double t;
+
+	serial8250_bound_waits(uart);
+	t = now_s();
+	ck_assert_int_eq(pthread_create(&t0, NULL, say_line, &cpu0), 0);
+	join_within(t0, 2);
+	t = now_s() - t;
+	ck_assert_msg(t > 0.5 && t < 3, "took %.2f s", t);
+}
+END_TEST
+
 static void *drain_later(void *arg)
 {
 	static char buf[128 * 1024];
@@ -544,6 +564,7 @@ int main(void)
 	tcase_add_checked_fixture(st, stalled_setup, stalled_teardown);
 	tcase_add_test(st, uart_stalled_reader_gives_way_to_a_kick);
 	tcase_add_test(st, uart_last_flush_is_bounded);
+	tcase_add_test(st, uart_line_after_stop_is_bounded);
 	tcase_add_test(st, uart_slow_reader_gets_everything);
 	tcase_add_test(de, debug_exit_widths);
 	tcase_add_test(de, fw_cfg_items);
