@@ -71,8 +71,8 @@ static enum vcpu_action handle_io(struct vm *vm, struct vcpu *vcpu)
 			return VCPU_STOP;
 	}
 	/* IER or MCR may have made THR's writes observable at once: no more queuing. */
-	if (is_write && vm->coalesced && (io_covers(run, FPVM_PORT_SERIAL + UART_IER) ||
-					  io_covers(run, FPVM_PORT_SERIAL + UART_MCR)))
+	if (is_write && (io_covers(run, FPVM_PORT_SERIAL + UART_IER) ||
+			 io_covers(run, FPVM_PORT_SERIAL + UART_MCR)))
 		vm_coalesced_update(vm);
 	return vm_stopping(vm) ? VCPU_STOP : VCPU_CONTINUE;
 }

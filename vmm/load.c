@@ -21,6 +21,11 @@ static int name_input_error(struct fpvm_error *err, const char *path, int r)
 	return err->cls == FPVM_ERR_INPUT ? image_name_error(err, path) : r;
 }
 
+bool vm_guest_is_linux(const struct vm_config *cfg)
+{
+	return cfg->image && image_kind_linux(image_detect(cfg->image, cfg->image_len));
+}
+
 int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *err)
 {
 	struct load_limits lim;
@@ -41,8 +46,7 @@ int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *er
 		cfg->image_len = len;
 	}
 	if (!cfg->mem_size)
-		cfg->mem_size = image_kind_linux(image_detect(cfg->image, cfg->image_len))
-				? FPVM_LINUX_DEFAULT_MEM : FPVM_DEFAULT_MEM;
+		cfg->mem_size = vm_guest_is_linux(cfg) ? FPVM_LINUX_DEFAULT_MEM : FPVM_DEFAULT_MEM;
 	guest_mem_layout(&mem, cfg->mem_size, NULL);
 	r = boot_layout_init(&b, &mem, cfg->nr_cpus, cfg->max_cpus, err);
 	if (r)

@@ -6,6 +6,8 @@
 #ifndef FPVM_VMM_LOAD_H
 #define FPVM_VMM_LOAD_H
 
+#include <stdbool.h>
+
 #include <stdint.h>
 
 #include "../base/error.h"
@@ -21,6 +23,8 @@ struct vm_config;
  * (vm_release_modules()); vm_boot() then loads them from there.
  */
 int vm_check_image(struct vm_config *cfg, uint8_t **owned, struct fpvm_error *err);
+/* Whether @cfg's image is a Linux kernel (bzImage or PVH vmlinux); false without one. */
+bool vm_guest_is_linux(const struct vm_config *cfg);
 /* Frees what vm_check_image() read for @cfg's modules. */
 void vm_release_modules(struct vm_config *cfg);
 /* The image into guest memory, with what its kind boots with and its platform's firmware. */

@@ -69,7 +69,7 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 	 * Test guests touch a few KiB here and there: 4 KiB pages (mem.c).  A
 	 * Linux kernel fills its memory, and keeps the host's THP policy.
 	 */
-	if (!cfg->image || !image_kind_linux(image_detect(cfg->image, cfg->image_len)))
+	if (!vm_guest_is_linux(cfg))
 		guest_mem_small_pages(&vm->mem);
 	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
 		struct kvm_userspace_memory_region slot = {
@@ -114,10 +114,8 @@ int vm_attach_devices(struct vm *vm, struct fpvm_error *err)
 	 * wherever the irqchip delivers it, mid-line too), so it gets one
 	 * buffer, or the lines of 2 CPUs come out in pieces and out of order.
 	 */
-	bool one_stream = vm->cfg->image &&
-			  image_kind_linux(image_detect(vm->cfg->image, vm->cfg->image_len));
-
-	vm->serial = serial8250_create(vm->cfg->serial_fd, one_stream ? 1 : vm->cfg->nr_cpus);
+	vm->serial = serial8250_create(vm->cfg->serial_fd,
+				       vm_guest_is_linux(vm->cfg) ? 1 : vm->cfg->nr_cpus);
 	if (!vm->serial)
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "out of memory");
 	vm->exit_dev = (struct debug_exit){ .exit = debug_exit_write, .opaque = vm };
