@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <spawn.h>
@@ -73,6 +74,44 @@ static inline double bench_spawn_to(char *const argv[], const char *out, int *st
 		return -1;
 	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	return bench_now() - t0;
+}
+
+/*
+ * Where contenders each start a VM, KVM_CREATE_VM and the VM's destruction
+ * wait for RCU grace periods (the NX-recovery thread's cgroup attach, its
+ * kthread_stop, SRCU cleanup: docs/performance.md, "Where the rest goes"),
+ * and how long depends on what ran just before: a grace period another VM
+ * started may still be under way, its workers still freeing.  So each
+ * round runs the contenders in a fresh order (a fixed-seed xorshift, so a
+ * run repeats), and every start waits BENCH_SETTLE_MS for the previous
+ * one's deferred work to end: no contender always follows the same one or
+ * inherits its leftovers.
+ */
+#define BENCH_SETTLE_MS 50
+
+static inline void bench_round_order(unsigned int *order, unsigned int n, uint64_t *seed)
+{
+	for (unsigned int i = 0; i < n; i++)
+		order[i] = i;
+	for (unsigned int i = n - 1; i > 0; i--) {
+		unsigned int j, k;
+
+		*seed ^= *seed << 13;
+		*seed ^= *seed >> 7;
+		*seed ^= *seed << 17;
+		j = (unsigned int)(*seed % (i + 1));
+		k = order[i];
+		order[i] = order[j];
+		order[j] = k;
+	}
+}
+
+static inline void bench_settle(void)
+{
+	struct timespec ts = { 0, BENCH_SETTLE_MS * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
 }
 
 /* One process, stdout and stderr to /dev/null; its wall time, or < 0. */

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Exit round trip: fpvm against the raw KVM loop (kvm_floor.c) on the same
- * guests, in one run, rounds interleaved: guest/exits.S makes 5000 port
- * I/O exits (exits-pio.elf) or 5000 MMIO exits (exits-mmio.elf), and
- * min.elf none to speak of.  One exit's round trip is (exits guest - min
- * guest) / 5000 for each program, so start-up and teardown cancel out;
+ * guests, in one run, rounds interleaved (in a fresh order each, bench.h):
+ * guest/exits.S makes 5000 port I/O exits (exits-pio.elf) or 5000 MMIO
+ * exits (exits-mmio.elf), and min.elf none to speak of.  One exit's round
+ * trip is (exits guest - min guest) / 5000 for each program, so start-up
+ * and teardown cancel out;
  * the ratio is fpvm's against the raw loop's.  Then fpvm's own time per
  * exit, from --stats (the time between two KVM_RUNs).
  *
@@ -86,6 +87,7 @@ int main(int argc, char **argv)
 	};
 	char path[NR_GUESTS][4096], xcr0[32];
 	double med[NR_CONTENDERS][NR_GUESTS], per[NR_CONTENDERS][NR_GUESTS];
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
 	unsigned int rounds;
 	int status = bench_floor_args("exits", argc, argv, 9, &rounds);
 
@@ -97,25 +99,30 @@ int main(int argc, char **argv)
 	}
 	for (unsigned int g = 0; g < NR_GUESTS; g++)
 		snprintf(path[g], sizeof(path[g]), "%s/%s", argv[3], guests[g]);
-	for (unsigned int r = 0; r < rounds; r++)
-		for (unsigned int g = 0; g < NR_GUESTS; g++)
-			for (unsigned int c = 0; c < NR_CONTENDERS; c++) {
-				char *args[NR_CONTENDERS][5] = {
-					[LOOP] = { argv[2], path[g], NULL },
-					[LOOP_XCR0] = { argv[2], "--xcr0", xcr0, path[g], NULL },
-					[FPVM] = { argv[1], "run", path[g], NULL },
-				};
-				int status;
+	for (unsigned int r = 0; r < rounds; r++) {
+		unsigned int order[NR_GUESTS * NR_CONTENDERS];
 
-				t[c][g][r] = bench_spawn_wait(args[c], &status);
-				if (t[c][g][r] < 0 || status) {
-					fprintf(stderr, "exits: %s %s: failed (status %d)\n", who[c],
-						guests[g], status);
-					return 1;
-				}
+		bench_round_order(order, NR_GUESTS * NR_CONTENDERS, &seed);
+		for (unsigned int k = 0; k < NR_GUESTS * NR_CONTENDERS; k++) {
+			unsigned int g = order[k] / NR_CONTENDERS, c = order[k] % NR_CONTENDERS;
+			char *args[NR_CONTENDERS][5] = {
+				[LOOP] = { argv[2], path[g], NULL },
+				[LOOP_XCR0] = { argv[2], "--xcr0", xcr0, path[g], NULL },
+				[FPVM] = { argv[1], "run", path[g], NULL },
+			};
+			int status;
+
+			bench_settle();
+			t[c][g][r] = bench_spawn_wait(args[c], &status);
+			if (t[c][g][r] < 0 || status) {
+				fprintf(stderr, "exits: %s %s: failed (status %d)\n", who[c], guests[g],
+					status);
+				return 1;
 			}
-	printf("exits: %u rounds, medians; %d exits a guest, per exit = (guest - min) / %d; "
-	       "fpvm's guest XCR0 %s\n", rounds, EXITS, EXITS, xcr0);
+		}
+	}
+	printf("exits: %u rounds in shuffled order, %d ms apart, medians; %d exits a guest, per exit = (guest - min) / %d; "
+	       "fpvm's guest XCR0 %s\n", rounds, BENCH_SETTLE_MS, EXITS, EXITS, xcr0);
 	for (unsigned int c = 0; c < NR_CONTENDERS; c++)
 		for (unsigned int g = 0; g < NR_GUESTS; g++) {
 			med[c][g] = bench_median_of(t[c][g], rounds);

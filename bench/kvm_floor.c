@@ -19,10 +19,16 @@
  * switches XCR0 and PKRU around every entry where they differ from the
  * host's (kvm_load_guest_xsave_state()), a cost of the guest's state that
  * any VMM giving it those features pays.
+ *
+ * kvm_floor --thread GUEST.elf runs KVM_RUN on a thread of its own, created
+ * after the vCPU and joined at the end, as a VMM with a thread per vCPU
+ * (fpvm, kvmtool, QEMU) must: what the thread costs on a given KVM and
+ * scheduler is then measured, not guessed (bench_startup).
  */
 #include <elf.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +104,42 @@ static void long_mode(uint8_t *mem, struct kvm_sregs *s)
 	s->efer = (1 << 8) | (1 << 10);			/* LME, LMA */
 }
 
+struct run_loop {
+	int vcpu;
+	struct kvm_run *run;
+	int status;		/* < 0 until the guest writes port 0xf4 */
+	int failed;
+	char out[4096];
+	size_t n_out;
+};
+
+static void *run_loop(void *arg)
+{
+	struct run_loop *l = arg;
+	struct kvm_run *run = l->run;
+
+	while (l->status < 0) {
+		if (ioctl(l->vcpu, KVM_RUN, 0)) {
+			l->failed = fail("KVM_RUN");
+			break;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT)
+			break;
+		if (run->exit_reason == KVM_EXIT_MMIO)
+			continue;
+		if (run->exit_reason != KVM_EXIT_IO) {
+			fprintf(stderr, "kvm_floor: exit reason %u\n", run->exit_reason);
+			l->failed = 70;
+			break;
+		}
+		if (run->io.port == 0xf4)
+			l->status = *((uint8_t *)run + run->io.data_offset);
+		else if (run->io.port == 0x3f8 && l->n_out < sizeof(l->out))
+			l->out[l->n_out++] = *((char *)run + run->io.data_offset);
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct kvm_userspace_memory_region region = { .memory_size = MEM_SIZE };
@@ -106,21 +148,26 @@ int main(int argc, char **argv)
 	struct kvm_regs regs = { .rflags = 2, .rsp = STACK_TOP };
 	struct kvm_sregs sregs;
 	struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
-	int kvm, vm, vcpu, status = -1;
-	char out[4096];
-	size_t n_out = 0;
+	static struct run_loop loop = { .status = -1 };
+	int kvm, vm, vcpu, thread = 0;
 	struct kvm_run *run;
+	pthread_t t;
 	uint64_t entry;
 	uint8_t *mem;
 	long run_size;
 
+	if (argc >= 3 && !strcmp(argv[1], "--thread")) {
+		thread = 1;
+		argv++;
+		argc--;
+	}
 	if (argc == 4 && !strcmp(argv[1], "--xcr0")) {
 		xcrs.xcrs[0].value = strtoull(argv[2], NULL, 16);
 		argv += 2;
 		argc -= 2;
 	}
 	if (argc != 2 || !cpuid) {
-		fprintf(stderr, "usage: kvm_floor [--xcr0 HEX] GUEST.elf\n");
+		fprintf(stderr, "usage: kvm_floor [--thread] [--xcr0 HEX] GUEST.elf\n");
 		return 64;
 	}
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -155,25 +202,17 @@ int main(int argc, char **argv)
 		return fail("KVM_SET_SREGS");
 	if (xcrs.xcrs[0].value && ioctl(vcpu, KVM_SET_XCRS, &xcrs))
 		return fail("KVM_SET_XCRS");
-	while (status < 0) {
-		if (ioctl(vcpu, KVM_RUN, 0))
-			return fail("KVM_RUN");
-		if (run->exit_reason == KVM_EXIT_HLT)
-			break;
-		if (run->exit_reason == KVM_EXIT_MMIO)
-			continue;
-		if (run->exit_reason != KVM_EXIT_IO) {
-			fprintf(stderr, "kvm_floor: exit reason %u\n", run->exit_reason);
-			return 70;
-		}
-		if (run->io.port == 0xf4)
-			status = *((uint8_t *)run + run->io.data_offset);
-		else if (run->io.port == 0x3f8 && n_out < sizeof(out))
-			out[n_out++] = *((char *)run + run->io.data_offset);
-	}
+	loop.vcpu = vcpu;
+	loop.run = run;
+	if (!thread)
+		run_loop(&loop);
+	else if (pthread_create(&t, NULL, run_loop, &loop) || pthread_join(t, NULL))
+		return fail("pthread_create");
+	if (loop.failed)
+		return loop.failed;
 	if (ioctl(vcpu, KVM_GET_XSAVE, &xsave))
 		return fail("KVM_GET_XSAVE");
-	if (write(STDOUT_FILENO, out, n_out) < 0)
+	if (write(STDOUT_FILENO, loop.out, loop.n_out) < 0)
 		return fail("write");
-	return status < 0 ? 0 : status;
+	return loop.status < 0 ? 0 : loop.status;
 }
