@@ -121,8 +121,9 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("exits: %u rounds in shuffled order, %d ms apart, medians; %d exits a guest, per exit = (guest - min) / %d; "
-	       "fpvm's guest XCR0 %s\n", rounds, BENCH_SETTLE_MS, EXITS, EXITS, xcr0);
+	printf("exits: %u rounds in shuffled order, %d ms apart, medians; %d exits a guest, "
+	       "per exit = (guest - min) / %d; fpvm's guest XCR0 %s\n", rounds, BENCH_SETTLE_MS,
+	       EXITS, EXITS, xcr0);
 	for (unsigned int c = 0; c < NR_CONTENDERS; c++)
 		for (unsigned int g = 0; g < NR_GUESTS; g++) {
 			med[c][g] = bench_median_of(t[c][g], rounds);
