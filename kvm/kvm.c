@@ -144,6 +144,7 @@ int kvm_open_ops(struct kvm *kvm, const char *path, const struct kvm_ops *ops,
 	/* The ring is the vCPU mapping's page KVM_COALESCED_MMIO_PAGE_OFFSET. */
 	kvm->has_coalesced_pio = kvm_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_PIO) > 0 &&
 				 kvm->vcpu_mmap_size >= (KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * 4096;
+	kvm->has_split_irqchip = kvm_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SPLIT_IRQCHIP) > 0;
 	r = get_supported_cpuid(kvm, err);
 	if (r)
 		goto fail;

@@ -33,6 +33,7 @@ struct kvm {
 	bool has_tss_addr;
 	int sync_regs;			/* KVM_CAP_SYNC_REGS: which KVM_SYNC_X86_* */
 	bool has_coalesced_pio;		/* KVM_CAP_COALESCED_PIO, and the ring's page mapped */
+	bool has_split_irqchip;		/* KVM_CAP_SPLIT_IRQCHIP: LAPICs in KVM, the rest ours */
 	struct kvm_cpuid2 *cpuid;	/* KVM_GET_SUPPORTED_CPUID */
 	uint32_t *msr_index;		/* KVM_GET_MSR_INDEX_LIST, read by kvm_msr_index_list() */
 	uint32_t nr_msr_index;
@@ -121,6 +122,24 @@ static inline int kvm_vm_irq_line(const struct kvm *kvm, int vm_fd, uint32_t irq
 	const struct kvm_irq_level l = { .irq = irq, .level = level };
 
 	return kvm_fd_ioctl(kvm, vm_fd, KVM_IRQ_LINE, &l);
+}
+
+/* The vCPUs' LAPICs in KVM and no PIC or IOAPIC: no pins reserved for one. */
+static inline int kvm_vm_enable_split_irqchip(const struct kvm *kvm, int vm_fd)
+{
+	const struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 0 } };
+
+	return kvm_fd_ioctl(kvm, vm_fd, KVM_ENABLE_CAP, &cap);
+}
+
+static inline int kvm_vcpu_get_mp_state(const struct kvm *kvm, int fd, struct kvm_mp_state *mp)
+{
+	return kvm_fd_ioctl(kvm, fd, KVM_GET_MP_STATE, mp);
+}
+
+static inline int kvm_vcpu_get_lapic(const struct kvm *kvm, int fd, struct kvm_lapic_state *l)
+{
+	return kvm_fd_ioctl(kvm, fd, KVM_GET_LAPIC, l);
 }
 
 static inline int kvm_vcpu_set_mp_state(const struct kvm *kvm, int fd,

@@ -10,6 +10,9 @@
 #include "vcpu.h"
 
 #define CPUID_1_ECX_XSAVE	(1U << 26)
+#define APIC_SVR		0xf0		/* the spurious-interrupt vector register */
+#define APIC_SVR_ENABLE		(1U << 8)	/* APIC software enable */
+#define X86_EFLAGS_IF		(1ULL << 9)
 
 struct vcpu *vcpu_create(const struct vcpu_params *p, unsigned int id, struct fpvm_error *err)
 {
@@ -109,6 +112,35 @@ int vcpu_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs,
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: KVM_SET_REGS: %s",
 				 vcpu->id, strerror(-r));
 	return 0;
+}
+
+/*
+ * With its LAPIC in KVM a vCPU's HLT never reaches the VMM: KVM parks it in
+ * KVM_MP_STATE_HALTED until an interrupt comes (__kvm_emulate_halt() in
+ * x86.c).  It is halted for good, as a KVM_EXIT_HLT said without a LAPIC,
+ * when nothing can wake it: its LAPIC is software-disabled (SVR bit 8
+ * clear, the reset state: it then accepts no fixed interrupts, SDM vol. 3
+ * "Local APIC State After It Has Been Software Disabled"), or IF is clear.
+ * 1 if so, 0 if not, or -errno.
+ */
+int vcpu_halted_for_good(struct vcpu *vcpu)
+{
+	struct kvm_lapic_state lapic;
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	uint32_t svr;
+	int r = kvm_vcpu_get_mp_state(vcpu->kvm, vcpu->fd, &mp);
+
+	if (r || mp.mp_state != KVM_MP_STATE_HALTED)
+		return r;
+	r = kvm_vcpu_get_lapic(vcpu->kvm, vcpu->fd, &lapic);
+	if (r)
+		return r;
+	memcpy(&svr, lapic.regs + APIC_SVR, sizeof(svr));
+	if (!(svr & APIC_SVR_ENABLE))
+		return 1;
+	r = kvm_vcpu_get_regs(vcpu->kvm, vcpu->fd, &regs);
+	return r ?: !(regs.rflags & X86_EFLAGS_IF);
 }
 
 void vcpu_request_immediate_exit(struct vcpu *vcpu)

@@ -75,6 +75,9 @@ struct vcpu {
 	void *owner;
 };
 
+/* With the LAPIC in KVM: whether a HLT left the vCPU where nothing wakes it (vcpu.c). */
+int vcpu_halted_for_good(struct vcpu *vcpu);
+
 /* Creates the vCPU and sets, in this order, its CPUID, XCR0 and XSAVE image. */
 struct vcpu *vcpu_create(const struct vcpu_params *p, unsigned int id, struct fpvm_error *err);
 /* The same with the CPUID a snapshot's vCPU had instead of this host's. */

@@ -91,9 +91,12 @@ static int check_state(const struct vm_snapshot *s, const struct vm_snapshot_vcp
 				    v->state->flags & VCPU_STATE_LAPIC, why) ||
 	    snapshot_check_xcrs(&v->state->xcrs, v->cpuid, s->m->guest_xcr0, why))
 		return bad_part(err, state, why);
-	if (!!(v->state->flags & VCPU_STATE_LAPIC) != s->pc)
-		return bad_part(err, state, "it has an in-kernel LAPIC exactly where the machine "
-				"is not the PC");
+	/* The PC's vCPUs have KVM's LAPIC; a test guest's all have it or none do. */
+	if (s->pc ? !(v->state->flags & VCPU_STATE_LAPIC) :
+		    !!(v->state->flags & VCPU_STATE_LAPIC) !=
+		    !!(s->vcpus[0].state->flags & VCPU_STATE_LAPIC))
+		return bad_part(err, state, s->pc ? "the PC's vCPU has no in-kernel LAPIC" :
+				"its in-kernel LAPIC differs from vCPU 0's");
 	return 0;
 }
 
@@ -251,6 +254,10 @@ void vm_snapshot_config(const struct vm_snapshot *s, struct vm_config *cfg)
 	cfg->mem_size = s->m->mem_size;
 	cfg->xcr0 = s->m->guest_xcr0;
 	cfg->pc = s->machine->pc;
+	/* A test guest's LAPICs as they were: old snapshots and older KVMs had none. */
+	cfg->lapic = s->pc ? VM_LAPIC_AUTO : s->nr_vcpus && (s->vcpus[0].state->flags &
+							       VCPU_STATE_LAPIC) ?
+		     VM_LAPIC_KVM : VM_LAPIC_NONE;
 	cfg->guest_path = s->m->guest;
 	cfg->image = NULL;
 	cfg->nr_modules = 0;

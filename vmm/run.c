@@ -47,10 +47,32 @@ static void take_snapshot(struct vm *vm, const char *reason)
 	vm_resume_vcpus(vm);
 }
 
+/*
+ * With the LAPICs in KVM a vCPU's HLT does not exit (vm.c): every
+ * HALT_PROBE_MS each vCPU is kicked, and one that halted for good ends on
+ * the kick's return (vcpu_thread.c).  A guest that runs pays one exit a
+ * vCPU that often; a halt is seen within that time, not at once.
+ */
+#define HALT_PROBE_MS	100
+
+static void probe_halts(struct vm *vm, int64_t *next)
+{
+	int64_t now = now_ms();
+
+	if (now < *next)
+		return;
+	*next = now + HALT_PROBE_MS;
+	pthread_mutex_lock(&vm->lock);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vm_kick_vcpu(vm->vcpus[i]);
+	pthread_mutex_unlock(&vm->lock);
+}
+
 /* Waits for the VM to end, a timeout, SIGINT/SIGTERM, or a snapshot's turn (SIGUSR1). */
 static void vm_wait(struct vm *vm, int sig_fd)
 {
 	int64_t deadline = vm->cfg->timeout_ms ? now_ms() + (int64_t)vm->cfg->timeout_ms : -1;
+	int64_t next_probe = now_ms() + HALT_PROBE_MS;
 
 	while (!vm_stopping(vm)) {
 		struct pollfd pfd[2] = {
@@ -63,6 +85,8 @@ static void vm_wait(struct vm *vm, int sig_fd)
 			wait = (int)vm->ops->tick_ms;
 		if (vm_coalesced_active(vm) && (wait < 0 || wait > COALESCED_KICK_MS))
 			wait = COALESCED_KICK_MS;
+		if (vm->lapic && (wait < 0 || wait > HALT_PROBE_MS))
+			wait = HALT_PROBE_MS;
 		wait = pc_s3_timeout(vm, wait);
 		if (deadline >= 0 && deadline - now_ms() <= 0) {
 			vm_request_stop(vm, VM_STOP_TIMEOUT, 0, STOP_DUMP_REGS, "timeout after %g s",
@@ -98,6 +122,8 @@ static void vm_wait(struct vm *vm, int sig_fd)
 		if (atomic_load(&vm->snapshot_requested))
 			take_snapshot(vm, "guest request");
 		pc_s3_poll(vm);
+		if (vm->lapic && !vm_stopping(vm))
+			probe_halts(vm, &next_probe);
 	}
 }
 

@@ -161,7 +161,7 @@ static int save_vcpu(struct vm *vm, struct vcpu *vcpu, struct snapshot_writer *w
 
 	if (!s)
 		return fpvm_fail(err, FPVM_ERR_SYSTEM, ENOMEM, "snapshot: out of memory");
-	r = vcpu_save_state(vcpu, vm->pc, s, err) ?:
+	r = vcpu_save_state(vcpu, vm->pc || vm->lapic, s, err) ?:
 	    snapshot_part_write(w, snapshot_vcpu_part(name, vcpu->id, SNAPSHOT_VCPU_STATE), s,
 				sizeof(*s), err);
 	free(s);

@@ -128,6 +128,26 @@ static void account_run(struct vm *vm, struct vcpu *vcpu, uint64_t t0, uint64_t 
 		vcpu->stats.exits[reason < VCPU_EXIT_REASONS ? reason : VCPU_EXIT_REASONS - 1]++;
 }
 
+/*
+ * A kick's return: with the LAPICs in KVM a HLT stays there (vm.c), so the
+ * main thread kicks every vCPU now and then (run.c) and a vCPU that halted
+ * where nothing wakes it ends here as a KVM_EXIT_HLT ends it without one.
+ */
+static enum vcpu_action halted_in_kvm(struct vm *vm, struct vcpu *vcpu)
+{
+	int r;
+
+	if (!vm->lapic || vm_stopping(vm) || vm_vcpu_held(vm, vcpu))
+		return VCPU_CONTINUE;
+	r = vcpu_halted_for_good(vcpu);
+	if (r < 0) {
+		vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0,
+				"vcpu %u: KVM_GET_MP_STATE: %s", vcpu->id, strerror(-r));
+		return VCPU_STOP;
+	}
+	return r ? VCPU_HALTED : VCPU_CONTINUE;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -172,6 +192,7 @@ static void *vcpu_thread(void *arg)
 			check_host_fpstate(vm, vcpu);
 		if (r == -EINTR || r == -EAGAIN) {
 			__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+			action = halted_in_kvm(vm, vcpu);
 			continue;
 		}
 		if (r) {

@@ -89,6 +89,21 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 		r = pc_create(vm, err);
 		if (r)
 			return r;
+	} else if (cfg->lapic == VM_LAPIC_KVM ||
+		   (cfg->lapic == VM_LAPIC_AUTO && kvm->has_split_irqchip &&
+		    !vm_guest_is_linux(cfg))) {
+		/*
+		 * A test guest's vCPUs get their LAPICs from KVM, with no PIC or
+		 * IOAPIC: a vCPU without one makes KVM patch kernel text when it is
+		 * created and again when it is destroyed (the static key
+		 * kvm_has_noapic_vcpu), 9-12 ms of a start on the faithful lane
+		 * (performance.md, "The LAPIC in KVM").  Their HLTs then stay in
+		 * KVM: vcpu_thread.c asks after them.
+		 */
+		r = kvm_vm_enable_split_irqchip(kvm, vm->fd);
+		if (r)
+			return KVMFAIL(err, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP)", r);
+		vm->lapic = true;
 	}
 	return boot_layout_init(&vm->boot, &vm->mem, cfg->nr_cpus, cfg->max_cpus, err);
 }
@@ -155,6 +170,15 @@ static int set_boot_state(struct vm *vm, struct vcpu *vcpu, struct fpvm_error *e
 	if (!image_entry_state(&vm->image, &vm->boot, vcpu->id, vcpu_has_xsave(vcpu), &regs,
 			       &sregs))
 		return 0;
+	/* With its LAPIC in KVM an AP would wait for INIT and SIPI; test guests' start at once. */
+	if (vm->lapic && vcpu->id) {
+		const struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		r = kvm_vcpu_set_mp_state(vm->kvm, vcpu->fd, &runnable);
+		if (r)
+			return fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: KVM_SET_MP_STATE: %s",
+					 vcpu->id, strerror(-r));
+	}
 	return vcpu_set_regs(vcpu, &regs, &sregs, err);
 }
 

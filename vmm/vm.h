@@ -61,6 +61,8 @@ struct vm_config {
 	/* Snapshots (snapshot.c): taken on SIGUSR1 or a guest request, into this directory */
 	const char *snapshot_dir;
 	bool pc;			/* the PC platform without an image to detect it from */
+	/* A test guest's LAPICs: in KVM where it can; a restore says as they were saved. */
+	enum vm_lapic { VM_LAPIC_AUTO, VM_LAPIC_NONE, VM_LAPIC_KVM } lapic;
 };
 
 #define FPVM_DEFAULT_MEM	(64ULL << 20)
@@ -145,6 +147,7 @@ struct vm {
 	uint64_t coalesced_next_kick_ns;	/* the main thread's, vm_coalesced_kick() */
 	struct debug_exit exit_dev;
 	bool pc;			/* a Multiboot kernel's PC platform: irqchip, PIT, fw_cfg */
+	bool lapic;			/* a test guest's LAPICs in KVM: its HLTs stay there */
 	struct fw_cfg fw_cfg;
 	/* The rest of the PC platform: ACPI (tables, PM), pc-testdev, PCI ports, RTC */
 	struct acpi_pm acpi_pm;
