@@ -61,7 +61,7 @@ static int save_cpuid(const char *path, const struct kvm *kvm, const struct host
 struct facts {
 	char brand[49];
 	int api, xsave2, nr_vcpus, max_vcpus;
-	bool coalesced_pio;
+	bool coalesced_pio, split_irqchip;
 	struct guest_fpu_cfg fpu;
 	uint32_t uabi_size;
 	struct quirk q[NR_QUIRKS];
@@ -74,9 +74,12 @@ static void print_text(const struct facts *f)
 
 	printf("KVM\n  API version            %d\n  KVM_CAP_XSAVE2         %d bytes\n"
 	       "  vCPUs                  %d recommended, %d maximum\n"
-	       "  coalesced PIO          %s\n", f->api, f->xsave2, f->nr_vcpus, f->max_vcpus,
+	       "  coalesced PIO          %s\n"
+	       "  LAPIC in KVM           %s\n", f->api, f->xsave2, f->nr_vcpus, f->max_vcpus,
 	       f->coalesced_pio ? "yes (the UART's THR writes need no exit while quiet)" :
-	       "no (every THR write exits)");
+	       "no (every THR write exits)",
+	       f->split_irqchip ? "yes (test guests' vCPUs: KVM_CAP_SPLIT_IRQCHIP)" :
+	       "no (test guests' vCPUs have none; their HLTs exit)");
 	printf("Host\n  CPU                    %s\n", f->brand);
 	printf("  XCR0                   0x%llx (%s)\n", (unsigned long long)f->fpu.host.xcr0,
 	       xfeatures_str(f->fpu.host.xcr0, n1, sizeof(n1)));
@@ -113,8 +116,9 @@ static void print_text(const struct facts *f)
 static void print_json(const struct facts *f)
 {
 	printf("{\"kvm\": {\"api_version\": %d, \"xsave2_size\": %d, \"nr_vcpus\": %d, "
-	       "\"max_vcpus\": %d, \"coalesced_pio\": %s},\n", f->api, f->xsave2, f->nr_vcpus,
-	       f->max_vcpus, f->coalesced_pio ? "true" : "false");
+	       "\"max_vcpus\": %d, \"coalesced_pio\": %s, \"split_irqchip\": %s},\n", f->api,
+	       f->xsave2, f->nr_vcpus, f->max_vcpus, f->coalesced_pio ? "true" : "false",
+	       f->split_irqchip ? "true" : "false");
 	printf(" \"host\": {\"cpu\": ");
 	json_str(stdout, f->brand);
 	printf(", \"xcr0\": \"0x%llx\", \"user_features\": \"0x%llx\", \"xss\": \"0x%llx\", "
@@ -162,6 +166,7 @@ static int probe(const void *opts)
 	f->nr_vcpus = kvm.nr_vcpus;
 	f->max_vcpus = kvm.max_vcpus;
 	f->coalesced_pio = kvm.has_coalesced_pio;
+	f->split_irqchip = kvm.has_split_irqchip;
 	/* KVM_CAP_XSAVE2 is a VM's answer (api.rst): ask a VM, as fpvm run does. */
 	vm_fd = kvm_create_vm(&kvm);
 	if (vm_fd < 0) {

@@ -6,6 +6,9 @@
  *   unknown  read port 0x2f8 (no COM2) and MMIO 0xfed00000 (no HPET):
  *            both must read as all-ones
  *   write-unknown  write to port 0x80
+ *   lapic    read the LAPIC's version register at 0xfee00030: a LAPIC's
+ *            version (KVM's), or all-ones where the vCPU has none
+ *            (not part of "all": it depends on the KVM, fpvm probe)
  * Default: all of them.  Exit 0 if every check passed.
  */
 #include "runtime.h"
@@ -67,6 +70,12 @@ static uint64_t read_unknown(uint64_t arg)
 	return ((uint64_t)inb(0x2f8) << 32) | mmio;
 }
 
+static uint64_t read_lapic_version(uint64_t arg)
+{
+	(void)arg;
+	return *(volatile uint32_t *)0xfee00030UL;
+}
+
 static uint64_t write_unknown(uint64_t arg)
 {
 	outb(0x80, (uint8_t)arg);
@@ -96,6 +105,13 @@ int guest_main(void)
 	if (all || !strcmp(what, "write-unknown")) {
 		guest_cpl0_call(write_unknown, 0x42);
 		guest_printf("io: wrote port 0x80\n");
+	}
+	if (!strcmp(what, "lapic")) {
+		uint64_t v = guest_cpl0_call(read_lapic_version, 0);
+
+		/* SDM vol. 3 "Local APIC Version Register": 0x1x for an integrated APIC. */
+		guest_printf("io: LAPIC version register 0x%08llx: %s\n", (unsigned long long)v,
+			     (v & 0xf0) == 0x10 && v != 0xffffffff ? "a LAPIC" : "no LAPIC");
 	}
 	return status;
 }

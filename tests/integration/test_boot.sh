@@ -48,6 +48,15 @@ run run --strict-io "$GUEST_DIR/io.elf" unknown
 check "--strict-io stops at an unknown access" 117 "err:of unknown MMIO address 0xfed00000 at rip 0x"
 run run --strict-io "$GUEST_DIR/io.elf" uart
 check "--strict-io passes a guest that stays on known devices" 0 "out:uart probe ok"
+# A test guest's vCPUs have KVM's LAPIC where KVM offers one (fpvm probe):
+# its registers answer from KVM, not as unknown MMIO.
+if "$FPVM" probe 2>/dev/null | grep -q "LAPIC in KVM *yes"; then
+	run run --strict-io "$GUEST_DIR/io.elf" lapic
+	check "a test guest's vCPU has KVM's LAPIC" 0 "out:: a LAPIC" "!err:unknown MMIO"
+else
+	run run "$GUEST_DIR/io.elf" lapic
+	check "a test guest's vCPU has no LAPIC where KVM has no split irqchip" 0 "out:: no LAPIC"
+fi
 
 # Multiboot v1 kernels (ELF32 program headers, and the a.out kludge).
 for k in mb32 mb32-aout; do
