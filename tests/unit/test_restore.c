@@ -177,6 +177,31 @@ START_TEST(mp_state_99)
 }
 END_TEST
 
+/* A test guest whose vCPUs had KVM's LAPIC: a halted one restores, into a VM with it again. */
+START_TEST(test_guest_with_kvm_lapic)
+{
+	struct vm_config cfg = { 0 };
+
+	vs->flags = VCPU_STATE_LAPIC;
+	vs->mp_state.mp_state = KVM_MP_STATE_HALTED;
+	ck_assert_msg(!vm_snapshot_open(&snap, build(), &err), "%s", err.msg);
+	vm_snapshot_config(&snap, &cfg);
+	ck_assert(!cfg.pc);
+	ck_assert_int_eq(cfg.lapic, VM_LAPIC_KVM);
+}
+END_TEST
+
+/* One taken before test guests had a LAPIC: restored without one, as it ran. */
+START_TEST(test_guest_without_lapic)
+{
+	struct vm_config cfg = { 0 };
+
+	ck_assert_msg(!vm_snapshot_open(&snap, build(), &err), "%s", err.msg);
+	vm_snapshot_config(&snap, &cfg);
+	ck_assert_int_eq(cfg.lapic, VM_LAPIC_NONE);
+}
+END_TEST
+
 START_TEST(xcr0_zero)
 {
 	vs->xcrs.xcrs[0].value = 0;
@@ -333,6 +358,8 @@ int main(void)
 	tcase_add_test(tc, linux_guest_off_the_pc);
 	tcase_add_test(tc, cr4_all_ones);
 	tcase_add_test(tc, mp_state_99);
+	tcase_add_test(tc, test_guest_with_kvm_lapic);
+	tcase_add_test(tc, test_guest_without_lapic);
 	tcase_add_test(tc, xcr0_zero);
 	tcase_add_test(tc, cpuid_empty);
 	tcase_add_test(tc, mxcsr_reserved_bits);
