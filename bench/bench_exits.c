@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 	};
 	char path[NR_GUESTS][4096], xcr0[32];
 	double med[NR_CONTENDERS][NR_GUESTS], per[NR_CONTENDERS][NR_GUESTS];
-	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	uint64_t seed = BENCH_SEED;
 	unsigned int rounds;
 	int status = bench_floor_args("exits", argc, argv, 9, &rounds);
 

@@ -52,8 +52,7 @@ void vm_request_stop(struct vm *vm, enum vm_stop stop, uint32_t value, unsigned 
 	atomic_store(&vm->stopping, true);
 	if (vm->serial)
 		serial8250_bound_waits(vm->serial);
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		vm_kick_vcpu(vm->vcpus[i]);
+	vm_kick_vcpus(vm);
 	pthread_mutex_unlock(&vm->lock);
 	/* A parked vCPU wakes and ends too. */
 	pthread_mutex_lock(&vm->pause_lock);
@@ -112,6 +111,12 @@ void vm_kick_vcpu(struct vcpu *vcpu)
 	 */
 	if (!pthread_equal(vcpu->thread, pthread_self()))
 		pthread_kill(vcpu->thread, SIG_VCPU_KICK);
+}
+
+void vm_kick_vcpus(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vm_kick_vcpu(vm->vcpus[i]);
 }
 
 uint64_t vm_now_ns(void)

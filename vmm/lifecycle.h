@@ -53,6 +53,8 @@ void vm_report_vcpu(struct vm *vm, struct vcpu *vcpu, const char *why);
 int vm_kick_init(void);
 /* Gets @vcpu out of KVM_RUN, or keeps it from entering; a vCPU without a thread is left. */
 void vm_kick_vcpu(struct vcpu *vcpu);
+/* Every vCPU of @vm; the caller holds what keeps vm->vcpus still, if anything must. */
+void vm_kick_vcpus(struct vm *vm);
 
 /* CLOCK_MONOTONIC in nanoseconds: phases, exits and snapshots are timed on it. */
 uint64_t vm_now_ns(void);

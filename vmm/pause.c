@@ -16,8 +16,7 @@ void vm_pause_vcpus(struct vm *vm)
 	pthread_mutex_lock(&vm->pause_lock);
 	atomic_store(&vm->pausing, true);
 	pthread_mutex_unlock(&vm->pause_lock);
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		vm_kick_vcpu(vm->vcpus[i]);
+	vm_kick_vcpus(vm);
 	pthread_mutex_lock(&vm->pause_lock);
 	while (vm->paused < atomic_load(&vm->running))
 		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);

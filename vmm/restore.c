@@ -78,6 +78,11 @@ static int open_machine(struct vm_snapshot *s, struct fpvm_error *err)
 	return 0;
 }
 
+static bool saved_lapic(const struct vm_snapshot_vcpu *v)
+{
+	return v->state->flags & VCPU_STATE_LAPIC;
+}
+
 /* KVM's rules for the saved registers, judged by the vCPU's own CPUID (snapshot/state.c). */
 static int check_state(const struct vm_snapshot *s, const struct vm_snapshot_vcpu *v,
 		       const char *state, const char *cpuid, struct fpvm_error *err)
@@ -92,9 +97,7 @@ static int check_state(const struct vm_snapshot *s, const struct vm_snapshot_vcp
 	    snapshot_check_xcrs(&v->state->xcrs, v->cpuid, s->m->guest_xcr0, why))
 		return bad_part(err, state, why);
 	/* The PC's vCPUs have KVM's LAPIC; a test guest's all have it or none do. */
-	if (s->pc ? !(v->state->flags & VCPU_STATE_LAPIC) :
-		    !!(v->state->flags & VCPU_STATE_LAPIC) !=
-		    !!(s->vcpus[0].state->flags & VCPU_STATE_LAPIC))
+	if (s->pc ? !saved_lapic(v) : saved_lapic(v) != saved_lapic(&s->vcpus[0]))
 		return bad_part(err, state, s->pc ? "the PC's vCPU has no in-kernel LAPIC" :
 				"its in-kernel LAPIC differs from vCPU 0's");
 	return 0;
@@ -255,9 +258,10 @@ void vm_snapshot_config(const struct vm_snapshot *s, struct vm_config *cfg)
 	cfg->xcr0 = s->m->guest_xcr0;
 	cfg->pc = s->machine->pc;
 	/* A test guest's LAPICs as they were: old snapshots and older KVMs had none. */
-	cfg->lapic = s->pc ? VM_LAPIC_AUTO : s->nr_vcpus && (s->vcpus[0].state->flags &
-							       VCPU_STATE_LAPIC) ?
-		     VM_LAPIC_KVM : VM_LAPIC_NONE;
+	if (s->pc)
+		cfg->lapic = VM_LAPIC_AUTO;
+	else
+		cfg->lapic = s->nr_vcpus && saved_lapic(&s->vcpus[0]) ? VM_LAPIC_KVM : VM_LAPIC_NONE;
 	cfg->guest_path = s->m->guest;
 	cfg->image = NULL;
 	cfg->nr_modules = 0;

@@ -63,8 +63,7 @@ static void probe_halts(struct vm *vm, int64_t *next)
 		return;
 	*next = now + HALT_PROBE_MS;
 	pthread_mutex_lock(&vm->lock);
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		vm_kick_vcpu(vm->vcpus[i]);
+	vm_kick_vcpus(vm);
 	pthread_mutex_unlock(&vm->lock);
 }
 

@@ -142,7 +142,7 @@ static enum vcpu_action halted_in_kvm(struct vm *vm, struct vcpu *vcpu)
 	r = vcpu_halted_for_good(vcpu);
 	if (r < 0) {
 		vm_request_stop(vm, VM_STOP_ERROR, FPVM_ERR_SYSTEM, 0,
-				"vcpu %u: KVM_GET_MP_STATE: %s", vcpu->id, strerror(-r));
+				"vcpu %u: reading whether it halted: %s", vcpu->id, strerror(-r));
 		return VCPU_STOP;
 	}
 	return r ? VCPU_HALTED : VCPU_CONTINUE;

@@ -90,8 +90,7 @@ int vm_create(struct vm *vm, struct kvm *kvm, const struct vm_config *cfg, struc
 		if (r)
 			return r;
 	} else if (cfg->lapic == VM_LAPIC_KVM ||
-		   (cfg->lapic == VM_LAPIC_AUTO && kvm->has_split_irqchip &&
-		    !vm_guest_is_linux(cfg))) {
+		   (cfg->lapic == VM_LAPIC_AUTO && kvm->has_split_irqchip)) {
 		/*
 		 * A test guest's vCPUs get their LAPICs from KVM, with no PIC or
 		 * IOAPIC: a vCPU without one makes KVM patch kernel text when it is
