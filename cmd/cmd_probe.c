@@ -211,8 +211,11 @@ const struct command cmd_probe = {
 	.summary = "host and KVM FPU facts, XSAVE layout, detected quirks",
 	.description =
 		"Reports what this host and its KVM offer for guest FPU state: XSAVE features,\n"
-		"the guest default XCR0, KVM_CAP_XSAVE2, and every quirk found by running tiny\n"
-		"guests (for example guest-xcr0-not-enforced on a paravirtual KVM).",
+		"the guest default XCR0, KVM_CAP_XSAVE2, whether KVM queues the UART's writes\n"
+		"(coalesced PIO) and gives test guests' vCPUs its LAPIC (split irqchip; their\n"
+		"HLTs then stay in KVM and fpvm sees a halt within 100 ms), and every quirk\n"
+		"found by running tiny guests (for example guest-xcr0-not-enforced on a\n"
+		"paravirtual KVM).",
 	.opts = probe_opts,
 	.nr_opts = NR_OPTS(probe_opts),
 	.init = probe_init,
