@@ -55,6 +55,22 @@ def count(entry):
     return passed, failed, skipped, None
 
 
+def failures(entry, limit=12):
+    """Each failed TAP test of one suite and the first of its "#" lines."""
+    lines = (entry.get('stdout') or '').splitlines()
+    for i, line in enumerate(lines):
+        t = TAP.match(line)
+        if not t or t.group(1) != 'not ok' or t.group(3):
+            continue
+        diag = []
+        for d in lines[i + 1:]:
+            if not d.startswith('#') or TAP.match(d):
+                break
+            diag.append(d)
+        yield line, diag[:limit] + (['# ... %d more lines' % (len(diag) - limit)]
+                                    if len(diag) > limit else [])
+
+
 def main():
     if len(sys.argv) != 2:
         print('usage: summary.py BUILD', file=sys.stderr)
@@ -92,6 +108,13 @@ def main():
         total[0] += p
         total[1] += f
         total[2] += s + len(skipped_suites)
+    for e in entries:
+        if e['result'] in ('OK', 'EXPECTEDFAIL', 'SKIP'):
+            continue
+        for line, diag in failures(e):
+            print('failed in %s: %s' % (e['name'], line))
+            for d in diag:
+                print('    %s' % d)
     print('total: %d passed, %d failed, %d skipped' % tuple(total))
     return 0
 

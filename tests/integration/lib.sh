@@ -66,8 +66,10 @@ check() {
 	if [ -z "$why" ]; then ok "$desc"; else not_ok "$desc" "${why#; }"; fi
 }
 
-# count TEXT FILE: how many lines of FILE contain TEXT.
+# count TEXT FILE: how many lines of FILE contain TEXT; 0 while FILE does not
+# exist yet (a command started with & opens its redirections only once it runs).
 count() {
+	[ -e "$2" ] || { echo 0; return; }
 	grep -cF -- "$1" "$2"
 }
 

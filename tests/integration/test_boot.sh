@@ -170,6 +170,7 @@ check "--stats-file that cannot be written" 74 "err:--stats-file /nonexistent/di
 own_cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/$$/status)
 # placed ARGS...: runs the spin guest with ARGS; "CPUS:POLICY" of vCPU 0, then 1, in $got.
 placed() {
+	: >"$TMP/out"
 	"$FPVM" run --cpus 2 --timeout 60 "$@" "$GUEST_DIR/spin.elf" >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
 	got="no vCPU threads"

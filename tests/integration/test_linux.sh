@@ -139,6 +139,7 @@ snapshot_mid_run() {
 # snapshot_run INIT-ARGS...: one such run.
 snapshot_run() {
 	rm -rf "$TMP/snap"
+	: >"$TMP/out"	# not the last run's lines: the loop below reads it at once
 	"$FPVM" run --mem 256M --timeout 60 --snapshot-dir "$TMP/snap" --initrd "$I" "$K" \
 		-- quiet -- "$@" >"$TMP/out" 2>"$TMP/err" &
 	pid=$!

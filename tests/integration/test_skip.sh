@@ -66,7 +66,7 @@ mkdir -p "$TMP/b/meson-logs"
 cat >"$TMP/b/meson-logs/testlog.json" <<'JSON'
 {"name": "fpvm:unit / cli", "result": "OK", "stdout": "Running suite(s): cli\n100%: Checks: 11, Failures: 0, Errors: 0\n"}
 {"name": "fpvm:integration / boot", "result": "SKIP", "stdout": "1..0 # SKIP no usable KVM: /dev/kvm: no such device\n"}
-{"name": "fpvm:tcg / tcg", "result": "FAIL", "stdout": "ok 1 - a\nnot ok 2 - b\nok 3 - c # SKIP no AVX-512\n1..3\n"}
+{"name": "fpvm:tcg / tcg", "result": "FAIL", "stdout": "ok 1 - a\nnot ok 2 - b\n# got 1:0\n#   stderr: oops\nok 3 - c # SKIP no AVX-512\n1..3\n"}
 JSON
 if command -v python3 >/dev/null 2>&1; then
 	status=0
@@ -77,6 +77,11 @@ if command -v python3 >/dev/null 2>&1; then
 		"out:skipped (boot): no usable KVM: /dev/kvm: no such device" \
 		"out:faithful lane (tcg)   1 of  1 suites ran:    3 tests,    1 passed, 1 failed, 1 skipped" \
 		"out:total: 12 passed, 1 failed, 2 skipped"
+	# A failure comes with its diagnostics: a CI log may be all there is.
+	grep -A2 '^failed in fpvm:tcg / tcg: not ok 2 - b$' "$TMP/out" | tr '\n' '|' | \
+		grep -qx 'failed in fpvm:tcg / tcg: not ok 2 - b|    # got 1:0|    #   stderr: oops|' &&
+		ok "summary prints each failed test with its diagnostics" ||
+		not_ok "summary prints each failed test with its diagnostics" "$(cat "$TMP/out")"
 else
 	skip "summary counts per lane" "no python3 (the TCG lane's busybox)"
 fi

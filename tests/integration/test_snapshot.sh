@@ -264,6 +264,7 @@ fi
 
 # SIGUSR1: a snapshot of a guest that knows nothing of snapshots (spinning vCPUs).
 rm -rf "$TMP/usr1"
+: >"$TMP/out"
 "$FPVM" run --cpus 2 --timeout 30 --snapshot-dir "$TMP/usr1" "$GUEST_DIR/spin.elf" \
 	>"$TMP/out" 2>"$TMP/err" &
 pid=$!
@@ -317,6 +318,7 @@ K=$TMP/kill
 rm -rf "$K"
 # spin_until_killed DELAY: a spinning guest, SIGUSR1, DELAY seconds, SIGKILL.
 spin_until_killed() {
+	: >"$TMP/kout"
 	"$FPVM" run -v --cpus 2 --timeout 60 --snapshot-dir "$K" "$GUEST_DIR/spin.elf" \
 		>"$TMP/kout" 2>"$TMP/kerr" &
 	kpid=$!
