@@ -73,6 +73,18 @@ count() {
 	grep -cF -- "$1" "$2"
 }
 
+# wait_lines TEXT FILE N: until N lines of FILE contain TEXT, at most 60 s;
+# false if they never did.  For a guest started with & whose threads or
+# output a test reads next: a fixed sleep is too short on a loaded machine.
+wait_lines() {
+	w=0
+	while [ "$(count "$1" "$2")" -lt "$3" ] && [ $w -lt 600 ]; do
+		sleep 0.1
+		w=$((w + 1))
+	done
+	[ "$(count "$1" "$2")" -ge "$3" ]
+}
+
 # require_kvm: a suite that needs a KVM and finds none is skipped with its
 # reason (a TAP plan of 1..0, which Meson reports as SKIP), never failed;
 # the faithful lane (tests/tcg) runs it instead.

@@ -175,11 +175,7 @@ placed() {
 	pid=$!
 	got="no vCPU threads"
 	# Both threads placed themselves once their vCPUs run the guest.
-	i=0
-	while [ "$(count spinning "$TMP/out")" -lt 2 ] && [ $i -lt 600 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_lines spinning "$TMP/out" 2
 	if wait_vcpu_threads $pid 2; then
 		got=""
 		for t in $(vcpu_threads $pid | sort -k2 | cut -d' ' -f1); do

@@ -60,9 +60,10 @@ t1=$(date +%s)
 check "one vCPU's exit stops 3 spinning vCPUs" 0 "out:vCPU 0 exits while 3 vCPUs spin" !err:timeout
 [ $((t1 - t0)) -le 3 ] && ok "... promptly" || not_ok "... promptly" "took $((t1 - t0)) s"
 
+: >"$TMP/out"
 "$FPVM" run --cpus 3 "$GUEST_DIR/spin.elf" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
-sleep 1
+wait_lines spinning "$TMP/out" 3
 # KVM adds kernel workers (kvm-nx-lpage-recovery) to the process: ignore them.
 names=$(cat /proc/$pid/task/*/comm | grep -v '^kvm' | sort | tr '\n' ' ')
 # Seccomp mode 2 (a filter) on fpvm's own threads, once the guest runs.
@@ -79,9 +80,10 @@ else
 	[ "$filtered" = " 4 2 " ] && ok "every thread runs under its seccomp filter" ||
 		not_ok "every thread runs under its seccomp filter" "Seccomp modes (count mode): $filtered"
 fi
+: >"$TMP/out"
 "$FPVM" run --no-seccomp --cpus 2 "$GUEST_DIR/spin.elf" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
-sleep 1
+wait_lines spinning "$TMP/out" 2
 modes=$(sed -n 's/^Seccomp:[[:space:]]*//p' /proc/$pid/task/*/status | sort -u | tr '\n' ' ')
 kill -INT "$pid"
 wait "$pid"

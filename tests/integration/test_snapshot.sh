@@ -268,8 +268,7 @@ rm -rf "$TMP/usr1"
 "$FPVM" run --cpus 2 --timeout 30 --snapshot-dir "$TMP/usr1" "$GUEST_DIR/spin.elf" \
 	>"$TMP/out" 2>"$TMP/err" &
 pid=$!
-i=0
-while [ $i -lt 100 ] && [ "$(count spinning "$TMP/out")" -lt 2 ]; do sleep 0.1; i=$((i + 1)); done
+wait_lines spinning "$TMP/out" 2
 kill -USR1 $pid
 i=0
 while [ $i -lt 100 ] && [ "$(generation "$TMP/usr1")" != 1 ]; do sleep 0.1; i=$((i + 1)); done
