@@ -114,6 +114,15 @@ int vcpu_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs,
 	return 0;
 }
 
+int vcpu_set_runnable(struct vcpu *vcpu, struct fpvm_error *err)
+{
+	const struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	int r = kvm_vcpu_set_mp_state(vcpu->kvm, vcpu->fd, &runnable);
+
+	return r ? fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: KVM_SET_MP_STATE: %s", vcpu->id,
+			     strerror(-r)) : 0;
+}
+
 /*
  * With its LAPIC in KVM a vCPU's HLT never reaches the VMM: KVM parks it in
  * KVM_MP_STATE_HALTED until an interrupt comes (__kvm_emulate_halt() in

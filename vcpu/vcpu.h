@@ -75,6 +75,8 @@ struct vcpu {
 	void *owner;
 };
 
+/* With the LAPIC in KVM an AP waits for INIT and SIPI; this starts it as the BSP starts. */
+int vcpu_set_runnable(struct vcpu *vcpu, struct fpvm_error *err);
 /* With the LAPIC in KVM: whether a HLT left the vCPU where nothing wakes it (vcpu.c). */
 int vcpu_halted_for_good(struct vcpu *vcpu);
 

@@ -59,12 +59,18 @@ static void probe_halts(struct vm *vm, int64_t *next)
 {
 	int64_t now = now_ms();
 
-	if (now < *next)
+	if (!vm->lapic || vm_stopping(vm) || now < *next)
 		return;
 	*next = now + HALT_PROBE_MS;
 	pthread_mutex_lock(&vm->lock);
 	vm_kick_vcpus(vm);
 	pthread_mutex_unlock(&vm->lock);
+}
+
+/* @wait_ms (-1: no limit) cut to at most @ms. */
+static int at_most(int wait_ms, int ms)
+{
+	return wait_ms < 0 || wait_ms > ms ? ms : wait_ms;
 }
 
 /* Waits for the VM to end, a timeout, SIGINT/SIGTERM, or a snapshot's turn (SIGUSR1). */
@@ -80,12 +86,12 @@ static void vm_wait(struct vm *vm, int sig_fd)
 		};
 		int wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
 
-		if (vm->ops && vm->ops->tick && (wait < 0 || wait > (int)vm->ops->tick_ms))
-			wait = (int)vm->ops->tick_ms;
-		if (vm_coalesced_active(vm) && (wait < 0 || wait > COALESCED_KICK_MS))
-			wait = COALESCED_KICK_MS;
-		if (vm->lapic && (wait < 0 || wait > HALT_PROBE_MS))
-			wait = HALT_PROBE_MS;
+		if (vm->ops && vm->ops->tick)
+			wait = at_most(wait, (int)vm->ops->tick_ms);
+		if (vm_coalesced_active(vm))
+			wait = at_most(wait, COALESCED_KICK_MS);
+		if (vm->lapic)
+			wait = at_most(wait, HALT_PROBE_MS);
 		wait = pc_s3_timeout(vm, wait);
 		if (deadline >= 0 && deadline - now_ms() <= 0) {
 			vm_request_stop(vm, VM_STOP_TIMEOUT, 0, STOP_DUMP_REGS, "timeout after %g s",
@@ -121,8 +127,7 @@ static void vm_wait(struct vm *vm, int sig_fd)
 		if (atomic_load(&vm->snapshot_requested))
 			take_snapshot(vm, "guest request");
 		pc_s3_poll(vm);
-		if (vm->lapic && !vm_stopping(vm))
-			probe_halts(vm, &next_probe);
+		probe_halts(vm, &next_probe);
 	}
 }
 

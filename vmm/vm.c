@@ -169,14 +169,11 @@ static int set_boot_state(struct vm *vm, struct vcpu *vcpu, struct fpvm_error *e
 	if (!image_entry_state(&vm->image, &vm->boot, vcpu->id, vcpu_has_xsave(vcpu), &regs,
 			       &sregs))
 		return 0;
-	/* With its LAPIC in KVM an AP would wait for INIT and SIPI; test guests' start at once. */
+	/* Test guests' APs start at once, not at INIT and SIPI. */
 	if (vm->lapic && vcpu->id) {
-		const struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
-
-		r = kvm_vcpu_set_mp_state(vm->kvm, vcpu->fd, &runnable);
+		r = vcpu_set_runnable(vcpu, err);
 		if (r)
-			return fpvm_fail(err, FPVM_ERR_SYSTEM, -r, "vcpu %u: KVM_SET_MP_STATE: %s",
-					 vcpu->id, strerror(-r));
+			return r;
 	}
 	return vcpu_set_regs(vcpu, &regs, &sregs, err);
 }
